@@ -1,0 +1,200 @@
+package org.weltgewebe.actors;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * The live picture of one map region, an H3 cell at {@link RegionCells#REGION_RESOLUTION}: the knots
+ * that stand in it, the roles spinning there and the threads that lead to its knots, each with its
+ * fade level. Map viewers read it from memory.
+ *
+ * <p>A region is not event-sourced: it is a view of other entities' events, fed {@link Update}s
+ * that carry the {@link EventId} of the event they come from. It applies an update only when that
+ * event is newer than the last one it applied from the same entity, so a replayed or repeated feed
+ * changes nothing. Knots past their dissolution time and threads that have faded out leave the
+ * picture when it is read, by the region's clock.
+ */
+public final class Region extends AbstractBehavior<Region.Command> {
+
+  /** Sharding key of the region entities; the entity id is the H3 cell address. */
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "region");
+
+  /** How long a thread takes to fade out. */
+  public static final Duration FADE_TIME = Duration.ofDays(7);
+
+  /** Everything a region understands. */
+  public sealed interface Command extends WeaveSerializable permits Update, GetView {}
+
+  /** A change on the map, reported from an entity's persisted event. */
+  public sealed interface Update extends Command
+      permits KnotChanged, KnotGone, RoleSpinning, RoleResting, ThreadChanged {
+    /** The event this update comes from. */
+    EventId source();
+
+    /** Where the change happened; its region is the one that applies it. */
+    GeoPoint location();
+
+    /** The region cell this update belongs to. */
+    @JsonIgnore
+    default String cell() {
+      return RegionCells.regionOf(location());
+    }
+  }
+
+  /** A knot appeared or changed; {@code dissolvesAt} is null while a yarn keeps it. */
+  public record KnotChanged(
+      EventId source, String knotId, String type, String title, GeoPoint location, Instant dissolvesAt)
+      implements Update {}
+
+  /** A knot dissolved. */
+  public record KnotGone(EventId source, String knotId, GeoPoint location) implements Update {}
+
+  /** A role logged in; {@code location} is its blurred public position. */
+  public record RoleSpinning(EventId source, String roleId, String displayName, GeoPoint location)
+      implements Update {}
+
+  /** A role logged out. */
+  public record RoleResting(EventId source, String roleId, GeoPoint location) implements Update {}
+
+  /**
+   * A thread to a knot in this region was spun, twisted or untwisted. It fades from
+   * {@code fadeFrom} unless it is yarn; {@code location} is its knot's position.
+   */
+  public record ThreadChanged(
+      EventId source,
+      String threadId,
+      String roleId,
+      String knotId,
+      String kind,
+      GeoPoint location,
+      Instant fadeFrom,
+      boolean yarn)
+      implements Update {}
+
+  /** Asks for the region's picture as of now. */
+  public record GetView(ActorRef<View> replyTo) implements Command {}
+
+  /** The picture of a region at {@code at}. */
+  public record View(
+      String cell,
+      Instant at,
+      List<KnotEntry> knots,
+      List<RoleEntry> spinningRoles,
+      List<ThreadEntry> threads,
+      long updatesApplied)
+      implements WeaveSerializable {}
+
+  /** A knot on the map; {@code dissolvesAt} is null while a yarn keeps it. */
+  public record KnotEntry(
+      String knotId, String type, String title, GeoPoint location, Instant dissolvesAt)
+      implements WeaveSerializable {}
+
+  /** A spinning role at its public position. */
+  public record RoleEntry(String roleId, String displayName, GeoPoint location)
+      implements WeaveSerializable {}
+
+  /** A thread to a knot here: fade level 0 is fresh (or yarn), 1 is gone. */
+  public record ThreadEntry(
+      String threadId, String roleId, String knotId, String kind, boolean yarn, double fadeLevel)
+      implements WeaveSerializable {}
+
+  /** The fade level of a thread at {@code now}: 0 when fresh or yarn, rising to 1 over seven days. */
+  public static double fadeLevel(Instant fadeFrom, boolean yarn, Instant now) {
+    if (yarn) {
+      return 0.0;
+    }
+    double age = Duration.between(fadeFrom, now).toMillis();
+    return Math.max(0.0, Math.min(1.0, age / FADE_TIME.toMillis()));
+  }
+
+  /** A region for {@code cell}, reading time from {@code clock}. */
+  public static Behavior<Command> create(String cell, WeaveClock clock) {
+    return Behaviors.setup(context -> new Region(context, cell, clock));
+  }
+
+  private final String cell;
+  private final WeaveClock clock;
+  // The picture is confined to this actor and rebuilt from the feed, so plain maps are safe here.
+  private final Map<String, Long> appliedUpTo = new HashMap<>();
+  private final Map<String, KnotChanged> knots = new HashMap<>();
+  private final Map<String, RoleSpinning> roles = new HashMap<>();
+  private final Map<String, ThreadChanged> threads = new HashMap<>();
+  private long updatesApplied;
+
+  private Region(ActorContext<Command> context, String cell, WeaveClock clock) {
+    super(context);
+    this.cell = cell;
+    this.clock = clock;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(KnotChanged.class, u -> apply(u, () -> knots.put(u.knotId(), u)))
+        .onMessage(KnotGone.class, u -> apply(u, () -> knots.remove(u.knotId())))
+        .onMessage(RoleSpinning.class, u -> apply(u, () -> roles.put(u.roleId(), u)))
+        .onMessage(RoleResting.class, u -> apply(u, () -> roles.remove(u.roleId())))
+        .onMessage(ThreadChanged.class, u -> apply(u, () -> threads.put(u.threadId(), u)))
+        .onMessage(GetView.class, this::onGetView)
+        .build();
+  }
+
+  private Behavior<Command> apply(Update update, Runnable change) {
+    if (!cell.equals(update.cell())) {
+      getContext().getLog().warn("region {} ignores an update for region {}", cell, update.cell());
+      return this;
+    }
+    EventId source = update.source();
+    long applied = appliedUpTo.getOrDefault(source.persistenceId(), 0L);
+    if (source.sequenceNr() <= applied) {
+      return this;
+    }
+    appliedUpTo.put(source.persistenceId(), source.sequenceNr());
+    change.run();
+    updatesApplied++;
+    return this;
+  }
+
+  private Behavior<Command> onGetView(GetView query) {
+    Instant now = clock.now();
+    knots.values().removeIf(k -> k.dissolvesAt() != null && !k.dissolvesAt().isAfter(now));
+    threads.values().removeIf(t -> fadeLevel(t.fadeFrom(), t.yarn(), now) >= 1.0);
+
+    List<KnotEntry> knotEntries = new ArrayList<>();
+    for (KnotChanged k : knots.values()) {
+      knotEntries.add(new KnotEntry(k.knotId(), k.type(), k.title(), k.location(), k.dissolvesAt()));
+    }
+    knotEntries.sort(Comparator.comparing(KnotEntry::knotId));
+    List<RoleEntry> roleEntries = new ArrayList<>();
+    for (RoleSpinning r : roles.values()) {
+      roleEntries.add(new RoleEntry(r.roleId(), r.displayName(), r.location()));
+    }
+    roleEntries.sort(Comparator.comparing(RoleEntry::roleId));
+    List<ThreadEntry> threadEntries = new ArrayList<>();
+    for (ThreadChanged t : threads.values()) {
+      threadEntries.add(
+          new ThreadEntry(
+              t.threadId(), t.roleId(), t.knotId(), t.kind(), t.yarn(),
+              fadeLevel(t.fadeFrom(), t.yarn(), now)));
+    }
+    threadEntries.sort(Comparator.comparing(ThreadEntry::threadId));
+    query.replyTo().tell(
+        new View(cell, now, List.copyOf(knotEntries), List.copyOf(roleEntries),
+            List.copyOf(threadEntries), updatesApplied));
+    return this;
+  }
+}
