@@ -1,0 +1,42 @@
+package org.weltgewebe.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Options every command that starts a node shares; each overrides one configuration setting. */
+final class NodeOptions {
+  @Option(names = "--http-port", description = "HTTP port of the API (default 8080, 0 = any free port).")
+  Integer httpPort;
+
+  @Option(names = "--cluster-port", description = "Cluster (Artery) port (default 2551, 0 = any free port).")
+  Integer clusterPort;
+
+  @Option(
+      names = "--seed-nodes",
+      description = "Comma-separated host:port list of seed nodes; none: this node forms its own cluster.")
+  String seedNodes;
+
+  @Option(names = "--db-url", description = "JDBC URL of PostgreSQL (default jdbc:postgresql://127.0.0.1:5432/postgres).")
+  String dbUrl;
+
+  /** The overrides these options stand for. */
+  Config overrides() {
+    Map<String, Object> values = new HashMap<>();
+    if (httpPort != null) {
+      values.put("weltgewebe.http.port", httpPort);
+    }
+    if (clusterPort != null) {
+      values.put("pekko.remote.artery.canonical.port", clusterPort);
+    }
+    if (seedNodes != null) {
+      values.put("weltgewebe.cluster.seed-nodes", seedNodes);
+    }
+    if (dbUrl != null) {
+      values.put("weltgewebe.db.url", dbUrl);
+    }
+    return ConfigFactory.parseMap(values);
+  }
+}

@@ -1,0 +1,119 @@
+package org.weltgewebe.cluster;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.weltgewebe.actors.Conversation;
+import org.weltgewebe.actors.Knot;
+import org.weltgewebe.actors.Region;
+import org.weltgewebe.actors.RegionFeed;
+import org.weltgewebe.actors.Role;
+import org.weltgewebe.actors.Weave;
+import org.weltgewebe.actors.WeaveClock;
+import org.weltgewebe.actors.WeaveThread;
+import org.weltgewebe.persistence.DatabaseBootstrap;
+import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.EmbeddedDatabase;
+
+/**
+ * One running node of the Weltgewebe cluster: its actor system, joined to the cluster, with every
+ * entity type sharded and the database migrated.
+ *
+ * <p>{@link #start} is what {@code weltgewebe serve} and the scenario runner call; {@link #init}
+ * only wires sharding onto an existing system, so a test can build a three-node cluster from three
+ * systems in one JVM.
+ */
+public final class WeaveNode implements AutoCloseable {
+  /** How long the facade waits for an entity's answer. */
+  public static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+
+  private final ActorSystem<Void> system;
+  private final Weave weave;
+  private final DatabaseSettings database;
+  private final WeaveClock clock;
+
+  private WeaveNode(ActorSystem<Void> system, Weave weave, DatabaseSettings database, WeaveClock clock) {
+    this.system = system;
+    this.weave = weave;
+    this.database = database;
+    this.clock = clock;
+  }
+
+  /**
+   * Boots a node from {@code overrides} on top of the node configuration: prepares and migrates
+   * the database, starts the actor system, joins the seed nodes (or itself, when none are given)
+   * and shards every entity type.
+   */
+  public static WeaveNode start(Config overrides) {
+    Config base = NodeConfig.load(overrides);
+    DatabaseBootstrap.Ready db = DatabaseBootstrap.prepare(base);
+    Config config = db.settings().asConfig().withFallback(base);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, config);
+    Optional<EmbeddedDatabase> embedded = db.embedded();
+    embedded.ifPresent(e -> system.getWhenTerminated().thenRun(e::close));
+    joinCluster(system);
+    WeaveClock clock = NodeConfig.clock(config);
+    return new WeaveNode(system, init(system, clock), db.settings(), clock);
+  }
+
+  /** Shards every entity type on {@code system} and returns the facade that addresses them. */
+  public static Weave init(ActorSystem<?> system, WeaveClock clock) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    RegionFeed feed = new ShardedRegionFeed(sharding);
+    sharding.init(Entity.of(Role.ENTITY_KEY, ctx -> Role.create(ctx.getEntityId(), clock, feed)));
+    sharding.init(Entity.of(Knot.ENTITY_KEY, ctx -> Knot.create(ctx.getEntityId(), clock, feed)));
+    sharding.init(
+        Entity.of(WeaveThread.ENTITY_KEY, ctx -> WeaveThread.create(ctx.getEntityId(), clock, feed)));
+    sharding.init(
+        Entity.of(Conversation.ENTITY_KEY, ctx -> Conversation.create(ctx.getEntityId(), clock)));
+    // A region's picture lives only in memory, so a region is never passivated.
+    sharding.init(
+        Entity.of(Region.ENTITY_KEY, ctx -> Region.create(ctx.getEntityId(), clock))
+            .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
+    return new Weave(sharding, ASK_TIMEOUT);
+  }
+
+  /** Joins the configured seed nodes, or forms a single-node cluster when there are none. */
+  static void joinCluster(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(system);
+    if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public Weave weave() {
+    return weave;
+  }
+
+  public DatabaseSettings database() {
+    return database;
+  }
+
+  public WeaveClock clock() {
+    return clock;
+  }
+
+  /** Leaves the cluster through CoordinatedShutdown and waits until the system has terminated. */
+  @Override
+  public void close() {
+    CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("node did not stop within 60 s", e);
+    }
+  }
+}

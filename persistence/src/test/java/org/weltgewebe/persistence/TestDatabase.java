@@ -1,0 +1,99 @@
+package org.weltgewebe.persistence;
+
+import com.typesafe.config.Config;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+/**
+ * A fresh, empty, migrated database for one test class, on a real PostgreSQL.
+ *
+ * <p>The server is the one at {@code WELTGEWEBE_TEST_DB_URL} (default: the local server on
+ * 127.0.0.1:5432, database {@code postgres}, user {@code postgres}); each test class gets its own
+ * database on it, dropped on {@link #close}. When that server does not answer and a Docker engine
+ * does, Testcontainers starts a PostgreSQL instead — the way developers with Docker run the suite.
+ */
+public final class TestDatabase implements AutoCloseable {
+  private static final String ADMIN_URL =
+      env("WELTGEWEBE_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/postgres");
+  private static final String ADMIN_USER = env("WELTGEWEBE_TEST_DB_USER", "postgres");
+  private static final String ADMIN_PASSWORD = env("WELTGEWEBE_TEST_DB_PASSWORD", "");
+
+  private static PostgreSQLContainer container;
+
+  private final DatabaseSettings admin;
+  private final DatabaseSettings settings;
+  private final String name;
+
+  private TestDatabase(DatabaseSettings admin, String name) {
+    this.admin = admin;
+    this.name = name;
+    this.settings = new DatabaseSettings(withDatabase(admin.url(), name), admin.user(), admin.password());
+  }
+
+  /** Creates and migrates a new database. */
+  public static TestDatabase create() {
+    DatabaseSettings admin = adminSettings();
+    String name = "wg_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    try (Connection c = admin.connect(); Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create test database on " + admin.url(), e);
+    }
+    TestDatabase db = new TestDatabase(admin, name);
+    SchemaMigration.migrate(db.settings);
+    return db;
+  }
+
+  /** How to reach this database. */
+  public DatabaseSettings settings() {
+    return settings;
+  }
+
+  /** Configuration that points a node at this database. */
+  public Config config() {
+    return settings.asConfig();
+  }
+
+  @Override
+  public void close() {
+    try (Connection c = admin.connect(); Statement s = c.createStatement()) {
+      s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot drop test database " + name, e);
+    }
+  }
+
+  private static synchronized DatabaseSettings adminSettings() {
+    DatabaseSettings configured = new DatabaseSettings(ADMIN_URL, ADMIN_USER, ADMIN_PASSWORD);
+    if (configured.isReachable()) {
+      return configured;
+    }
+    if (container == null) {
+      if (!DockerClientFactory.instance().isDockerAvailable()) {
+        throw new IllegalStateException(
+            "no PostgreSQL answers at " + ADMIN_URL
+                + " and no Docker engine is available to start one; start PostgreSQL or set WELTGEWEBE_TEST_DB_URL");
+      }
+      container = new PostgreSQLContainer("postgres:16-alpine");
+      container.start();
+    }
+    return new DatabaseSettings(
+        withDatabase(container.getJdbcUrl(), "postgres"), container.getUsername(), container.getPassword());
+  }
+
+  private static String withDatabase(String url, String database) {
+    int slash = url.indexOf('/', "jdbc:postgresql://".length());
+    int query = url.indexOf('?', slash);
+    String rest = query < 0 ? "" : url.substring(query);
+    return url.substring(0, slash + 1) + database + rest;
+  }
+
+  private static String env(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+}
