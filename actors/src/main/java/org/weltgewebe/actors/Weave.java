@@ -7,7 +7,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The domain's operations, addressed to the sharded entities wherever they run.
@@ -31,27 +32,27 @@ public final class Weave {
 
   public CompletionStage<Role.Reply> register(
       String roleId, String displayName, String homeAddress, GeoPoint home) {
-    return role(roleId).ask(r -> new Role.Register(displayName, homeAddress, home, r), timeout);
+    return askRole(roleId, r -> new Role.Register(displayName, homeAddress, home, r));
   }
 
   public CompletionStage<Role.Reply> login(String roleId) {
-    return role(roleId).ask(Role.Login::new, timeout);
+    return askRole(roleId, Role.Login::new);
   }
 
   public CompletionStage<Role.Reply> logout(String roleId) {
-    return role(roleId).ask(Role.Logout::new, timeout);
+    return askRole(roleId, Role.Logout::new);
   }
 
   public CompletionStage<Role.Reply> updateProfile(String roleId, List<String> goods, List<String> skills) {
-    return role(roleId).ask(r -> new Role.UpdateProfile(goods, skills, r), timeout);
+    return askRole(roleId, r -> new Role.UpdateProfile(goods, skills, r));
   }
 
   public CompletionStage<Role.Reply> profile(String roleId) {
-    return role(roleId).ask(Role.GetProfile::new, timeout);
+    return askRole(roleId, Role.GetProfile::new);
   }
 
   public CompletionStage<Role.Reply> personalData(String roleId) {
-    return role(roleId).ask(Role.GetPersonalData::new, timeout);
+    return askRole(roleId, Role.GetPersonalData::new);
   }
 
   // ---- knots and threads
@@ -70,21 +71,20 @@ public final class Weave {
       GeoPoint location,
       Instant eventStart,
       Instant eventEnd) {
-    return knot(knotId)
-        .ask(r -> new Knot.Create(roleId, type, title, description, location, eventStart, eventEnd, r), timeout)
+    return askKnot(knotId, r -> new Knot.Create(roleId, type, title, description, location, eventStart, eventEnd, r))
         .thenCompose(
             created -> {
               if (!(created instanceof Knot.KnotView view)) {
                 return CompletableFuture.completedFuture(created);
               }
               return spinThread(designThreadId, view, roleId, WeaveThread.Kind.DESIGN, null)
-                  .thenCompose(spun -> knot(knotId).ask(Knot.Get::new, timeout));
+                  .thenCompose(spun -> askKnot(knotId, Knot.Get::new));
             });
   }
 
   /** Reads a knot. */
   public CompletionStage<Knot.Reply> getKnot(String knotId) {
-    return knot(knotId).ask(Knot.Get::new, timeout);
+    return askKnot(knotId, Knot.Get::new);
   }
 
   /**
@@ -93,8 +93,7 @@ public final class Weave {
    */
   public CompletionStage<ThreadOutcome> connect(
       String threadId, String knotId, String roleId, WeaveThread.Kind kind, Knot.Connection connection) {
-    return knot(knotId)
-        .ask(Knot.Get::new, timeout)
+    return askKnot(knotId, Knot.Get::new)
         .thenCompose(
             found -> {
               if (found instanceof Knot.Rejected rejected) {
@@ -111,20 +110,18 @@ public final class Weave {
 
   /** Twists a role's own thread into yarn and tells its knot that a yarn now leads to it. */
   public CompletionStage<ThreadOutcome> twist(String threadId, String roleId) {
-    return thread(threadId)
-        .ask(r -> new WeaveThread.Twist(roleId, r), timeout)
-        .thenCompose(reply -> followOnKnot(reply, (knotId, t) -> knot(knotId).ask(r -> new Knot.AttachYarn(t, r), timeout)));
+    return askThread(threadId, r -> new WeaveThread.Twist(roleId, r))
+        .thenCompose(reply -> followOnKnot(reply, (knotId, t) -> askKnot(knotId, r -> new Knot.AttachYarn(t, r))));
   }
 
   /** Untwists a role's yarn; the thread fades again from now and its knot counts it as a fresh thread. */
   public CompletionStage<ThreadOutcome> untwist(String threadId, String roleId) {
-    return thread(threadId)
-        .ask(r -> new WeaveThread.Untwist(roleId, r), timeout)
-        .thenCompose(reply -> followOnKnot(reply, (knotId, t) -> knot(knotId).ask(r -> new Knot.DetachYarn(t, r), timeout)));
+    return askThread(threadId, r -> new WeaveThread.Untwist(roleId, r))
+        .thenCompose(reply -> followOnKnot(reply, (knotId, t) -> askKnot(knotId, r -> new Knot.DetachYarn(t, r))));
   }
 
   public CompletionStage<WeaveThread.Reply> getThread(String threadId) {
-    return thread(threadId).ask(WeaveThread.Get::new, timeout);
+    return askThread(threadId, WeaveThread.Get::new);
   }
 
   // ---- conversations
@@ -138,18 +135,17 @@ public final class Weave {
               if (outcome.refusal() != null) {
                 return CompletableFuture.completedFuture(new Conversation.Rejected(outcome.refusal()));
               }
-              return conversation(conversationId)
-                  .ask(r -> new Conversation.Start(knotId, roleId, title, text, r), timeout);
+              return askConversation(conversationId, r -> new Conversation.Start(knotId, roleId, title, text, r));
             });
   }
 
   public CompletionStage<Conversation.Reply> post(
       String conversationId, String messageId, String roleId, String text) {
-    return conversation(conversationId).ask(r -> new Conversation.Post(messageId, roleId, text, r), timeout);
+    return askConversation(conversationId, r -> new Conversation.Post(messageId, roleId, text, r));
   }
 
   public CompletionStage<Conversation.Reply> readConversation(String conversationId, int offset, int limit) {
-    return conversation(conversationId).ask(r -> new Conversation.Read(offset, limit, r), timeout);
+    return askConversation(conversationId, r -> new Conversation.Read(offset, limit, r));
   }
 
   // ---- regions
@@ -180,15 +176,13 @@ public final class Weave {
 
   private CompletionStage<ThreadOutcome> spinThread(
       String threadId, Knot.KnotView knot, String roleId, WeaveThread.Kind kind, Knot.Connection connection) {
-    return knot(knot.knotId())
-        .ask(r -> new Knot.LeadThread(threadId, roleId, kind.name(), connection, r), timeout)
+    return askKnot(knot.knotId(), r -> new Knot.LeadThread(threadId, roleId, kind.name(), connection, r))
         .thenCompose(
             led -> {
               if (led instanceof Knot.Rejected rejected) {
                 return CompletableFuture.completedFuture(ThreadOutcome.refused(rejected.refusal()));
               }
-              return thread(threadId)
-                  .ask(r -> new WeaveThread.Spin(roleId, knot.knotId(), kind, knot.location(), r), timeout)
+              return askThread(threadId, r -> new WeaveThread.Spin(roleId, knot.knotId(), kind, knot.location(), r))
                   .thenApply(ThreadOutcome::of);
             });
   }
@@ -211,19 +205,21 @@ public final class Weave {
     CompletionStage<Knot.Reply> run(String knotId, String threadId);
   }
 
-  private EntityRef<Role.Command> role(String id) {
-    return sharding.entityRefFor(Role.ENTITY_KEY, id);
+  private CompletionStage<Role.Reply> askRole(String id, Function<ActorRef<Role.Reply>, Role.Command> command) {
+    return sharding.entityRefFor(Role.ENTITY_KEY, id).ask(command::apply, timeout);
   }
 
-  private EntityRef<Knot.Command> knot(String id) {
-    return sharding.entityRefFor(Knot.ENTITY_KEY, id);
+  private CompletionStage<Knot.Reply> askKnot(String id, Function<ActorRef<Knot.Reply>, Knot.Command> command) {
+    return sharding.entityRefFor(Knot.ENTITY_KEY, id).ask(command::apply, timeout);
   }
 
-  private EntityRef<WeaveThread.Command> thread(String id) {
-    return sharding.entityRefFor(WeaveThread.ENTITY_KEY, id);
+  private CompletionStage<WeaveThread.Reply> askThread(
+      String id, Function<ActorRef<WeaveThread.Reply>, WeaveThread.Command> command) {
+    return sharding.entityRefFor(WeaveThread.ENTITY_KEY, id).ask(command::apply, timeout);
   }
 
-  private EntityRef<Conversation.Command> conversation(String id) {
-    return sharding.entityRefFor(Conversation.ENTITY_KEY, id);
+  private CompletionStage<Conversation.Reply> askConversation(
+      String id, Function<ActorRef<Conversation.Reply>, Conversation.Command> command) {
+    return sharding.entityRefFor(Conversation.ENTITY_KEY, id).ask(command::apply, timeout);
   }
 }
