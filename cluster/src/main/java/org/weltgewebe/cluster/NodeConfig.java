@@ -21,7 +21,8 @@ public final class NodeConfig {
 
   /** {@code overrides} on top of the node configuration, seed nodes resolved. */
   public static Config load(Config overrides) {
-    Config config = overrides.withFallback(ConfigFactory.load("weltgewebe")).resolve();
+    // Substitutions such as the journal's ${weltgewebe.db.url} resolve after the overrides are in.
+    Config config = ConfigFactory.load(overrides.withFallback(ConfigFactory.parseResourcesAnySyntax("weltgewebe")));
     List<String> seeds = seedNodes(config.getString("weltgewebe.cluster.seed-nodes"));
     if (!seeds.isEmpty()) {
       config =

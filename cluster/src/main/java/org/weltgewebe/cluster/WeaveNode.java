@@ -56,7 +56,7 @@ public final class WeaveNode implements AutoCloseable {
   public static WeaveNode start(Config overrides) {
     Config base = NodeConfig.load(overrides);
     DatabaseBootstrap.Ready db = DatabaseBootstrap.prepare(base);
-    Config config = db.settings().asConfig().withFallback(base);
+    Config config = NodeConfig.load(db.settings().asConfig().withFallback(overrides));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, config);
     Optional<EmbeddedDatabase> embedded = db.embedded();
     embedded.ifPresent(e -> system.getWhenTerminated().thenRun(e::close));
