@@ -1,6 +1,7 @@
 package org.weltgewebe.persistence;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -14,13 +15,30 @@ public final class JournalStatistics {
 
   private JournalStatistics() {}
 
-  /** Counts per entity type (the part of the persistence id before {@code |}), sorted by type. */
-  public static Map<String, Count> byEntityType(DatabaseSettings db) {
+  /** The highest journal ordering so far (0 for an empty journal): a mark to count from later. */
+  public static long lastOrdering(DatabaseSettings db) {
+    try (Connection c = db.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT coalesce(max(ordering), 0) FROM event_journal")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the journal at " + db.url(), e);
+    }
+  }
+
+  /**
+   * Counts per entity type (the part of the persistence id before {@code |}), sorted by type, of
+   * the events written after {@code afterOrdering}.
+   */
+  public static Map<String, Count> byEntityType(DatabaseSettings db, long afterOrdering) {
     String sql =
         "SELECT split_part(persistence_id, '|', 1) AS entity_type, count(*), count(DISTINCT persistence_id)"
-            + " FROM event_journal WHERE NOT deleted GROUP BY 1 ORDER BY 1";
+            + " FROM event_journal WHERE NOT deleted AND ordering > ? GROUP BY 1 ORDER BY 1";
     Map<String, Count> counts = new LinkedHashMap<>();
-    try (Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setLong(1, afterOrdering);
+      ResultSet rs = s.executeQuery();
       while (rs.next()) {
         counts.put(rs.getString(1), new Count(rs.getLong(2), rs.getLong(3)));
       }

@@ -43,11 +43,12 @@ public final class SmokeScenario {
 
   /** Runs the scenario on {@code node} and prints what was persisted. */
   public static Result runOn(WeaveNode node, PrintStream out) {
+    long mark = JournalStatistics.lastOrdering(node.database());
     Result result = new SmokeScenario(node.weave(), out).run();
     out.println();
-    out.println("Journal (PostgreSQL " + node.database().url() + "):");
+    out.println("Persisted by this run (journal in PostgreSQL " + node.database().url() + "):");
     for (Map.Entry<String, JournalStatistics.Count> e :
-        JournalStatistics.byEntityType(node.database()).entrySet()) {
+        JournalStatistics.byEntityType(node.database(), mark).entrySet()) {
       out.printf("  %-13s %6d events  %5d entities%n", e.getKey(), e.getValue().events(), e.getValue().entities());
     }
     return result;
