@@ -3,6 +3,7 @@ package org.weltgewebe.actors;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -10,68 +11,75 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * A role (Garnrolle): a verified account placed on the map at its user's home. The role is
- * "spinning" while its user is logged in, and offers goods and skills in its public profile.
+ * A role (Garnrolle): one user's place on the map. It stands at the blurred centre of its home's
+ * privacy cell, offers goods and skills to the neighbourhood, and is "spinning" while its user is
+ * logged in.
  *
- * <p>The exact home address and position are personal data. They live in {@link PersonalData},
- * apart from the {@link PublicProfile} that everyone may see, so that a forget pipeline can drop
- * them alone; their {@code toString} is redacted so they never reach a log. What the map shows is
- * the home blurred to the centre of its privacy cell ({@link RegionCells#blur}).
+ * <p>The state keeps what the public sees ({@link PublicPart}) apart from the personal data (home
+ * address and exact home, {@link PersonalData}), so that a GDPR forget pipeline can drop the
+ * personal part alone while the role stays on the map.
  */
 public final class Role
     extends EventSourcedBehaviorWithEnforcedReplies<Role.Command, Role.Event, Role.State> {
 
   /** Sharding key of the role entities; the entity id is the role id. */
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "role");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "role");
 
   static final int MAX_DISPLAY_NAME = 80;
-  static final int MAX_ADDRESS = 200;
-  static final int MAX_PROFILE_ENTRIES = 20;
-  static final int MAX_PROFILE_ENTRY = 60;
+  static final int MAX_HOME_ADDRESS = 200;
+  static final int MAX_OFFERS = 20;
+  static final int MAX_OFFER_LENGTH = 60;
 
-  // ---- protocol
+  // ---------------------------------------------------------------- protocol
 
-  /** Everything a role understands. */
+  /** Everything a role understands; every command is answered with a {@link Reply}. */
   public sealed interface Command extends WeaveSerializable
-      permits Register, Login, Logout, UpdateProfile, GetProfile, GetPersonalData {}
+      permits Register, Login, Logout, UpdateProfile, GetProfile, GetPersonalData {
+    /** Where the answer goes. */
+    ActorRef<Reply> replyTo();
+  }
 
-  /** Places a new role on the map at its home. */
+  /** Places a new role on the map at the blurred position of {@code home}. */
   public record Register(
       String displayName, String homeAddress, GeoPoint home, ActorRef<Reply> replyTo)
       implements Command {
     @Override
     public String toString() {
-      return "Register[displayName=" + displayName + ", home=[redacted]]";
+      // Commands get logged on failure; the address and exact home must not be.
+      return "Register[displayName=" + displayName + ", homeAddress=[redacted], home=[redacted], "
+          + "replyTo=" + replyTo + "]";
     }
   }
 
-  /** The role's user logged in: the role starts spinning. Repeating it changes nothing. */
+  /** The role's user logged in: the role starts spinning. */
   public record Login(ActorRef<Reply> replyTo) implements Command {}
 
-  /** The role's user logged out: the role stops spinning. Repeating it changes nothing. */
+  /** The role's user logged out: the role rests. */
   public record Logout(ActorRef<Reply> replyTo) implements Command {}
 
-  /** Replaces the goods and skills the role offers. */
+  /** Replaces the goods and skills the role offers; an empty list clears them. */
   public record UpdateProfile(List<String> goods, List<String> skills, ActorRef<Reply> replyTo)
       implements Command {}
 
-  /** Reads the public profile. */
+  /** Asks for what anyone may see of the role. */
   public record GetProfile(ActorRef<Reply> replyTo) implements Command {}
 
-  /** Reads the personal data; the API lets only the role itself ask. */
+  /** Asks for the role's personal data; the HTTP layer lets only the role's owner ask. */
   public record GetPersonalData(ActorRef<Reply> replyTo) implements Command {}
 
   /** What happened to a role. */
   public sealed interface Event extends WeaveSerializable
       permits Registered, LoggedIn, LoggedOut, ProfileUpdated {}
 
-  /** The role was placed on the map. */
+  /** The role was placed on the map; {@code publicLocation} is the blurred home. */
   public record Registered(
       String roleId, String displayName, PersonalData personal, GeoPoint publicLocation, Instant at)
       implements Event {}
@@ -82,22 +90,20 @@ public final class Role
   /** The role stopped spinning. */
   public record LoggedOut(Instant at) implements Event {}
 
-  /** The role's goods and skills changed. */
-  public record ProfileUpdated(List<String> goods, List<String> skills, Instant at) implements Event {}
-
-  /** A role's personal data: never shown to others, never logged. */
-  public record PersonalData(String homeAddress, GeoPoint home) implements WeaveSerializable {
-    @Override
-    public String toString() {
-      return "PersonalData[redacted]";
+  /** The role now offers exactly these goods and skills. */
+  public record ProfileUpdated(List<String> goods, List<String> skills, Instant at)
+      implements Event {
+    public ProfileUpdated {
+      goods = List.copyOf(goods);
+      skills = List.copyOf(skills);
     }
   }
 
-  /** What a role answers. */
+  /** A role's answer. */
   public sealed interface Reply extends WeaveSerializable
       permits Profile, PersonalDataView, Rejected {}
 
-  /** The public profile: what anyone may see of the role. */
+  /** What anyone may see of a role. */
   public record Profile(
       String roleId,
       String displayName,
@@ -106,29 +112,37 @@ public final class Role
       List<String> goods,
       List<String> skills,
       Instant registeredAt)
-      implements Reply {}
-
-  /** The role's personal data, for the role itself. */
-  public record PersonalDataView(String roleId, String homeAddress, GeoPoint home) implements Reply {
-    @Override
-    public String toString() {
-      return "PersonalDataView[roleId=" + roleId + ", redacted]";
+      implements Reply {
+    public Profile {
+      goods = List.copyOf(goods);
+      skills = List.copyOf(skills);
     }
   }
 
-  /** The role refused the command and changed nothing. */
+  /** The role's personal data, for its owner only. */
+  public record PersonalDataView(String roleId, String homeAddress, GeoPoint home)
+      implements Reply {
+    @Override
+    public String toString() {
+      return "PersonalDataView[roleId=" + roleId + ", homeAddress=[redacted], home=[redacted]]";
+    }
+  }
+
+  /** The command was refused and nothing changed. */
   public record Rejected(Refusal refusal) implements Reply {}
 
-  // ---- state
+  // ---------------------------------------------------------------- state
 
-  /** A role's state: not registered, or registered. */
-  sealed interface State extends WeaveSerializable permits Unregistered, Placed {}
+  /** Personal data of a role: where its user lives. Never shown to anyone but the owner. */
+  public record PersonalData(String homeAddress, GeoPoint home) implements WeaveSerializable {
+    @Override
+    public String toString() {
+      return "PersonalData[redacted]";
+    }
+  }
 
-  /** No role has been registered under this id. */
-  record Unregistered() implements State {}
-
-  /** What everyone may see of a registered role. */
-  record PublicProfile(
+  /** The public part of a registered role, the part that survives forgetting its personal data. */
+  public record PublicPart(
       String displayName,
       GeoPoint publicLocation,
       List<String> goods,
@@ -137,38 +151,65 @@ public final class Role
       Instant registeredAt,
       Instant lastSeenAt)
       implements WeaveSerializable {
-
-    PublicProfile spinning(boolean nowSpinning, Instant at) {
-      return new PublicProfile(displayName, publicLocation, goods, skills, nowSpinning, registeredAt, at);
+    public PublicPart {
+      goods = List.copyOf(goods);
+      skills = List.copyOf(skills);
     }
 
-    PublicProfile offering(List<String> newGoods, List<String> newSkills, Instant at) {
-      return new PublicProfile(
-          displayName, publicLocation, List.copyOf(newGoods), List.copyOf(newSkills), spinning, registeredAt, at);
+    PublicPart withSpinning(boolean nowSpinning, Instant at) {
+      return new PublicPart(
+          displayName, publicLocation, goods, skills, nowSpinning, registeredAt, at);
+    }
+
+    PublicPart withOffers(List<String> newGoods, List<String> newSkills, Instant at) {
+      return new PublicPart(
+          displayName, publicLocation, newGoods, newSkills, spinning, registeredAt, at);
     }
   }
 
-  /** A registered role: its public profile and, apart from it, its personal data. */
-  record Placed(PublicProfile profile, PersonalData personal) implements State {}
+  /** The state of a role entity. */
+  public sealed interface State extends WeaveSerializable permits Unregistered, RegisteredRole {}
 
-  // ---- behaviour
+  /** No one has registered under this id yet. */
+  public record Unregistered() implements State {}
 
-  /** A role entity for {@code roleId}, reading time from {@code clock}, reporting to {@code feed}. */
+  /** A role on the map. */
+  public record RegisteredRole(PublicPart publicPart, PersonalData personal) implements State {
+
+    RegisteredRole withPublicPart(PublicPart changed) {
+      return new RegisteredRole(changed, personal);
+    }
+
+    Profile profile(String roleId) {
+      return new Profile(
+          roleId,
+          publicPart.displayName(),
+          publicPart.publicLocation(),
+          publicPart.spinning(),
+          publicPart.goods(),
+          publicPart.skills(),
+          publicPart.registeredAt());
+    }
+  }
+
+  // ---------------------------------------------------------------- behaviour
+
+  /** The role {@code roleId}, reading time from {@code clock} and reporting to {@code feed}. */
   public static Behavior<Command> create(String roleId, WeaveClock clock, RegionFeed feed) {
-    return Behaviors.setup(context -> new Role(roleId, clock, feed, context));
+    return Behaviors.setup(context -> new Role(context, roleId, clock, feed));
   }
 
+  private final ActorContext<Command> context;
   private final String roleId;
   private final WeaveClock clock;
   private final RegionFeed feed;
-  private final ActorContext<Command> context;
 
-  private Role(String roleId, WeaveClock clock, RegionFeed feed, ActorContext<Command> context) {
+  private Role(ActorContext<Command> context, String roleId, WeaveClock clock, RegionFeed feed) {
     super(PersistenceId.of(ENTITY_KEY.name(), roleId));
+    this.context = context;
     this.roleId = roleId;
     this.clock = clock;
     this.feed = feed;
-    this.context = context;
   }
 
   @Override
@@ -178,47 +219,73 @@ public final class Role
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder =
+        newCommandHandlerWithReplyBuilder();
     builder
         .forStateType(Unregistered.class)
         .onCommand(Register.class, this::register)
-        .onCommand(Login.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(Logout.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(UpdateProfile.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(GetProfile.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(GetPersonalData.class, (state, command) -> notFound(command.replyTo()));
+        .onCommand(Command.class, this::notRegistered);
     builder
-        .forStateType(Placed.class)
-        .onCommand(Register.class, (role, command) -> reject(command.replyTo(),
-            Refusal.conflict("role " + roleId + " is already registered")))
+        .forStateType(RegisteredRole.class)
+        .onCommand(Register.class, this::registerAgain)
         .onCommand(Login.class, this::login)
         .onCommand(Logout.class, this::logout)
         .onCommand(UpdateProfile.class, this::updateProfile)
-        .onCommand(GetProfile.class, (role, command) -> Effect().reply(command.replyTo(), profileOf(role)))
-        .onCommand(GetPersonalData.class, (role, command) ->
-            Effect().reply(command.replyTo(),
-                new PersonalDataView(roleId, role.personal().homeAddress(), role.personal().home())));
+        .onCommand(GetProfile.class, this::getProfile)
+        .onCommand(GetPersonalData.class, this::getPersonalData);
     return builder.build();
   }
 
   private ReplyEffect<Event, State> register(Unregistered state, Register command) {
-    Optional<String> problem = problemOf(command);
+    Optional<String> problem = registrationProblem(command);
     if (problem.isPresent()) {
-      return reject(command.replyTo(), Refusal.invalid(problem.get()));
+      return reject(command, Refusal.invalid(problem.get()));
     }
+    PersonalData personal = new PersonalData(command.homeAddress().strip(), command.home());
     Registered registered =
         new Registered(
             roleId,
-            command.displayName().trim(),
-            new PersonalData(command.homeAddress().trim(), command.home()),
+            command.displayName().strip(),
+            personal,
             RegionCells.blur(command.home()),
             clock.now());
     return Effect().persist(registered).thenReply(command.replyTo(), this::profileOf);
   }
 
-  private ReplyEffect<Event, State> login(Placed role, Login command) {
-    if (role.profile().spinning()) {
-      return Effect().reply(command.replyTo(), profileOf(role));
+  private static Optional<String> registrationProblem(Register command) {
+    String name = command.displayName() == null ? "" : command.displayName().strip();
+    if (name.isEmpty() || name.length() > MAX_DISPLAY_NAME) {
+      return Optional.of(
+          "display name must have 1 to " + MAX_DISPLAY_NAME + " characters, got " + name.length());
+    }
+    String address = command.homeAddress() == null ? "" : command.homeAddress().strip();
+    if (address.isEmpty()) {
+      return Optional.of("home address must not be blank");
+    }
+    if (address.length() > MAX_HOME_ADDRESS) {
+      return Optional.of(
+          "home address must have at most " + MAX_HOME_ADDRESS + " characters, got "
+              + address.length());
+    }
+    if (command.home() == null) {
+      return Optional.of("home position is missing");
+    }
+    // The reason names the offending coordinate; a home that is off the globe is no secret.
+    return command.home().problem().map(p -> "home position: " + p);
+  }
+
+  private ReplyEffect<Event, State> notRegistered(Unregistered state, Command command) {
+    return reject(command, Refusal.notFound("role " + roleId + " is not registered"));
+  }
+
+  private ReplyEffect<Event, State> registerAgain(RegisteredRole state, Register command) {
+    return reject(command, Refusal.conflict("role " + roleId + " is already registered"));
+  }
+
+  private ReplyEffect<Event, State> login(RegisteredRole state, Login command) {
+    if (state.publicPart().spinning()) {
+      // A retried login must not fail or repeat the event.
+      return Effect().reply(command.replyTo(), state.profile(roleId));
     }
     return Effect()
         .persist(new LoggedIn(clock.now()))
@@ -226,115 +293,128 @@ public final class Role
         .thenReply(command.replyTo(), this::profileOf);
   }
 
-  private ReplyEffect<Event, State> logout(Placed role, Logout command) {
-    if (!role.profile().spinning()) {
-      return Effect().reply(command.replyTo(), profileOf(role));
+  private ReplyEffect<Event, State> logout(RegisteredRole state, Logout command) {
+    if (!state.publicPart().spinning()) {
+      return Effect().reply(command.replyTo(), state.profile(roleId));
     }
     return Effect()
         .persist(new LoggedOut(clock.now()))
-        .thenRun(this::reportSpinning)
+        .thenRun(this::reportResting)
         .thenReply(command.replyTo(), this::profileOf);
   }
 
-  private ReplyEffect<Event, State> updateProfile(Placed role, UpdateProfile command) {
+  private ReplyEffect<Event, State> updateProfile(RegisteredRole state, UpdateProfile command) {
     Optional<String> problem =
-        entriesProblem("goods", command.goods()).or(() -> entriesProblem("skills", command.skills()));
+        offersProblem("goods", command.goods()).or(() -> offersProblem("skills", command.skills()));
     if (problem.isPresent()) {
-      return reject(command.replyTo(), Refusal.invalid(problem.get()));
+      return reject(command, Refusal.invalid(problem.get()));
     }
-    List<String> goods = command.goods().stream().map(String::trim).toList();
-    List<String> skills = command.skills().stream().map(String::trim).toList();
-    return Effect()
-        .persist(new ProfileUpdated(goods, skills, clock.now()))
-        .thenReply(command.replyTo(), this::profileOf);
+    ProfileUpdated updated =
+        new ProfileUpdated(stripAll(command.goods()), stripAll(command.skills()), clock.now());
+    return Effect().persist(updated).thenReply(command.replyTo(), this::profileOf);
   }
 
-  /** Tells the role's region that it started or stopped spinning, at its public position only. */
-  private void reportSpinning(State state) {
-    Placed role = (Placed) state;
-    EventId source = new EventId(persistenceId().id(), lastSequenceNumber(context));
-    PublicProfile profile = role.profile();
-    if (profile.spinning()) {
-      feed.publish(new Region.RoleSpinning(source, roleId, profile.displayName(), profile.publicLocation()));
-    } else {
-      feed.publish(new Region.RoleResting(source, roleId, profile.publicLocation()));
+  private static Optional<String> offersProblem(String what, List<String> offers) {
+    if (offers == null) {
+      return Optional.of(what + " are missing (send an empty list to clear them)");
     }
-  }
-
-  private static Optional<String> problemOf(Register command) {
-    if (isBlank(command.displayName())) {
-      return Optional.of("displayName must not be blank");
+    if (offers.size() > MAX_OFFERS) {
+      return Optional.of(
+          what + " may have at most " + MAX_OFFERS + " entries, got " + offers.size());
     }
-    if (command.displayName().trim().length() > MAX_DISPLAY_NAME) {
-      return Optional.of("displayName must be at most " + MAX_DISPLAY_NAME + " characters");
-    }
-    if (isBlank(command.homeAddress())) {
-      return Optional.of("homeAddress must not be blank");
-    }
-    if (command.homeAddress().trim().length() > MAX_ADDRESS) {
-      return Optional.of("homeAddress must be at most " + MAX_ADDRESS + " characters");
-    }
-    if (command.home() == null) {
-      return Optional.of("home position is required");
-    }
-    return command.home().problem().map(p -> "home position: " + p);
-  }
-
-  private static Optional<String> entriesProblem(String field, List<String> entries) {
-    if (entries == null) {
-      return Optional.of(field + " is required (an empty list clears it)");
-    }
-    if (entries.size() > MAX_PROFILE_ENTRIES) {
-      return Optional.of(field + " may hold at most " + MAX_PROFILE_ENTRIES + " entries, got " + entries.size());
-    }
-    for (int i = 0; i < entries.size(); i++) {
-      String entry = entries.get(i);
-      if (isBlank(entry)) {
-        return Optional.of(field + "[" + i + "] must not be blank");
+    for (int i = 0; i < offers.size(); i++) {
+      String entry = offers.get(i) == null ? "" : offers.get(i).strip();
+      if (entry.isEmpty()) {
+        return Optional.of(what + " entry " + (i + 1) + " is blank");
       }
-      if (entry.trim().length() > MAX_PROFILE_ENTRY) {
-        return Optional.of(field + "[" + i + "] must be at most " + MAX_PROFILE_ENTRY + " characters");
+      if (entry.length() > MAX_OFFER_LENGTH) {
+        return Optional.of(
+            what + " entry " + (i + 1) + " must have at most " + MAX_OFFER_LENGTH
+                + " characters, got " + entry.length());
       }
     }
     return Optional.empty();
   }
 
-  private static boolean isBlank(String s) {
-    return s == null || s.isBlank();
+  private static List<String> stripAll(List<String> entries) {
+    return entries.stream().map(String::strip).toList();
+  }
+
+  private ReplyEffect<Event, State> getProfile(RegisteredRole state, GetProfile query) {
+    return Effect().reply(query.replyTo(), state.profile(roleId));
+  }
+
+  private ReplyEffect<Event, State> getPersonalData(RegisteredRole state, GetPersonalData query) {
+    PersonalData personal = state.personal();
+    PersonalDataView view = new PersonalDataView(roleId, personal.homeAddress(), personal.home());
+    return Effect().reply(query.replyTo(), view);
+  }
+
+  private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
+    return Effect().reply(command.replyTo(), new Rejected(refusal));
   }
 
   private Reply profileOf(State state) {
-    PublicProfile p = ((Placed) state).profile();
-    return new Profile(roleId, p.displayName(), p.publicLocation(), p.spinning(), p.goods(), p.skills(), p.registeredAt());
+    // Only called after events that leave the role registered.
+    return ((RegisteredRole) state).profile(roleId);
   }
 
-  private ReplyEffect<Event, State> notFound(ActorRef<Reply> replyTo) {
-    return reject(replyTo, Refusal.notFound("role " + roleId + " is not registered"));
+  private void reportSpinning(RegisteredRole state) {
+    PublicPart shown = state.publicPart();
+    feed.publish(
+        new Region.RoleSpinning(
+            lastEventId(), roleId, shown.displayName(), shown.publicLocation()));
   }
 
-  private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, Refusal refusal) {
-    return Effect().reply(replyTo, new Rejected(refusal));
+  private void reportResting(RegisteredRole state) {
+    GeoPoint shownAt = state.publicPart().publicLocation();
+    feed.publish(new Region.RoleResting(lastEventId(), roleId, shownAt));
+  }
+
+  private EventId lastEventId() {
+    return new EventId(persistenceId().id(), lastSequenceNumber(context));
   }
 
   @Override
   public EventHandler<State, Event> eventHandler() {
     var builder = newEventHandlerBuilder();
+    builder.forStateType(Unregistered.class).onEvent(Registered.class, Role::onRegistered);
     builder
-        .forStateType(Unregistered.class)
-        .onEvent(Registered.class, (state, e) -> new Placed(
-            new PublicProfile(e.displayName(), e.publicLocation(), List.of(), List.of(), false, e.at(), e.at()),
-            e.personal()));
-    builder
-        .forStateType(Placed.class)
-        .onEvent(LoggedIn.class, (role, e) -> new Placed(role.profile().spinning(true, e.at()), role.personal()))
-        .onEvent(LoggedOut.class, (role, e) -> new Placed(role.profile().spinning(false, e.at()), role.personal()))
-        .onEvent(ProfileUpdated.class, (role, e) ->
-            new Placed(role.profile().offering(e.goods(), e.skills(), e.at()), role.personal()));
+        .forStateType(RegisteredRole.class)
+        .onEvent(LoggedIn.class, Role::onLoggedIn)
+        .onEvent(LoggedOut.class, Role::onLoggedOut)
+        .onEvent(ProfileUpdated.class, Role::onProfileUpdated);
     return builder.build();
   }
 
+  private static State onRegistered(Unregistered state, Registered event) {
+    PublicPart shown =
+        new PublicPart(
+            event.displayName(),
+            event.publicLocation(),
+            List.of(),
+            List.of(),
+            false,
+            event.at(),
+            event.at());
+    return new RegisteredRole(shown, event.personal());
+  }
+
+  private static State onLoggedIn(RegisteredRole state, LoggedIn event) {
+    return state.withPublicPart(state.publicPart().withSpinning(true, event.at()));
+  }
+
+  private static State onLoggedOut(RegisteredRole state, LoggedOut event) {
+    return state.withPublicPart(state.publicPart().withSpinning(false, event.at()));
+  }
+
+  private static State onProfileUpdated(RegisteredRole state, ProfileUpdated event) {
+    return state.withPublicPart(
+        state.publicPart().withOffers(event.goods(), event.skills(), event.at()));
+  }
+
   @Override
-  public java.util.Set<String> tagsFor(Event event) {
+  public Set<String> tagsFor(Event event) {
     return Tagging.tagsFor(ENTITY_KEY.name(), roleId);
   }
 

@@ -10,78 +10,75 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * A thread (Faden) from a role to a knot: every action of a role on a knot spins one. (Named
- * WeaveThread so that it never shadows {@link java.lang.Thread}.)
+ * A thread (Faden): the trace one action of a role leaves from the role to a knot. It fades out
+ * over {@link Region#FADE_TIME} from the moment it was spun; its role can twist it into yarn, which
+ * keeps it (and so its knot) for good, and untwist it again, after which it fades from the moment
+ * of untwisting. Named WeaveThread so that it does not shadow {@link java.lang.Thread}.
  *
- * <p>A thread fades out over seven days from the moment it was spun; its fade level (0 fresh, 1
- * gone) is derived from the clock whenever it is read, so nothing has to happen for it to fade.
- * The role that spun it can twist it into yarn, which does not fade, and untwist it again, after
- * which it fades anew from the moment of untwisting. A thread that has faded out can no longer be
- * twisted.
+ * <p>Fading is not an event: the fade level is computed from {@code fadeFrom} and the clock
+ * whenever it is asked for, so a faded-out thread needs no timer.
  */
 public final class WeaveThread
-    extends EventSourcedBehaviorWithEnforcedReplies<WeaveThread.Command, WeaveThread.Event, WeaveThread.State> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        WeaveThread.Command, WeaveThread.Event, WeaveThread.State> {
 
   /** Sharding key of the thread entities; the entity id is the thread id. */
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "thread");
+  public static final EntityTypeKey<Command> ENTITY_KEY =
+      EntityTypeKey.create(Command.class, "thread");
 
-  /** What a thread stands for. */
-  public enum Kind {
-    CONVERSATION,
-    DESIGN,
-    CHANGE,
-    PROPOSAL,
-    VOTE,
-    GOLD,
-    REPORT
+  /** What action of a role a thread records. */
+  public enum Kind { CONVERSATION, DESIGN, CHANGE, PROPOSAL, VOTE, GOLD, REPORT }
+
+  // ---------------------------------------------------------------- protocol
+
+  /** Everything a thread understands; every command is answered with a {@link Reply}. */
+  public sealed interface Command extends WeaveSerializable permits Spin, Twist, Untwist, Get {
+    /** Where the answer goes. */
+    ActorRef<Reply> replyTo();
   }
 
-  // ---- protocol
-
-  /** Everything a thread understands. */
-  public sealed interface Command extends WeaveSerializable permits Spin, Twist, Untwist, Get {}
-
-  /**
-   * Spins the thread from {@code roleId} to the knot at {@code knotLocation}. Repeating the same
-   * spin changes nothing, so a retried operation is safe.
-   */
+  /** Spins the thread from {@code roleId} to the knot at {@code knotLocation}. */
   public record Spin(
       String roleId, String knotId, Kind kind, GeoPoint knotLocation, ActorRef<Reply> replyTo)
       implements Command {}
 
-  /** Twists the thread into yarn; only its role may. Twisting yarn again changes nothing. */
+  /** Twists the thread into yarn; only the role that spun it may. */
   public record Twist(String roleId, ActorRef<Reply> replyTo) implements Command {}
 
-  /** Untwists yarn back into a fading thread; only its role may. Untwisting a thread changes nothing. */
+  /** Untwists yarn back into a fading thread; only the role that spun it may. */
   public record Untwist(String roleId, ActorRef<Reply> replyTo) implements Command {}
 
-  /** Reads the thread with its fade level now. */
+  /** Asks for the thread as of now. */
   public record Get(ActorRef<Reply> replyTo) implements Command {}
 
   /** What happened to a thread. */
   public sealed interface Event extends WeaveSerializable permits Spun, Twisted, Untwisted {}
 
-  /** The thread was spun. */
+  /** The thread was spun and starts fading. */
   public record Spun(
       String threadId, String roleId, String knotId, Kind kind, GeoPoint knotLocation, Instant at)
       implements Event {}
 
-  /** The thread became yarn. */
+  /** The thread became yarn and stopped fading. */
   public record Twisted(String roleId, Instant at) implements Event {}
 
-  /** The yarn became a fading thread again. */
+  /** The yarn became a thread again and fades from {@code at}. */
   public record Untwisted(String roleId, Instant at) implements Event {}
 
-  /** What a thread answers. */
+  /** A thread's answer. */
   public sealed interface Reply extends WeaveSerializable permits ThreadView, Rejected {}
 
-  /** A thread as seen now: fade level 0 is fresh (or yarn), 1 is faded out. */
+  /**
+   * A thread as of the moment of the answer: {@code fadeLevel} is 0 when fresh or yarn and 1 when
+   * faded out; {@code fadeFrom} is when fading (re)started and means nothing while it is yarn.
+   */
   public record ThreadView(
       String threadId,
       String roleId,
@@ -93,53 +90,66 @@ public final class WeaveThread
       double fadeLevel)
       implements Reply {}
 
-  /** The thread refused the command and changed nothing. */
+  /** The command was refused and nothing changed. */
   public record Rejected(Refusal refusal) implements Reply {}
 
-  // ---- state
+  // ---------------------------------------------------------------- state
 
-  /** A thread's state: not yet spun, or spun. */
-  sealed interface State extends WeaveSerializable permits Unspun, Strung {}
+  /** The state of a thread entity. */
+  public sealed interface State extends WeaveSerializable permits Unspun, SpunThread {}
 
-  /** No thread has been spun under this id. */
-  record Unspun() implements State {}
+  /** Nothing has been spun under this id yet. */
+  public record Unspun() implements State {}
 
-  /** A spun thread; it fades from {@code fadeFrom} unless it is yarn. */
-  record Strung(
-      String roleId, String knotId, Kind kind, GeoPoint knotLocation, Instant spunAt, boolean yarn, Instant fadeFrom)
+  /** A thread that was spun; it is yarn or fades from {@code fadeFrom}. */
+  public record SpunThread(
+      String threadId,
+      String roleId,
+      String knotId,
+      Kind kind,
+      GeoPoint knotLocation,
+      Instant spunAt,
+      boolean yarn,
+      Instant fadeFrom)
       implements State {
 
-    Strung twisted() {
-      return new Strung(roleId, knotId, kind, knotLocation, spunAt, true, fadeFrom);
+    SpunThread twisted() {
+      return new SpunThread(threadId, roleId, knotId, kind, knotLocation, spunAt, true, fadeFrom);
     }
 
-    Strung untwisted(Instant at) {
-      return new Strung(roleId, knotId, kind, knotLocation, spunAt, false, at);
+    SpunThread untwisted(Instant at) {
+      return new SpunThread(threadId, roleId, knotId, kind, knotLocation, spunAt, false, at);
     }
 
     double fadeLevelAt(Instant now) {
       return Region.fadeLevel(fadeFrom, yarn, now);
     }
+
+    ThreadView viewAt(Instant now) {
+      return new ThreadView(
+          threadId, roleId, knotId, kind, spunAt, yarn, fadeFrom, fadeLevelAt(now));
+    }
   }
 
-  // ---- behaviour
+  // ---------------------------------------------------------------- behaviour
 
-  /** A thread entity for {@code threadId}, reading time from {@code clock}, reporting to {@code feed}. */
+  /** The thread {@code threadId}, reading time from {@code clock} and reporting to {@code feed}. */
   public static Behavior<Command> create(String threadId, WeaveClock clock, RegionFeed feed) {
-    return Behaviors.setup(context -> new WeaveThread(threadId, clock, feed, context));
+    return Behaviors.setup(context -> new WeaveThread(context, threadId, clock, feed));
   }
 
+  private final ActorContext<Command> context;
   private final String threadId;
   private final WeaveClock clock;
   private final RegionFeed feed;
-  private final ActorContext<Command> context;
 
-  private WeaveThread(String threadId, WeaveClock clock, RegionFeed feed, ActorContext<Command> context) {
+  private WeaveThread(
+      ActorContext<Command> context, String threadId, WeaveClock clock, RegionFeed feed) {
     super(PersistenceId.of(ENTITY_KEY.name(), threadId));
+    this.context = context;
     this.threadId = threadId;
     this.clock = clock;
     this.feed = feed;
-    this.context = context;
   }
 
   @Override
@@ -149,135 +159,182 @@ public final class WeaveThread
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
+    CommandHandlerWithReplyBuilder<Command, Event, State> builder =
+        newCommandHandlerWithReplyBuilder();
     builder
         .forStateType(Unspun.class)
         .onCommand(Spin.class, this::spin)
-        .onCommand(Twist.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(Untwist.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(Get.class, (state, command) -> notFound(command.replyTo()));
+        .onCommand(Command.class, this::notSpun);
     builder
-        .forStateType(Strung.class)
+        .forStateType(SpunThread.class)
         .onCommand(Spin.class, this::spinAgain)
         .onCommand(Twist.class, this::twist)
         .onCommand(Untwist.class, this::untwist)
-        .onCommand(Get.class, (thread, command) -> Effect().reply(command.replyTo(), viewOf(thread)));
+        .onCommand(Get.class, this::get);
     return builder.build();
   }
 
   private ReplyEffect<Event, State> spin(Unspun state, Spin command) {
-    Optional<String> problem = problemOf(command);
+    Optional<String> problem = spinProblem(command);
     if (problem.isPresent()) {
-      return reject(command.replyTo(), Refusal.invalid(problem.get()));
+      return reject(command, Refusal.invalid(problem.get()));
     }
     Spun spun =
-        new Spun(threadId, command.roleId(), command.knotId(), command.kind(), command.knotLocation(), clock.now());
-    return persist(spun, command.replyTo());
+        new Spun(
+            threadId,
+            command.roleId(),
+            command.knotId(),
+            command.kind(),
+            command.knotLocation(),
+            clock.now());
+    return Effect().persist(spun).thenRun(this::report).thenReply(command.replyTo(), this::viewOf);
   }
 
-  private ReplyEffect<Event, State> spinAgain(Strung thread, Spin command) {
-    boolean same =
-        thread.roleId().equals(command.roleId())
-            && thread.knotId().equals(command.knotId())
-            && thread.kind() == command.kind();
-    if (same) {
-      return Effect().reply(command.replyTo(), viewOf(thread));
+  private static Optional<String> spinProblem(Spin command) {
+    if (isBlank(command.roleId())) {
+      return Optional.of("roleId must not be blank");
+    }
+    if (isBlank(command.knotId())) {
+      return Optional.of("knotId must not be blank");
+    }
+    if (command.kind() == null) {
+      return Optional.of("kind is missing");
+    }
+    if (command.knotLocation() == null) {
+      return Optional.of("knot location is missing");
+    }
+    return command.knotLocation().problem().map(p -> "knot location: " + p);
+  }
+
+  private ReplyEffect<Event, State> spinAgain(SpunThread state, Spin command) {
+    Optional<String> problem = spinProblem(command);
+    if (problem.isPresent()) {
+      return reject(command, Refusal.invalid(problem.get()));
+    }
+    boolean sameThread =
+        state.roleId().equals(command.roleId())
+            && state.knotId().equals(command.knotId())
+            && state.kind() == command.kind();
+    if (sameThread) {
+      // A retried spin (the first reply was lost) must neither fail nor spin twice.
+      return Effect().reply(command.replyTo(), state.viewAt(clock.now()));
     }
     return reject(
-        command.replyTo(), Refusal.conflict("thread " + threadId + " was already spun by another action"));
+        command,
+        Refusal.conflict(
+            "thread " + threadId + " already leads from role " + state.roleId() + " to knot "
+                + state.knotId() + " as " + state.kind()));
   }
 
-  private ReplyEffect<Event, State> twist(Strung thread, Twist command) {
-    Optional<Refusal> refusal = ownerRefusal(thread, command.roleId());
+  private ReplyEffect<Event, State> notSpun(Unspun state, Command command) {
+    return reject(command, Refusal.notFound("thread " + threadId + " has not been spun"));
+  }
+
+  private ReplyEffect<Event, State> twist(SpunThread state, Twist command) {
+    Optional<Refusal> refusal = ownershipRefusal(state, command.roleId());
     if (refusal.isPresent()) {
-      return reject(command.replyTo(), refusal.get());
+      return reject(command, refusal.get());
     }
-    if (thread.yarn()) {
-      return Effect().reply(command.replyTo(), viewOf(thread));
+    Instant now = clock.now();
+    if (state.yarn()) {
+      // Already yarn: the integrator may retry its follow-up on the knot, so this must succeed.
+      return Effect().reply(command.replyTo(), state.viewAt(now));
     }
-    if (thread.fadeLevelAt(clock.now()) >= 1.0) {
-      return reject(command.replyTo(), Refusal.gone("thread " + threadId + " has faded out and can no longer be twisted"));
+    if (state.fadeLevelAt(now) >= 1.0) {
+      return reject(
+          command,
+          Refusal.gone("thread " + threadId + " has faded out and can no longer be twisted"));
     }
-    return persist(new Twisted(command.roleId(), clock.now()), command.replyTo());
+    return Effect()
+        .persist(new Twisted(command.roleId(), now))
+        .thenRun(this::report)
+        .thenReply(command.replyTo(), this::viewOf);
   }
 
-  private ReplyEffect<Event, State> untwist(Strung thread, Untwist command) {
-    Optional<Refusal> refusal = ownerRefusal(thread, command.roleId());
+  private ReplyEffect<Event, State> untwist(SpunThread state, Untwist command) {
+    Optional<Refusal> refusal = ownershipRefusal(state, command.roleId());
     if (refusal.isPresent()) {
-      return reject(command.replyTo(), refusal.get());
+      return reject(command, refusal.get());
     }
-    if (!thread.yarn()) {
-      return Effect().reply(command.replyTo(), viewOf(thread));
+    Instant now = clock.now();
+    if (!state.yarn()) {
+      return Effect().reply(command.replyTo(), state.viewAt(now));
     }
-    return persist(new Untwisted(command.roleId(), clock.now()), command.replyTo());
+    return Effect()
+        .persist(new Untwisted(command.roleId(), now))
+        .thenRun(this::report)
+        .thenReply(command.replyTo(), this::viewOf);
   }
 
-  private Optional<Refusal> ownerRefusal(Strung thread, String roleId) {
-    if (roleId == null || roleId.isBlank()) {
+  private Optional<Refusal> ownershipRefusal(SpunThread state, String roleId) {
+    if (isBlank(roleId)) {
       return Optional.of(Refusal.invalid("roleId must not be blank"));
     }
-    if (!thread.roleId().equals(roleId)) {
+    if (!state.roleId().equals(roleId)) {
       return Optional.of(Refusal.forbidden("thread " + threadId + " belongs to another role"));
     }
     return Optional.empty();
   }
 
-  private ReplyEffect<Event, State> persist(Event event, ActorRef<Reply> replyTo) {
-    return Effect().persist(event).thenRun(this::report).thenReply(replyTo, this::viewOf);
+  private ReplyEffect<Event, State> get(SpunThread state, Get query) {
+    return Effect().reply(query.replyTo(), state.viewAt(clock.now()));
   }
 
-  /** Tells the region of the thread's knot how the thread looks now. */
-  private void report(State state) {
-    Strung thread = (Strung) state;
-    feed.publish(
-        new Region.ThreadChanged(
-            new EventId(persistenceId().id(), lastSequenceNumber(context)),
-            threadId, thread.roleId(), thread.knotId(), thread.kind().name(), thread.knotLocation(),
-            thread.fadeFrom(), thread.yarn()));
-  }
-
-  private static Optional<String> problemOf(Spin command) {
-    if (command.roleId() == null || command.roleId().isBlank()) {
-      return Optional.of("roleId must not be blank");
-    }
-    if (command.knotId() == null || command.knotId().isBlank()) {
-      return Optional.of("knotId must not be blank");
-    }
-    if (command.kind() == null) {
-      return Optional.of("kind is required");
-    }
-    if (command.knotLocation() == null) {
-      return Optional.of("knotLocation is required");
-    }
-    return command.knotLocation().problem().map(p -> "knotLocation: " + p);
+  private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
+    return Effect().reply(command.replyTo(), new Rejected(refusal));
   }
 
   private Reply viewOf(State state) {
-    Strung t = (Strung) state;
-    return new ThreadView(
-        threadId, t.roleId(), t.knotId(), t.kind(), t.spunAt(), t.yarn(), t.fadeFrom(), t.fadeLevelAt(clock.now()));
+    // Only called after events, which always leave a spun thread.
+    return ((SpunThread) state).viewAt(clock.now());
   }
 
-  private ReplyEffect<Event, State> notFound(ActorRef<Reply> replyTo) {
-    return reject(replyTo, Refusal.notFound("thread " + threadId + " not found"));
+  private void report(SpunThread state) {
+    feed.publish(
+        new Region.ThreadChanged(
+            new EventId(persistenceId().id(), lastSequenceNumber(context)),
+            threadId,
+            state.roleId(),
+            state.knotId(),
+            state.kind().name(),
+            state.knotLocation(),
+            state.fadeFrom(),
+            state.yarn()));
   }
 
-  private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, Refusal refusal) {
-    return Effect().reply(replyTo, new Rejected(refusal));
+  private static boolean isBlank(String text) {
+    return text == null || text.isBlank();
   }
 
   @Override
   public EventHandler<State, Event> eventHandler() {
     var builder = newEventHandlerBuilder();
+    builder.forStateType(Unspun.class).onEvent(Spun.class, WeaveThread::onSpun);
     builder
-        .forStateType(Unspun.class)
-        .onEvent(Spun.class, (state, e) ->
-            new Strung(e.roleId(), e.knotId(), e.kind(), e.knotLocation(), e.at(), false, e.at()));
-    builder
-        .forStateType(Strung.class)
-        .onEvent(Twisted.class, (thread, e) -> thread.twisted())
-        .onEvent(Untwisted.class, (thread, e) -> thread.untwisted(e.at()));
+        .forStateType(SpunThread.class)
+        .onEvent(Twisted.class, WeaveThread::onTwisted)
+        .onEvent(Untwisted.class, WeaveThread::onUntwisted);
     return builder.build();
+  }
+
+  private static State onSpun(Unspun state, Spun event) {
+    return new SpunThread(
+        event.threadId(),
+        event.roleId(),
+        event.knotId(),
+        event.kind(),
+        event.knotLocation(),
+        event.at(),
+        false,
+        event.at());
+  }
+
+  private static State onTwisted(SpunThread state, Twisted event) {
+    return state.twisted();
+  }
+
+  private static State onUntwisted(SpunThread state, Untwisted event) {
+    return state.untwisted(event.at());
   }
 
   @Override

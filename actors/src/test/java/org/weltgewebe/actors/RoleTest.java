@@ -11,9 +11,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
@@ -21,93 +23,206 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The role's rules: registration, spinning, the public profile and the privacy of its home. */
 class RoleTest {
-  private static final Instant T0 = Instant.parse("2026-03-01T08:00:00Z");
-  private static final GeoPoint HOME = new GeoPoint(52.49712, 13.41875);
-  private static final String ADDRESS = "Paul-Lincke-Ufer 7, 10999 Berlin";
+  private static final Instant START = Instant.parse("2025-03-01T08:00:00Z");
+  private static final GeoPoint HOME = new GeoPoint(53.5511, 9.9937);
+  private static final String ADDRESS = "Rathausmarkt 1, 20095 Hamburg";
+  private static final AtomicInteger IDS = new AtomicInteger();
 
-  private static ActorTestKit testKit;
+  private static ActorTestKit actorTestKit;
 
+  private final List<Region.Update> published = new CopyOnWriteArrayList<>();
   private ManualClock clock;
-  private List<Region.Update> published;
   private String roleId;
   private EventSourcedBehaviorTestKit<Role.Command, Role.Event, Role.State> role;
 
   @BeforeAll
   static void startSystem() {
-    testKit = ActorTestKit.create("RoleTest", EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()));
+    actorTestKit =
+        ActorTestKit.create(
+            "RoleTest", EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()));
   }
 
   @AfterAll
   static void stopSystem() {
-    testKit.shutdownTestKit();
+    actorTestKit.shutdownTestKit();
   }
 
   @BeforeEach
-  void freshRole() {
-    clock = new ManualClock(T0);
-    published = new CopyOnWriteArrayList<>();
-    roleId = "role-" + UUID.randomUUID();
-    role = EventSourcedBehaviorTestKit.create(testKit.system(), Role.create(roleId, clock, published::add));
+  void newRole() {
+    clock = new ManualClock(START);
+    roleId = "r-" + IDS.incrementAndGet();
+    role =
+        EventSourcedBehaviorTestKit.create(
+            actorTestKit.system(), Role.create(roleId, clock, published::add));
   }
 
-  private CommandResultWithReply<Role.Command, Role.Event, Role.State, Role.Reply> register() {
-    return run(r -> new Role.Register("  Ada  ", ADDRESS, HOME, r));
+  private CommandResultWithReply<Role.Command, Role.Event, Role.State, Role.Reply> run(
+      Function<ActorRef<Role.Reply>, Role.Command> command) {
+    return role.runCommand(command);
   }
 
-  @Test
-  void registrationPlacesTheRoleAtABlurredPublicPosition() {
-    var result = register();
-    Role.Registered registered = (Role.Registered) result.event();
-    assertEquals("Ada", registered.displayName());
-    assertEquals(ADDRESS, registered.personal().homeAddress());
-    assertEquals(HOME, registered.personal().home());
-    assertEquals(RegionCells.blur(HOME), registered.publicLocation());
-    assertNotEquals(HOME, registered.publicLocation(), "the public position is not the home");
-    double metres = distanceMetres(HOME, registered.publicLocation());
-    assertTrue(metres < 1000, "blurred within the privacy cell, was " + metres + " m away");
-
-    Role.Profile profile = result.replyOfType(Role.Profile.class);
-    assertEquals("Ada", profile.displayName());
-    assertFalse(profile.spinning());
-    assertEquals(T0, profile.registeredAt());
-    assertTrue(published.isEmpty(), "a role appears on the map only while spinning");
+  private void register() {
+    run(r -> new Role.Register("Ada", ADDRESS, HOME, r)).replyOfType(Role.Profile.class);
   }
 
-  @Test
-  void personalDataIsAvailableToTheRoleButNeverPrinted() {
-    var registered = (Role.Registered) register().event();
-    assertFalse(registered.toString().contains("Lincke"), registered.toString());
-    assertFalse(registered.toString().contains("52.49712"), registered.toString());
-    var view = run(Role.GetPersonalData::new).replyOfType(Role.PersonalDataView.class);
-    assertEquals(ADDRESS, view.homeAddress());
-    assertEquals(HOME, view.home());
-    assertFalse(view.toString().contains("Lincke"));
-    Role.Profile profile = run(Role.GetProfile::new).replyOfType(Role.Profile.class);
-    assertFalse(profile.toString().contains("Lincke"));
+  private void assertRefused(
+      Refusal.Kind kind,
+      String reason,
+      CommandResultWithReply<Role.Command, Role.Event, Role.State, Role.Reply> result) {
+    assertTrue(result.hasNoEvents(), "a refused command persists nothing");
+    Refusal refusal = result.replyOfType(Role.Rejected.class).refusal();
+    assertEquals(kind, refusal.kind());
+    assertEquals(reason, refusal.reason());
+  }
+
+  private void assertRefused(
+      Refusal.Kind kind,
+      CommandResultWithReply<Role.Command, Role.Event, Role.State, Role.Reply> result) {
+    assertTrue(result.hasNoEvents(), "a refused command persists nothing");
+    assertEquals(kind, result.replyOfType(Role.Rejected.class).refusal().kind());
   }
 
   @Test
-  void loginAndLogoutSpinAndTellTheRegionTheBlurredPositionOnly() {
+  void registerPlacesTheRoleAtItsBlurredHomeAndKeepsThePersonalDataApart() {
+    var result = run(r -> new Role.Register("  Ada  ", " " + ADDRESS + " ", HOME, r));
+
+    Role.Registered event = result.eventOfType(Role.Registered.class);
+    GeoPoint blurred = RegionCells.blur(HOME);
+    assertEquals(roleId, event.roleId());
+    assertEquals("Ada", event.displayName());
+    assertEquals(new Role.PersonalData(ADDRESS, HOME), event.personal());
+    assertEquals(blurred, event.publicLocation());
+    assertNotEquals(HOME, event.publicLocation());
+    assertEquals(START, event.at());
+
+    Role.RegisteredRole state = result.stateOfType(Role.RegisteredRole.class);
+    assertEquals(
+        new Role.PublicPart("Ada", blurred, List.of(), List.of(), false, START, START),
+        state.publicPart());
+    assertEquals(new Role.PersonalData(ADDRESS, HOME), state.personal());
+
+    assertEquals(
+        new Role.Profile(roleId, "Ada", blurred, false, List.of(), List.of(), START),
+        result.reply());
+    assertTrue(published.isEmpty(), "registering does not put a resting role on the map");
+  }
+
+  @Test
+  void personalDataNeverShowsInToString() {
+    var personal = new Role.PersonalData(ADDRESS, HOME);
+    ActorRef<Role.Reply> nobody = actorTestKit.<Role.Reply>createTestProbe().ref();
+    var command = new Role.Register("Ada", ADDRESS, HOME, nobody);
+    var view = new Role.PersonalDataView(roleId, ADDRESS, HOME);
+    var publicPart =
+        new Role.PublicPart("Ada", RegionCells.blur(HOME), List.of(), List.of(), false, START, START);
+    var state = new Role.RegisteredRole(publicPart, personal);
+    var event = new Role.Registered(roleId, "Ada", personal, RegionCells.blur(HOME), START);
+
+    for (Object holder : List.of(personal, command, view, state, event)) {
+      String shown = holder.toString();
+      assertFalse(shown.contains("Rathausmarkt"), shown);
+      assertFalse(shown.contains(String.valueOf(HOME.lat())), shown);
+      assertFalse(shown.contains(String.valueOf(HOME.lon())), shown);
+      assertTrue(shown.contains("[redacted]"), shown);
+    }
+  }
+
+  @Test
+  void getPersonalDataAnswersTheExactHome() {
     register();
-    clock.advance(Duration.ofMinutes(5));
-    var login = run(Role.Login::new);
-    assertInstanceOf(Role.LoggedIn.class, login.event());
-    assertTrue(login.replyOfType(Role.Profile.class).spinning());
-    clock.advance(Duration.ofMinutes(30));
-    var logout = run(Role.Logout::new);
-    assertEquals(new Role.LoggedOut(T0.plus(Duration.ofMinutes(35))), logout.event());
-    assertFalse(logout.replyOfType(Role.Profile.class).spinning());
+    var result = run(Role.GetPersonalData::new);
+    assertTrue(result.hasNoEvents());
+    assertEquals(new Role.PersonalDataView(roleId, ADDRESS, HOME), result.reply());
+  }
 
-    assertEquals(2, published.size());
-    Region.RoleSpinning spinning = (Region.RoleSpinning) published.get(0);
-    assertEquals(new EventId("role|" + roleId, 2), spinning.source());
-    assertEquals(RegionCells.blur(HOME), spinning.location());
-    assertEquals("Ada", spinning.displayName());
-    Region.RoleResting resting = (Region.RoleResting) published.get(1);
-    assertEquals(new EventId("role|" + roleId, 3), resting.source());
-    assertEquals(RegionCells.blur(HOME), resting.location());
+  @Test
+  void registeringTwiceIsAConflict() {
+    register();
+    assertRefused(
+        Refusal.Kind.CONFLICT,
+        "role " + roleId + " is already registered",
+        run(r -> new Role.Register("Ada", ADDRESS, HOME, r)));
+  }
+
+  @Test
+  void invalidRegistrationsAreRefused() {
+    String tooLongName = "x".repeat(81);
+    String tooLongAddress = "x".repeat(201);
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.Register("   ", ADDRESS, HOME, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.Register(null, ADDRESS, HOME, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.Register(tooLongName, ADDRESS, HOME, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.Register("Ada", " ", HOME, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.Register("Ada", null, HOME, r)));
+    assertRefused(
+        Refusal.Kind.INVALID, run(r -> new Role.Register("Ada", tooLongAddress, HOME, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.Register("Ada", ADDRESS, null, r)));
+    assertRefused(
+        Refusal.Kind.INVALID,
+        "home position: latitude must lie in [-90, 90], got 91.0",
+        run(r -> new Role.Register("Ada", ADDRESS, new GeoPoint(91, 10), r)));
+    assertInstanceOf(Role.Unregistered.class, role.getState());
+
+    // The limits themselves are allowed.
+    String longestName = "x".repeat(80);
+    String longestAddress = "x".repeat(200);
+    var accepted = run(r -> new Role.Register(longestName, longestAddress, HOME, r));
+    assertEquals(longestName, accepted.eventOfType(Role.Registered.class).displayName());
+  }
+
+  @Test
+  void everyOtherCommandBeforeRegistrationIsNotFound() {
+    String reason = "role " + roleId + " is not registered";
+    assertRefused(Refusal.Kind.NOT_FOUND, reason, run(Role.Login::new));
+    assertRefused(Refusal.Kind.NOT_FOUND, reason, run(Role.Logout::new));
+    assertRefused(
+        Refusal.Kind.NOT_FOUND, reason, run(r -> new Role.UpdateProfile(List.of(), List.of(), r)));
+    assertRefused(Refusal.Kind.NOT_FOUND, reason, run(Role.GetProfile::new));
+    assertRefused(Refusal.Kind.NOT_FOUND, reason, run(Role.GetPersonalData::new));
+    assertTrue(published.isEmpty());
+  }
+
+  @Test
+  void loginAndLogoutFeedTheRegionWithTheBlurredLocation() {
+    register();
+    clock.advance(Duration.ofHours(1));
+    var login = run(Role.Login::new);
+
+    Instant loginAt = START.plus(Duration.ofHours(1));
+    assertEquals(new Role.LoggedIn(loginAt), login.event());
+    assertTrue(login.replyOfType(Role.Profile.class).spinning());
+    Role.PublicPart shown = login.stateOfType(Role.RegisteredRole.class).publicPart();
+    assertTrue(shown.spinning());
+    assertEquals(loginAt, shown.lastSeenAt());
+
+    clock.advance(Duration.ofHours(1));
+    var logout = run(Role.Logout::new);
+    Instant logoutAt = loginAt.plus(Duration.ofHours(1));
+    assertEquals(new Role.LoggedOut(logoutAt), logout.event());
+    assertFalse(logout.replyOfType(Role.Profile.class).spinning());
+    assertEquals(logoutAt, logout.stateOfType(Role.RegisteredRole.class).publicPart().lastSeenAt());
+
+    GeoPoint blurred = RegionCells.blur(HOME);
+    String persistenceId = "role|" + roleId;
+    assertEquals(
+        List.of(
+            new Region.RoleSpinning(new EventId(persistenceId, 2), roleId, "Ada", blurred),
+            new Region.RoleResting(new EventId(persistenceId, 3), roleId, blurred)),
+        published);
+    for (Region.Update update : published) {
+      assertNotEquals(HOME, update.location(), "the exact home never reaches the map");
+    }
+  }
+
+  @Test
+  void feedSequenceNumbersIncreaseAcrossSessions() {
+    register();
+    for (int i = 0; i < 3; i++) {
+      run(Role.Login::new);
+      run(Role.Logout::new);
+    }
+    List<Long> sequenceNrs = published.stream().map(u -> u.source().sequenceNr()).toList();
+    assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L), sequenceNrs);
   }
 
   @Test
@@ -117,97 +232,90 @@ class RoleTest {
     var again = run(Role.Login::new);
     assertTrue(again.hasNoEvents());
     assertTrue(again.replyOfType(Role.Profile.class).spinning());
+
     run(Role.Logout::new);
-    var logoutAgain = run(Role.Logout::new);
-    assertTrue(logoutAgain.hasNoEvents());
-    assertEquals(2, published.size());
+    var outAgain = run(Role.Logout::new);
+    assertTrue(outAgain.hasNoEvents());
+    assertFalse(outAgain.replyOfType(Role.Profile.class).spinning());
+    assertEquals(2, published.size(), "retries publish nothing");
   }
 
   @Test
-  void theProfileOffersGoodsAndSkills() {
+  void logoutOfAFreshRoleIsAcceptedWithoutEvent() {
     register();
-    var result = run(r -> new Role.UpdateProfile(List.of(" Lastenrad ", "Bohrmaschine"), List.of("Fahrräder reparieren"), r));
-    assertEquals(List.of("Lastenrad", "Bohrmaschine"), ((Role.ProfileUpdated) result.event()).goods());
-    Role.Profile profile = run(Role.GetProfile::new).replyOfType(Role.Profile.class);
-    assertEquals(List.of("Lastenrad", "Bohrmaschine"), profile.goods());
-    assertEquals(List.of("Fahrräder reparieren"), profile.skills());
+    var result = run(Role.Logout::new);
+    assertTrue(result.hasNoEvents());
+    assertFalse(result.replyOfType(Role.Profile.class).spinning());
+    assertTrue(published.isEmpty());
   }
 
   @Test
-  void invalidRegistrationsAreRefusedAndPersistNothing() {
-    assertInvalid(run(r -> new Role.Register(" ", ADDRESS, HOME, r)), "displayName must not be blank");
-    assertInvalid(run(r -> new Role.Register("x".repeat(81), ADDRESS, HOME, r)), "displayName must be at most 80");
-    assertInvalid(run(r -> new Role.Register("Ada", "", HOME, r)), "homeAddress must not be blank");
-    assertInvalid(run(r -> new Role.Register("Ada", "a".repeat(201), HOME, r)), "homeAddress must be at most 200");
-    assertInvalid(run(r -> new Role.Register("Ada", ADDRESS, null, r)), "home position is required");
-    assertInvalid(run(r -> new Role.Register("Ada", ADDRESS, new GeoPoint(91, 13), r)), "latitude");
-    assertInvalid(run(r -> new Role.Register("Ada", ADDRESS, new GeoPoint(52, -181), r)), "longitude");
-    // the limits themselves are allowed
-    assertInstanceOf(Role.Registered.class, run(r -> new Role.Register("x".repeat(80), "a".repeat(200), HOME, r)).event());
-  }
-
-  @Test
-  void invalidProfilesAreRefusedAndPersistNothing() {
+  void updateProfileReplacesGoodsAndSkills() {
     register();
-    assertInvalid(run(r -> new Role.UpdateProfile(null, List.of(), r)), "goods is required");
-    assertInvalid(run(r -> new Role.UpdateProfile(Collections.nCopies(21, "Brot"), List.of(), r)), "at most 20 entries");
-    assertInvalid(run(r -> new Role.UpdateProfile(List.of("Brot", " "), List.of(), r)), "goods[1] must not be blank");
-    assertInvalid(run(r -> new Role.UpdateProfile(List.of(), List.of("s".repeat(61)), r)), "skills[0] must be at most 60");
+    clock.advance(Duration.ofMinutes(5));
+    var result =
+        run(r -> new Role.UpdateProfile(List.of(" Bohrmaschine ", "Leiter"), List.of("Nähen"), r));
+
+    Instant at = START.plus(Duration.ofMinutes(5));
+    assertEquals(
+        new Role.ProfileUpdated(List.of("Bohrmaschine", "Leiter"), List.of("Nähen"), at),
+        result.event());
+    Role.PublicPart shown = result.stateOfType(Role.RegisteredRole.class).publicPart();
+    assertEquals(List.of("Bohrmaschine", "Leiter"), shown.goods());
+    assertEquals(List.of("Nähen"), shown.skills());
+    assertEquals(at, shown.lastSeenAt());
+    Role.Profile profile = result.replyOfType(Role.Profile.class);
+    assertEquals(List.of("Bohrmaschine", "Leiter"), profile.goods());
+    assertEquals(List.of("Nähen"), profile.skills());
+
+    var cleared = run(r -> new Role.UpdateProfile(List.of(), List.of(), r));
+    assertEquals(List.of(), cleared.replyOfType(Role.Profile.class).goods());
+    assertEquals(List.of(), run(Role.GetProfile::new).replyOfType(Role.Profile.class).skills());
   }
 
   @Test
-  void aSecondRegistrationConflicts() {
+  void invalidProfileUpdatesAreRefused() {
     register();
-    var again = run(r -> new Role.Register("Bea", ADDRESS, HOME, r));
-    assertTrue(again.hasNoEvents());
-    Refusal refusal = again.replyOfType(Role.Rejected.class).refusal();
-    assertEquals(Refusal.Kind.CONFLICT, refusal.kind());
-    assertEquals("role " + roleId + " is already registered", refusal.reason());
+    List<String> ok = List.of("Leiter");
+    List<String> twentyOne = Collections.nCopies(21, "Leiter");
+    List<String> blankEntry = List.of("Leiter", "  ");
+    List<String> longEntry = List.of("x".repeat(61));
+
+    assertRefused(
+        Refusal.Kind.INVALID,
+        "goods may have at most 20 entries, got 21",
+        run(r -> new Role.UpdateProfile(twentyOne, ok, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.UpdateProfile(ok, twentyOne, r)));
+    assertRefused(
+        Refusal.Kind.INVALID,
+        "skills entry 2 is blank",
+        run(r -> new Role.UpdateProfile(ok, blankEntry, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.UpdateProfile(blankEntry, ok, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.UpdateProfile(longEntry, ok, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.UpdateProfile(ok, longEntry, r)));
+    assertRefused(Refusal.Kind.INVALID, run(r -> new Role.UpdateProfile(null, ok, r)));
+
+    // The limits themselves are allowed.
+    List<String> twenty = Collections.nCopies(20, "x".repeat(60));
+    var accepted = run(r -> new Role.UpdateProfile(twenty, twenty, r));
+    assertEquals(20, accepted.eventOfType(Role.ProfileUpdated.class).goods().size());
   }
 
   @Test
-  void everythingButRegistrationIsNotFoundBeforeIt() {
-    for (var result :
-        List.of(
-            run(Role.Login::new),
-            run(Role.Logout::new),
-            run(Role.GetProfile::new),
-            run(Role.GetPersonalData::new),
-            run(r -> new Role.UpdateProfile(List.of(), List.of(), r)))) {
-      assertTrue(result.hasNoEvents());
-      assertEquals(Refusal.Kind.NOT_FOUND, result.replyOfType(Role.Rejected.class).refusal().kind());
-    }
-  }
-
-  @Test
-  void aRestartedRoleRecoversItsState() {
+  void restartRebuildsTheSameState() {
     register();
     run(Role.Login::new);
-    run(r -> new Role.UpdateProfile(List.of("Leiter"), List.of(), r));
+    run(r -> new Role.UpdateProfile(List.of("Leiter"), List.of("Nähen"), r));
     Role.State before = role.getState();
-    role.restart();
-    assertEquals(before, role.getState());
+
+    Role.State after = role.restart().state();
+
+    assertEquals(before, after);
+    Role.RegisteredRole recovered = assertInstanceOf(Role.RegisteredRole.class, after);
+    assertTrue(recovered.publicPart().spinning());
+    assertEquals(new Role.PersonalData(ADDRESS, HOME), recovered.personal());
     Role.Profile profile = run(Role.GetProfile::new).replyOfType(Role.Profile.class);
-    assertTrue(profile.spinning());
     assertEquals(List.of("Leiter"), profile.goods());
-  }
-
-  private static void assertInvalid(
-      CommandResultWithReply<Role.Command, Role.Event, Role.State, Role.Reply> result, String reasonPart) {
-    assertTrue(result.hasNoEvents(), "a refused command persists nothing");
-    Refusal refusal = result.replyOfType(Role.Rejected.class).refusal();
-    assertEquals(Refusal.Kind.INVALID, refusal.kind());
-    assertTrue(refusal.reason().contains(reasonPart), refusal.reason() + " should mention " + reasonPart);
-  }
-
-  private static double distanceMetres(GeoPoint a, GeoPoint b) {
-    double dLat = Math.toRadians(b.lat() - a.lat());
-    double dLon = Math.toRadians(b.lon() - a.lon()) * Math.cos(Math.toRadians(a.lat()));
-    return 6_371_000 * Math.sqrt(dLat * dLat + dLon * dLon);
-  }
-
-  private CommandResultWithReply<Role.Command, Role.Event, Role.State, Role.Reply> run(
-      java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<Role.Reply>, Role.Command> command) {
-    return role.<Role.Reply>runCommand(command::apply);
+    assertEquals(1, published.size(), "recovery does not publish again");
   }
 }

@@ -2,15 +2,18 @@ package org.weltgewebe.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
 import org.junit.jupiter.api.AfterAll;
@@ -18,179 +21,304 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The thread's rules: spinning, fading over seven days, twisting into yarn and untwisting. */
 class WeaveThreadTest {
-  private static final Instant T0 = Instant.parse("2026-04-01T12:00:00Z");
-  private static final GeoPoint KNOT = new GeoPoint(52.4960, 13.4210);
+  private static final Instant START = Instant.parse("2025-03-01T08:00:00Z");
+  private static final GeoPoint KNOT = new GeoPoint(53.5511, 9.9937);
+  private static final String OWNER = "role-ada";
+  private static final String OTHER = "role-bob";
+  private static final AtomicInteger IDS = new AtomicInteger();
 
-  private static ActorTestKit testKit;
+  private static ActorTestKit actorTestKit;
 
+  private final List<Region.Update> published = new CopyOnWriteArrayList<>();
   private ManualClock clock;
-  private List<Region.Update> published;
   private String threadId;
-  private EventSourcedBehaviorTestKit<WeaveThread.Command, WeaveThread.Event, WeaveThread.State> thread;
+  private EventSourcedBehaviorTestKit<WeaveThread.Command, WeaveThread.Event, WeaveThread.State>
+      thread;
 
   @BeforeAll
   static void startSystem() {
-    testKit = ActorTestKit.create("WeaveThreadTest", EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()));
+    actorTestKit =
+        ActorTestKit.create(
+            "WeaveThreadTest",
+            EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()));
   }
 
   @AfterAll
   static void stopSystem() {
-    testKit.shutdownTestKit();
+    actorTestKit.shutdownTestKit();
   }
 
   @BeforeEach
-  void freshThread() {
-    clock = new ManualClock(T0);
-    published = new CopyOnWriteArrayList<>();
-    threadId = "thread-" + UUID.randomUUID();
-    thread = EventSourcedBehaviorTestKit.create(testKit.system(), WeaveThread.create(threadId, clock, published::add));
+  void newThread() {
+    clock = new ManualClock(START);
+    threadId = "t-" + IDS.incrementAndGet();
+    thread =
+        EventSourcedBehaviorTestKit.create(
+            actorTestKit.system(), WeaveThread.create(threadId, clock, published::add));
   }
 
-  private CommandResultWithReply<WeaveThread.Command, WeaveThread.Event, WeaveThread.State, WeaveThread.Reply> spin() {
-    return run(r -> new WeaveThread.Spin("role-1", "knot-1", WeaveThread.Kind.VOTE, KNOT, r));
+  private CommandResultWithReply<
+          WeaveThread.Command, WeaveThread.Event, WeaveThread.State, WeaveThread.Reply>
+      run(Function<ActorRef<WeaveThread.Reply>, WeaveThread.Command> command) {
+    return thread.runCommand(command);
+  }
+
+  private WeaveThread.ThreadView spin() {
+    return run(r -> new WeaveThread.Spin(OWNER, "k-1", WeaveThread.Kind.DESIGN, KNOT, r))
+        .replyOfType(WeaveThread.ThreadView.class);
   }
 
   private WeaveThread.ThreadView view() {
     return run(WeaveThread.Get::new).replyOfType(WeaveThread.ThreadView.class);
   }
 
-  @Test
-  void aSpunThreadFadesOverSevenDays() {
-    var result = spin();
-    assertEquals(new WeaveThread.Spun(threadId, "role-1", "knot-1", WeaveThread.Kind.VOTE, KNOT, T0), result.event());
-    assertEquals(0.0, result.replyOfType(WeaveThread.ThreadView.class).fadeLevel());
-    clock.advance(Duration.ofHours(84));
-    assertEquals(0.5, view().fadeLevel(), 1e-9);
-    clock.advance(Duration.ofHours(84));
-    assertEquals(1.0, view().fadeLevel());
-    clock.advance(Duration.ofDays(30));
-    assertEquals(1.0, view().fadeLevel(), "never beyond faded out");
+  private WeaveThread.ThreadView twist(String roleId) {
+    return run(r -> new WeaveThread.Twist(roleId, r)).replyOfType(WeaveThread.ThreadView.class);
   }
 
-  @Test
-  void yarnDoesNotFadeAndUntwistingRestartsTheFadeFromThen() {
-    spin();
-    clock.advance(Duration.ofDays(6));
-    var twisted = run(r -> new WeaveThread.Twist("role-1", r));
-    assertEquals(new WeaveThread.Twisted("role-1", T0.plus(Duration.ofDays(6))), twisted.event());
-    clock.advance(Duration.ofDays(30));
-    assertTrue(view().yarn());
-    assertEquals(0.0, view().fadeLevel());
-
-    Instant untwistedAt = clock.now();
-    var untwisted = run(r -> new WeaveThread.Untwist("role-1", r));
-    assertEquals(new WeaveThread.Untwisted("role-1", untwistedAt), untwisted.event());
-    WeaveThread.ThreadView view = untwisted.replyOfType(WeaveThread.ThreadView.class);
-    assertFalse(view.yarn());
-    assertEquals(untwistedAt, view.fadeFrom());
-    assertEquals(0.0, view.fadeLevel(), "fading starts again at the untwist, not at the spin");
-    clock.advance(Duration.ofHours(42));
-    assertEquals(0.25, view().fadeLevel(), 1e-9);
+  private WeaveThread.ThreadView untwist(String roleId) {
+    return run(r -> new WeaveThread.Untwist(roleId, r)).replyOfType(WeaveThread.ThreadView.class);
   }
 
-  @Test
-  void everyChangeIsReportedToTheKnotsRegion() {
-    spin();
-    run(r -> new WeaveThread.Twist("role-1", r));
-    clock.advance(Duration.ofDays(1));
-    run(r -> new WeaveThread.Untwist("role-1", r));
-    assertEquals(3, published.size());
-    for (int i = 0; i < 3; i++) {
-      Region.ThreadChanged changed = (Region.ThreadChanged) published.get(i);
-      assertEquals(new EventId("thread|" + threadId, i + 1), changed.source());
-      assertEquals(KNOT, changed.location());
-      assertEquals("VOTE", changed.kind());
+  private void assertRefused(
+      Refusal.Kind kind,
+      String reason,
+      CommandResultWithReply<
+              WeaveThread.Command, WeaveThread.Event, WeaveThread.State, WeaveThread.Reply>
+          result) {
+    assertTrue(result.hasNoEvents(), "a refused command persists nothing");
+    Refusal refusal = result.replyOfType(WeaveThread.Rejected.class).refusal();
+    assertEquals(kind, refusal.kind());
+    if (reason != null) {
+      assertEquals(reason, refusal.reason());
     }
-    assertFalse(((Region.ThreadChanged) published.get(0)).yarn());
-    assertTrue(((Region.ThreadChanged) published.get(1)).yarn());
-    assertEquals(T0.plus(Duration.ofDays(1)), ((Region.ThreadChanged) published.get(2)).fadeFrom());
+  }
+
+  private ManualClock advanceDays(double days) {
+    clock.advance(Duration.ofMillis((long) (days * Duration.ofDays(1).toMillis())));
+    return clock;
   }
 
   @Test
-  void onlyItsRoleMayTwistOrUntwistIt() {
-    spin();
-    for (var result :
+  void spinCreatesAFreshThreadAndFeedsTheRegion() {
+    var result = run(r -> new WeaveThread.Spin(OWNER, "k-1", WeaveThread.Kind.DESIGN, KNOT, r));
+
+    assertEquals(
+        new WeaveThread.Spun(threadId, OWNER, "k-1", WeaveThread.Kind.DESIGN, KNOT, START),
+        result.event());
+    assertEquals(
+        new WeaveThread.SpunThread(
+            threadId, OWNER, "k-1", WeaveThread.Kind.DESIGN, KNOT, START, false, START),
+        result.state());
+    assertEquals(
+        new WeaveThread.ThreadView(
+            threadId, OWNER, "k-1", WeaveThread.Kind.DESIGN, START, false, START, 0.0),
+        result.reply());
+    assertEquals(
         List.of(
-            run(r -> new WeaveThread.Twist("role-2", r)),
-            run(r -> new WeaveThread.Untwist("role-2", r)))) {
-      assertTrue(result.hasNoEvents());
-      Refusal refusal = result.replyOfType(WeaveThread.Rejected.class).refusal();
-      assertEquals(Refusal.Kind.FORBIDDEN, refusal.kind());
-      assertEquals("thread " + threadId + " belongs to another role", refusal.reason());
+            new Region.ThreadChanged(
+                new EventId("thread|" + threadId, 1), threadId, OWNER, "k-1", "DESIGN", KNOT,
+                START, false)),
+        published);
+  }
+
+  @Test
+  void aThreadFadesOutOverSevenDays() {
+    spin();
+    assertEquals(0.0, view().fadeLevel());
+    advanceDays(3.5);
+    assertEquals(0.5, view().fadeLevel(), 1e-9);
+    advanceDays(3.5);
+    assertEquals(1.0, view().fadeLevel());
+    advanceDays(10);
+    assertEquals(1.0, view().fadeLevel(), "fading stops at gone");
+  }
+
+  @Test
+  void twistingMakesYarnThatDoesNotFadeFor30Days() {
+    spin();
+    advanceDays(3);
+    var result = run(r -> new WeaveThread.Twist(OWNER, r));
+
+    Instant twistedAt = START.plus(Duration.ofDays(3));
+    assertEquals(new WeaveThread.Twisted(OWNER, twistedAt), result.event());
+    assertTrue(result.stateOfType(WeaveThread.SpunThread.class).yarn());
+    WeaveThread.ThreadView twisted = result.replyOfType(WeaveThread.ThreadView.class);
+    assertTrue(twisted.yarn());
+    assertEquals(0.0, twisted.fadeLevel());
+
+    for (int day = 0; day < 30; day++) {
+      advanceDays(1);
+      assertEquals(0.0, view().fadeLevel(), "yarn on day " + day);
     }
+    Region.ThreadChanged last = (Region.ThreadChanged) published.get(published.size() - 1);
+    assertTrue(last.yarn());
   }
 
   @Test
-  void aFadedOutThreadCannotBeTwisted() {
+  void untwistingRestartsFadingFromTheUntwistMoment() {
     spin();
-    clock.advance(Duration.ofDays(7));
-    var result = run(r -> new WeaveThread.Twist("role-1", r));
-    assertTrue(result.hasNoEvents());
-    assertEquals(Refusal.Kind.GONE, result.replyOfType(WeaveThread.Rejected.class).refusal().kind());
+    advanceDays(1);
+    twist(OWNER);
+    advanceDays(20);
+    var result = run(r -> new WeaveThread.Untwist(OWNER, r));
+
+    Instant untwistedAt = START.plus(Duration.ofDays(21));
+    assertEquals(new WeaveThread.Untwisted(OWNER, untwistedAt), result.event());
+    WeaveThread.ThreadView untwisted = result.replyOfType(WeaveThread.ThreadView.class);
+    assertFalse(untwisted.yarn());
+    assertEquals(untwistedAt, untwisted.fadeFrom());
+    assertEquals(0.0, untwisted.fadeLevel(), "fading starts afresh, not from the spin");
+
+    advanceDays(3.5);
+    assertEquals(0.5, view().fadeLevel(), 1e-9);
+    advanceDays(3.5);
+    assertEquals(1.0, view().fadeLevel());
+
+    Region.ThreadChanged last = (Region.ThreadChanged) published.get(published.size() - 1);
+    assertFalse(last.yarn());
+    assertEquals(untwistedAt, last.fadeFrom());
   }
 
   @Test
-  void repeatedTwistsUntwistsAndSpinsAreAcceptedWithoutEvents() {
+  void feedSourcesCarryIncreasingSequenceNumbers() {
     spin();
-    assertTrue(spin().hasNoEvents(), "the same spin again is a retry");
-    assertTrue(run(r -> new WeaveThread.Untwist("role-1", r)).hasNoEvents());
-    run(r -> new WeaveThread.Twist("role-1", r));
-    var again = run(r -> new WeaveThread.Twist("role-1", r));
+    twist(OWNER);
+    untwist(OWNER);
+    twist(OWNER);
+    assertEquals(
+        List.of(1L, 2L, 3L, 4L),
+        published.stream().map(u -> u.source().sequenceNr()).toList());
+    assertEquals(
+        List.of(false, true, false, true),
+        published.stream().map(u -> ((Region.ThreadChanged) u).yarn()).toList());
+    String persistenceId = "thread|" + threadId;
+    assertTrue(published.stream().allMatch(u -> u.source().persistenceId().equals(persistenceId)));
+  }
+
+  @Test
+  void twistingSomeoneElsesThreadIsForbidden() {
+    spin();
+    assertRefused(
+        Refusal.Kind.FORBIDDEN,
+        "thread " + threadId + " belongs to another role",
+        run(r -> new WeaveThread.Twist(OTHER, r)));
+    twist(OWNER);
+    assertRefused(
+        Refusal.Kind.FORBIDDEN,
+        "thread " + threadId + " belongs to another role",
+        run(r -> new WeaveThread.Untwist(OTHER, r)));
+    assertRefused(Refusal.Kind.INVALID, null, run(r -> new WeaveThread.Twist(" ", r)));
+    assertTrue(view().yarn());
+  }
+
+  @Test
+  void twistingAFadedOutThreadIsGone() {
+    spin();
+    advanceDays(7);
+    assertRefused(
+        Refusal.Kind.GONE,
+        "thread " + threadId + " has faded out and can no longer be twisted",
+        run(r -> new WeaveThread.Twist(OWNER, r)));
+    assertFalse(view().yarn());
+  }
+
+  @Test
+  void twistingJustBeforeFadingOutStillWorks() {
+    spin();
+    clock.advance(Duration.ofDays(7).minusSeconds(1));
+    assertTrue(twist(OWNER).yarn());
+  }
+
+  @Test
+  void repeatedTwistAndUntwistAreAcceptedWithoutEvents() {
+    spin();
+    var notYarn = run(r -> new WeaveThread.Untwist(OWNER, r));
+    assertTrue(notYarn.hasNoEvents());
+    assertFalse(notYarn.replyOfType(WeaveThread.ThreadView.class).yarn());
+
+    twist(OWNER);
+    var again = run(r -> new WeaveThread.Twist(OWNER, r));
     assertTrue(again.hasNoEvents());
     assertTrue(again.replyOfType(WeaveThread.ThreadView.class).yarn());
+    assertEquals(2, published.size(), "retries publish nothing");
   }
 
   @Test
-  void aDifferentSpinUnderTheSameIdConflicts() {
+  void respinningIsRetrySafeButADifferentSpinConflicts() {
     spin();
-    var result = run(r -> new WeaveThread.Spin("role-1", "knot-2", WeaveThread.Kind.VOTE, KNOT, r));
-    assertTrue(result.hasNoEvents());
-    assertEquals(Refusal.Kind.CONFLICT, result.replyOfType(WeaveThread.Rejected.class).refusal().kind());
+    advanceDays(1);
+    var retry = run(r -> new WeaveThread.Spin(OWNER, "k-1", WeaveThread.Kind.DESIGN, KNOT, r));
+    assertTrue(retry.hasNoEvents());
+    assertEquals(START, retry.replyOfType(WeaveThread.ThreadView.class).spunAt());
+
+    assertRefused(
+        Refusal.Kind.CONFLICT,
+        "thread " + threadId + " already leads from role " + OWNER + " to knot k-1 as DESIGN",
+        run(r -> new WeaveThread.Spin(OTHER, "k-1", WeaveThread.Kind.DESIGN, KNOT, r)));
+    assertRefused(
+        Refusal.Kind.CONFLICT,
+        null,
+        run(r -> new WeaveThread.Spin(OWNER, "k-2", WeaveThread.Kind.DESIGN, KNOT, r)));
+    assertRefused(
+        Refusal.Kind.CONFLICT,
+        null,
+        run(r -> new WeaveThread.Spin(OWNER, "k-1", WeaveThread.Kind.VOTE, KNOT, r)));
+    assertEquals(1, published.size());
   }
 
   @Test
-  void invalidSpinsAreRefusedAndPersistNothing() {
-    assertInvalid(run(r -> new WeaveThread.Spin(" ", "knot-1", WeaveThread.Kind.VOTE, KNOT, r)), "roleId");
-    assertInvalid(run(r -> new WeaveThread.Spin("role-1", null, WeaveThread.Kind.VOTE, KNOT, r)), "knotId");
-    assertInvalid(run(r -> new WeaveThread.Spin("role-1", "knot-1", null, KNOT, r)), "kind");
-    assertInvalid(run(r -> new WeaveThread.Spin("role-1", "knot-1", WeaveThread.Kind.VOTE, new GeoPoint(0, 200), r)), "longitude");
+  void commandsBeforeSpinningAreNotFound() {
+    String reason = "thread " + threadId + " has not been spun";
+    assertRefused(Refusal.Kind.NOT_FOUND, reason, run(r -> new WeaveThread.Twist(OWNER, r)));
+    assertRefused(Refusal.Kind.NOT_FOUND, reason, run(r -> new WeaveThread.Untwist(OWNER, r)));
+    assertRefused(Refusal.Kind.NOT_FOUND, reason, run(WeaveThread.Get::new));
+    assertTrue(published.isEmpty());
   }
 
   @Test
-  void everythingButSpinIsNotFoundBeforeIt() {
-    for (var result :
-        List.of(
-            run(r -> new WeaveThread.Twist("role-1", r)),
-            run(r -> new WeaveThread.Untwist("role-1", r)),
-            run(WeaveThread.Get::new))) {
-      assertTrue(result.hasNoEvents());
-      assertEquals(Refusal.Kind.NOT_FOUND, result.replyOfType(WeaveThread.Rejected.class).refusal().kind());
-    }
+  void invalidSpinsAreRefused() {
+    WeaveThread.Kind kind = WeaveThread.Kind.CONVERSATION;
+    assertRefused(
+        Refusal.Kind.INVALID,
+        "roleId must not be blank",
+        run(r -> new WeaveThread.Spin(" ", "k-1", kind, KNOT, r)));
+    assertRefused(
+        Refusal.Kind.INVALID, null, run(r -> new WeaveThread.Spin(null, "k-1", kind, KNOT, r)));
+    assertRefused(
+        Refusal.Kind.INVALID,
+        "knotId must not be blank",
+        run(r -> new WeaveThread.Spin(OWNER, "", kind, KNOT, r)));
+    assertRefused(
+        Refusal.Kind.INVALID,
+        "kind is missing",
+        run(r -> new WeaveThread.Spin(OWNER, "k-1", null, KNOT, r)));
+    assertRefused(
+        Refusal.Kind.INVALID, null, run(r -> new WeaveThread.Spin(OWNER, "k-1", kind, null, r)));
+    assertRefused(
+        Refusal.Kind.INVALID,
+        "knot location: longitude must lie in [-180, 180], got 181.0",
+        run(r -> new WeaveThread.Spin(OWNER, "k-1", kind, new GeoPoint(0, 181), r)));
+    assertInstanceOf(WeaveThread.Unspun.class, thread.getState());
+    assertTrue(published.isEmpty());
   }
 
   @Test
-  void aRestartedThreadRecoversItsYarn() {
+  void restartRebuildsTheSameState() {
     spin();
-    run(r -> new WeaveThread.Twist("role-1", r));
+    advanceDays(2);
+    twist(OWNER);
+    advanceDays(5);
+    untwist(OWNER);
     WeaveThread.State before = thread.getState();
-    thread.restart();
-    assertEquals(before, thread.getState());
-    assertTrue(view().yarn());
-  }
+    WeaveThread.ThreadView viewBefore = view();
 
-  private static void assertInvalid(
-      CommandResultWithReply<WeaveThread.Command, WeaveThread.Event, WeaveThread.State, WeaveThread.Reply> result,
-      String reasonPart) {
-    assertTrue(result.hasNoEvents());
-    Refusal refusal = result.replyOfType(WeaveThread.Rejected.class).refusal();
-    assertEquals(Refusal.Kind.INVALID, refusal.kind());
-    assertTrue(refusal.reason().contains(reasonPart), refusal.reason());
-  }
+    WeaveThread.State after = thread.restart().state();
 
-  private CommandResultWithReply<WeaveThread.Command, WeaveThread.Event, WeaveThread.State, WeaveThread.Reply> run(
-      java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<WeaveThread.Reply>, WeaveThread.Command> command) {
-    return thread.<WeaveThread.Reply>runCommand(command::apply);
+    assertEquals(before, after);
+    assertEquals(viewBefore, view());
+    assertEquals(START.plus(Duration.ofDays(7)), view().fadeFrom());
+    assertEquals(3, published.size(), "recovery does not publish again");
   }
 }

@@ -1,0 +1,136 @@
+package org.weltgewebe.persistence.readmodel;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import org.weltgewebe.actors.Conversation;
+import org.weltgewebe.actors.EventId;
+import org.weltgewebe.actors.GeoPoint;
+import org.weltgewebe.actors.Knot;
+import org.weltgewebe.actors.RegionCells;
+import org.weltgewebe.actors.Role;
+import org.weltgewebe.actors.WeaveThread;
+
+/**
+ * Applies domain events to the read models in PostgreSQL — knot view, thread view, conversation
+ * view and the region view's roles — exactly once per event identity.
+ *
+ * <p>{@link #apply} runs in the caller's transaction and first records the event's identity in
+ * {@code rm_applied_event}; when that identity is already there, the event was applied before (a
+ * redelivery, a reconciler's re-publish, a replay) and nothing changes. Recording and changing in
+ * one transaction is what makes a crash between them harmless.
+ */
+public final class ReadModelProjection {
+  /** The consumer name under which this projection records what it applied. */
+  public static final String CONSUMER = "read-models";
+
+  private final String consumer;
+
+  public ReadModelProjection(String consumer) {
+    this.consumer = consumer;
+  }
+
+  /**
+   * Applies {@code event} (a domain event of any entity) in {@code c}'s open transaction. Returns
+   * false when this event had been applied already; events of no read model are recorded and
+   * otherwise ignored.
+   */
+  public boolean apply(Connection c, EventId id, Object event) throws SQLException {
+    if (!record(c, id)) {
+      return false;
+    }
+    String entityId = id.persistenceId().substring(id.persistenceId().indexOf('|') + 1);
+    if (event instanceof Knot.Created e) {
+      knotCreated(c, e);
+    } else if (event instanceof Knot.ThreadLed e) {
+      update(c, "UPDATE rm_knot SET thread_count = thread_count + 1,"
+          + " last_thread_at = greatest(last_thread_at, ?) WHERE knot_id = ?", ts(e.at()), entityId);
+      refreshDissolution(c, entityId);
+    } else if (event instanceof Knot.YarnAttached) {
+      update(c, "UPDATE rm_knot SET yarn_count = yarn_count + 1 WHERE knot_id = ?", entityId);
+      refreshDissolution(c, entityId);
+    } else if (event instanceof Knot.YarnDetached e) {
+      update(c, "UPDATE rm_knot SET yarn_count = greatest(yarn_count - 1, 0),"
+          + " last_thread_at = greatest(last_thread_at, ?) WHERE knot_id = ?", ts(e.at()), entityId);
+      refreshDissolution(c, entityId);
+    } else if (event instanceof Knot.Dissolved e) {
+      update(c, "UPDATE rm_knot SET dissolved_at = ? WHERE knot_id = ?", ts(e.at()), entityId);
+    } else if (event instanceof WeaveThread.Spun e) {
+      update(c, "INSERT INTO rm_thread (thread_id, role_id, knot_id, kind, cell, spun_at, yarn, fade_from)"
+              + " VALUES (?, ?, ?, ?, ?, ?, FALSE, ?) ON CONFLICT (thread_id) DO NOTHING",
+          e.threadId(), e.roleId(), e.knotId(), e.kind().name(), RegionCells.regionOf(e.knotLocation()),
+          ts(e.at()), ts(e.at()));
+    } else if (event instanceof WeaveThread.Twisted) {
+      update(c, "UPDATE rm_thread SET yarn = TRUE WHERE thread_id = ?", entityId);
+    } else if (event instanceof WeaveThread.Untwisted e) {
+      update(c, "UPDATE rm_thread SET yarn = FALSE, fade_from = ? WHERE thread_id = ?", ts(e.at()), entityId);
+    } else if (event instanceof Conversation.Started e) {
+      update(c, "INSERT INTO rm_conversation (conversation_id, knot_id, title, started_by, started_at,"
+              + " comment_count, last_activity) VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
+          e.conversationId(), e.knotId(), e.title(), e.roleId(), ts(e.at()), ts(e.at()));
+    } else if (event instanceof Conversation.Posted e) {
+      update(c, "UPDATE rm_conversation SET comment_count = comment_count + 1,"
+          + " last_activity = greatest(last_activity, ?) WHERE conversation_id = ?",
+          ts(e.message().at()), entityId);
+    } else if (event instanceof Role.Registered e) {
+      GeoPoint p = e.publicLocation();
+      update(c, "INSERT INTO rm_role (role_id, display_name, lat, lon, cell, spinning, registered_at)"
+              + " VALUES (?, ?, ?, ?, ?, FALSE, ?) ON CONFLICT DO NOTHING",
+          e.roleId(), e.displayName(), p.lat(), p.lon(), RegionCells.regionOf(p), ts(e.at()));
+    } else if (event instanceof Role.LoggedIn) {
+      update(c, "UPDATE rm_role SET spinning = TRUE WHERE role_id = ?", entityId);
+    } else if (event instanceof Role.LoggedOut) {
+      update(c, "UPDATE rm_role SET spinning = FALSE WHERE role_id = ?", entityId);
+    } else if (event instanceof Role.ProfileUpdated e) {
+      Array goods = c.createArrayOf("text", e.goods().toArray());
+      Array skills = c.createArrayOf("text", e.skills().toArray());
+      update(c, "UPDATE rm_role SET goods = ?, skills = ? WHERE role_id = ?", goods, skills, entityId);
+    }
+    return true;
+  }
+
+  private boolean record(Connection c, EventId id) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO rm_applied_event (consumer, persistence_id, sequence_nr) VALUES (?, ?, ?)"
+                + " ON CONFLICT DO NOTHING")) {
+      s.setString(1, consumer);
+      s.setString(2, id.persistenceId());
+      s.setLong(3, id.sequenceNr());
+      return s.executeUpdate() == 1;
+    }
+  }
+
+  private static void knotCreated(Connection c, Knot.Created e) throws SQLException {
+    update(c, "INSERT INTO rm_knot (knot_id, type, title, description, lat, lon, cell, created_by, created_at,"
+            + " event_start, event_end, last_thread_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " ON CONFLICT (knot_id) DO NOTHING",
+        e.knotId(), e.type().name(), e.title(), e.description(), e.location().lat(), e.location().lon(),
+        RegionCells.regionOf(e.location()), e.createdBy(), ts(e.at()), ts(e.eventStart()), ts(e.eventEnd()),
+        ts(e.at()));
+    refreshDissolution(c, e.knotId());
+  }
+
+  /** The knot's dissolution rule, as the entity has it: 7 days after its last thread or event end, never with yarn. */
+  private static void refreshDissolution(Connection c, String knotId) throws SQLException {
+    update(c, "UPDATE rm_knot SET dissolves_at = CASE WHEN yarn_count > 0 THEN NULL"
+        + " ELSE greatest(last_thread_at, coalesce(event_end, last_thread_at)) + interval '"
+        + Knot.DISSOLUTION_TIME.toDays() + " days' END WHERE knot_id = ?", knotId);
+  }
+
+  private static void update(Connection c, String sql, Object... parameters) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.length; i++) {
+        s.setObject(i + 1, parameters[i]);
+      }
+      s.executeUpdate();
+    }
+  }
+
+  private static Timestamp ts(Instant instant) {
+    return instant == null ? null : Timestamp.from(instant);
+  }
+}

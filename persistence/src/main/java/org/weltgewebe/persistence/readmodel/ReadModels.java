@@ -1,0 +1,129 @@
+package org.weltgewebe.persistence.readmodel;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.weltgewebe.actors.GeoPoint;
+import org.weltgewebe.actors.Region;
+import org.weltgewebe.persistence.DatabaseSettings;
+
+/** Reads the read models: the views the API and the consistency checks query without asking entities. */
+public final class ReadModels {
+  private final DatabaseSettings db;
+
+  public ReadModels(DatabaseSettings db) {
+    this.db = db;
+  }
+
+  /** A knot as the knot view holds it. */
+  public record KnotRow(
+      String knotId, String type, String title, GeoPoint location, String cell, int threadCount,
+      int yarnCount, Instant lastThreadAt, Instant dissolvesAt, Instant dissolvedAt) {}
+
+  /** A conversation as the conversation view holds it. */
+  public record ConversationRow(
+      String conversationId, String knotId, String title, int commentCount, Instant lastActivity) {}
+
+  public Optional<KnotRow> knot(String knotId) {
+    return queryOne(
+        "SELECT knot_id, type, title, lat, lon, cell, thread_count, yarn_count, last_thread_at,"
+            + " dissolves_at, dissolved_at FROM rm_knot WHERE knot_id = ?",
+        knotId,
+        rs -> new KnotRow(rs.getString(1), rs.getString(2), rs.getString(3),
+            new GeoPoint(rs.getDouble(4), rs.getDouble(5)), rs.getString(6), rs.getInt(7), rs.getInt(8),
+            instant(rs.getTimestamp(9)), instant(rs.getTimestamp(10)), instant(rs.getTimestamp(11))));
+  }
+
+  public Optional<ConversationRow> conversation(String conversationId) {
+    return queryOne(
+        "SELECT conversation_id, knot_id, title, comment_count, last_activity FROM rm_conversation"
+            + " WHERE conversation_id = ?",
+        conversationId,
+        rs -> new ConversationRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+            instant(rs.getTimestamp(5))));
+  }
+
+  /**
+   * The region view of {@code cell} at {@code now}, in the same shape a region actor answers:
+   * standing knots, spinning roles, threads that have not faded out, with their fade level.
+   */
+  public Region.View region(String cell, Instant now) {
+    Timestamp at = Timestamp.from(now);
+    try (Connection c = db.connect()) {
+      List<Region.KnotEntry> knots = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT knot_id, type, title, lat, lon, dissolves_at FROM rm_knot WHERE cell = ?"
+              + " AND dissolved_at IS NULL AND (dissolves_at IS NULL OR dissolves_at > ?) ORDER BY knot_id")) {
+        s.setString(1, cell);
+        s.setTimestamp(2, at);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            knots.add(new Region.KnotEntry(rs.getString(1), rs.getString(2), rs.getString(3),
+                new GeoPoint(rs.getDouble(4), rs.getDouble(5)), instant(rs.getTimestamp(6))));
+          }
+        }
+      }
+      List<Region.RoleEntry> roles = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT role_id, display_name, lat, lon FROM rm_role WHERE cell = ? AND spinning ORDER BY role_id")) {
+        s.setString(1, cell);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            roles.add(new Region.RoleEntry(rs.getString(1), rs.getString(2), new GeoPoint(rs.getDouble(3), rs.getDouble(4))));
+          }
+        }
+      }
+      List<Region.ThreadEntry> threads = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT thread_id, role_id, knot_id, kind, yarn, fade_from FROM rm_thread WHERE cell = ?"
+              + " AND (yarn OR fade_from > CAST(? AS timestamptz) - interval '7 days') ORDER BY thread_id")) {
+        s.setString(1, cell);
+        s.setTimestamp(2, at);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            boolean yarn = rs.getBoolean(5);
+            double fade = Region.fadeLevel(instant(rs.getTimestamp(6)), yarn, now);
+            if (fade < 1.0) {
+              threads.add(new Region.ThreadEntry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), yarn, fade));
+            }
+          }
+        }
+      }
+      return new Region.View(cell, now, List.copyOf(knots), List.copyOf(roles), List.copyOf(threads), -1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the region view of " + cell, e);
+    }
+  }
+
+  /** How many events {@code consumer} has applied. */
+  public long appliedEvents(String consumer) {
+    return queryOne("SELECT count(*) FROM rm_applied_event WHERE consumer = ?", consumer, rs -> rs.getLong(1))
+        .orElse(0L);
+  }
+
+  @FunctionalInterface
+  private interface Row<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  private <T> Optional<T> queryOne(String sql, String parameter, Row<T> row) {
+    try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, parameter);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(row.read(rs)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the read models at " + db.url(), e);
+    }
+  }
+
+  private static Instant instant(Timestamp t) {
+    return t == null ? null : t.toInstant();
+  }
+}
