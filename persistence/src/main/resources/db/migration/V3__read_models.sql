@@ -36,6 +36,9 @@ CREATE TABLE rm_thread (
   role_id   VARCHAR(64) NOT NULL,
   knot_id   VARCHAR(64) NOT NULL,
   kind      VARCHAR(32) NOT NULL,
+  -- the thread's knot's position: a thread belongs to the region of its knot
+  lat       DOUBLE PRECISION NOT NULL,
+  lon       DOUBLE PRECISION NOT NULL,
   cell      VARCHAR(16) NOT NULL,
   spun_at   TIMESTAMPTZ NOT NULL,
   yarn      BOOLEAN     NOT NULL DEFAULT FALSE,

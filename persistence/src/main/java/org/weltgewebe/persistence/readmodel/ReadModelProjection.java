@@ -59,9 +59,10 @@ public final class ReadModelProjection {
     } else if (event instanceof Knot.Dissolved e) {
       update(c, "UPDATE rm_knot SET dissolved_at = ? WHERE knot_id = ?", ts(e.at()), entityId);
     } else if (event instanceof WeaveThread.Spun e) {
-      update(c, "INSERT INTO rm_thread (thread_id, role_id, knot_id, kind, cell, spun_at, yarn, fade_from)"
-              + " VALUES (?, ?, ?, ?, ?, ?, FALSE, ?) ON CONFLICT (thread_id) DO NOTHING",
-          e.threadId(), e.roleId(), e.knotId(), e.kind().name(), RegionCells.regionOf(e.knotLocation()),
+      update(c, "INSERT INTO rm_thread (thread_id, role_id, knot_id, kind, lat, lon, cell, spun_at, yarn, fade_from)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?) ON CONFLICT (thread_id) DO NOTHING",
+          e.threadId(), e.roleId(), e.knotId(), e.kind().name(), e.knotLocation().lat(), e.knotLocation().lon(),
+          RegionCells.regionOf(e.knotLocation()),
           ts(e.at()), ts(e.at()));
     } else if (event instanceof WeaveThread.Twisted) {
       update(c, "UPDATE rm_thread SET yarn = TRUE WHERE thread_id = ?", entityId);

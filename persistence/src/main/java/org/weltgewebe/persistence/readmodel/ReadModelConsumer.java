@@ -1,0 +1,191 @@
+package org.weltgewebe.persistence.readmodel;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.weltgewebe.actors.EventId;
+import org.weltgewebe.actors.Region;
+import org.weltgewebe.actors.RegionFeed;
+import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.outbox.EventStream;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.outbox.OutboxMessage;
+
+/**
+ * A durable JetStream consumer that keeps the read models in PostgreSQL and the region actors up to
+ * date with the event stream.
+ *
+ * <p>It fetches batches, applies each event through {@link ReadModelProjection} in one database
+ * transaction per batch, commits, and only then acknowledges the messages: a crash before the
+ * commit redelivers the batch (and the projection's record of applied identities makes the second
+ * delivery harmless); a crash after it redelivers nothing that matters. Region updates derived
+ * from the committed rows go to {@code regions} after the commit.
+ */
+public final class ReadModelConsumer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReadModelConsumer.class);
+  private static final int BATCH = 500;
+  private static final Duration FETCH_WAIT = Duration.ofMillis(500);
+  private static final Duration ACK_WAIT = Duration.ofSeconds(30);
+
+  /** What the consumer did so far. */
+  public record Metrics(long applied, long duplicates, long batches, long failures) {}
+
+  private final DatabaseSettings db;
+  private final NatsSettings nats;
+  private final String durable;
+  private final EventDecoder decoder;
+  private final RegionFeed regions;
+  private final ReadModelProjection projection;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicLong applied = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+  private final Thread worker;
+
+  private ReadModelConsumer(
+      DatabaseSettings db, NatsSettings nats, String durable, EventDecoder decoder, RegionFeed regions) {
+    this.db = db;
+    this.nats = nats;
+    this.durable = durable;
+    this.decoder = decoder;
+    this.regions = regions;
+    this.projection = new ReadModelProjection(durable);
+    this.worker = new Thread(this::run, "read-model-consumer-" + durable);
+    this.worker.setDaemon(true);
+  }
+
+  /** Starts consuming under the durable name {@code durable}; region updates go to {@code regions}. */
+  public static ReadModelConsumer start(
+      DatabaseSettings db, NatsSettings nats, String durable, EventDecoder decoder, RegionFeed regions) {
+    ReadModelConsumer consumer = new ReadModelConsumer(db, nats, durable, decoder, regions);
+    consumer.worker.start();
+    return consumer;
+  }
+
+  public Metrics metrics() {
+    return new Metrics(applied.get(), duplicates.get(), batches.get(), failures.get());
+  }
+
+  /** The server's view of this consumer (pending, ack pending, redelivered), if it can be read. */
+  public Optional<ConsumerInfo> consumerInfo() {
+    try (Connection connection = nats.connect("read-model-consumer-info")) {
+      return Optional.of(connection.jetStreamManagement().getConsumerInfo(nats.stream(), durable));
+    } catch (IOException | JetStreamApiException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+    try {
+      worker.join(Duration.ofSeconds(10).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void run() {
+    Duration backoff = Duration.ofMillis(200);
+    while (running.get()) {
+      try (Connection connection = nats.connect("read-model-consumer-" + durable)) {
+        EventStream.ensure(connection, nats);
+        JetStreamSubscription subscription = subscribe(connection.jetStream());
+        backoff = Duration.ofMillis(200);
+        while (running.get()) {
+          List<Message> messages = subscription.fetch(BATCH, FETCH_WAIT);
+          if (!messages.isEmpty()) {
+            applyBatch(messages);
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        failures.incrementAndGet();
+        log.warn("read-model consumer {} failed ({}); retrying in {} ms", durable, e.toString(), backoff.toMillis());
+        sleep(backoff);
+        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  private JetStreamSubscription subscribe(JetStream js) throws IOException, JetStreamApiException {
+    ConsumerConfiguration configuration =
+        ConsumerConfiguration.builder()
+            .durable(durable)
+            .ackPolicy(AckPolicy.Explicit)
+            .ackWait(ACK_WAIT)
+            .deliverPolicy(DeliverPolicy.All)
+            .maxAckPending(BATCH * 4L)
+            .filterSubject(nats.subjectPrefix() + ".>")
+            .build();
+    return js.subscribe(
+        nats.subjectPrefix() + ".>",
+        PullSubscribeOptions.builder().stream(nats.stream()).configuration(configuration).build());
+  }
+
+  private void applyBatch(List<Message> messages) throws Exception {
+    List<Region.Update> updates = new ArrayList<>();
+    try (java.sql.Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      try {
+        for (Message message : messages) {
+          EventId id =
+              new EventId(
+                  message.getHeaders().getFirst(OutboxMessage.PERSISTENCE_ID),
+                  Long.parseLong(message.getHeaders().getFirst(OutboxMessage.SEQUENCE_NR)));
+          Object event =
+              decoder.decode(
+                  Integer.parseInt(message.getHeaders().getFirst(OutboxMessage.SERIALIZER_ID)),
+                  message.getHeaders().getFirst(OutboxMessage.MANIFEST),
+                  message.getData());
+          if (projection.apply(c, id, event)) {
+            applied.incrementAndGet();
+            RegionUpdates.of(c, id, event).ifPresent(updates::add);
+          } else {
+            duplicates.incrementAndGet();
+          }
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+    for (Message message : messages) {
+      message.ack();
+    }
+    batches.incrementAndGet();
+    updates.forEach(regions::publish);
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
