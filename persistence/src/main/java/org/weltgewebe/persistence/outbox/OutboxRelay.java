@@ -112,7 +112,12 @@ public final class OutboxRelay implements AutoCloseable {
     }
     try {
       JournalChangeFeed.requireLogicalWal(db);
-      JournalChangeFeed.slotExists(db, outbox.slot());
+      String seed = outbox.slot() + SEED_SUFFIX;
+      // Fix the starting point now, so that every transaction committing after start() returns is
+      // relayed. Creating a slot waits for transactions already running to end.
+      if (!JournalChangeFeed.slotExists(db, outbox.slot()) && !JournalChangeFeed.slotExists(db, seed)) {
+        JournalChangeFeed.createSlot(db, seed);
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot check PostgreSQL at " + db.url() + " for the outbox relay", e);
     }
@@ -272,7 +277,17 @@ public final class OutboxRelay implements AutoCloseable {
           while (rs.next() && !stopping) {
             publisher
                 .publish(JournalRows.event(rs), () -> failed.get() != null || stopping)
-                .whenComplete((ack, e) -> failed.compareAndSet(null, e));
+                .whenComplete(
+                    (ack, e) -> {
+                      if (e != null) {
+                        failed.compareAndSet(null, e);
+                      } else if (ack.isDuplicate()) {
+                        duplicates.incrementAndGet();
+                      } else {
+                        published.incrementAndGet();
+                        throughput.add(1);
+                      }
+                    });
             count++;
           }
         }
