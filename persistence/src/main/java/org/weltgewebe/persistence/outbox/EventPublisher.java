@@ -58,7 +58,7 @@ final class EventPublisher {
       ack =
           jetStream.publishAsync(
               OutboxMessage.toMessage(nats.subjectPrefix(), event),
-              OutboxMessage.publishOptions(nats.stream(), messageId));
+              OutboxMessage.publishOptions(messageId));
     } catch (RuntimeException e) {
       window.release();
       throw e;

@@ -84,9 +84,12 @@ public final class OutboxMessage {
         .build();
   }
 
-  /** Publish options that make JetStream drop a second copy and refuse a foreign stream. */
-  static PublishOptions publishOptions(String stream, String messageId) {
-    return PublishOptions.builder().expectedStream(stream).messageId(messageId).build();
+  /**
+   * Publish options that make JetStream drop a second copy. No expected-stream check: JetStream
+   * stores that header with every message, and at S4 the byte limit leaves ~179 bytes a message.
+   */
+  static PublishOptions publishOptions(String messageId) {
+    return PublishOptions.builder().messageId(messageId).build();
   }
 
   private static String subjectToken(String token, String what) {

@@ -45,7 +45,7 @@ public final class TestNats implements AutoCloseable {
 
   /** A private server whose JetStream can hold the 100 GiB stream; started. */
   public static TestNats startPrivate() {
-    return startPrivate("200GB");
+    return startPrivate("1TB");
   }
 
   /** A private server with the given JetStream {@code max_file_store} (e.g. "1GB"); started. */
