@@ -3,17 +3,35 @@ package org.weltgewebe.persistence.outbox;
 import com.typesafe.config.Config;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where the event stream lives: the {@code weltgewebe.nats} section of the configuration. The stream's
  * retention policies are not settings: the requirement fixes them (see {@link EventStream}).
  */
 public record NatsSettings(String url, String stream, String subjectPrefix, Duration connectTimeout) {
+  private static final Logger log = LoggerFactory.getLogger(NatsSettings.class);
+  // jnats reports every socket error at SEVERE through java.util.logging; the relay already logs
+  // the failure it leads to, once, with what it does about it.
+  private static final ErrorListener QUIET =
+      new ErrorListener() {
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+          log.debug("NATS connection error: {}", exp.toString());
+        }
+
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+          log.warn("NATS server reported: {}", error);
+        }
+      };
   private static final Pattern STREAM_NAME = Pattern.compile("[A-Za-z0-9_-]+");
   private static final Pattern SUBJECT_PREFIX = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
 
@@ -73,6 +91,7 @@ public record NatsSettings(String url, String stream, String subjectPrefix, Dura
             .connectionTimeout(connectTimeout)
             .noReconnect()
             .connectionListener(listener)
+            .errorListener(QUIET)
             .build();
     return Nats.connect(options);
   }

@@ -76,7 +76,6 @@ public final class OutboxRelay implements AutoCloseable {
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong confirmedTransactions = new AtomicLong();
-  private final AtomicLong outstanding = new AtomicLong();
   private final AtomicLong lastLagMillis = new AtomicLong();
   private final AtomicLong maxLagMillis = new AtomicLong();
   private final AtomicLong sessions = new AtomicLong();
@@ -112,12 +111,6 @@ public final class OutboxRelay implements AutoCloseable {
     }
     try {
       JournalChangeFeed.requireLogicalWal(db);
-      String seed = outbox.slot() + SEED_SUFFIX;
-      // Fix the starting point now, so that every transaction committing after start() returns is
-      // relayed. Creating a slot waits for transactions already running to end.
-      if (!JournalChangeFeed.slotExists(db, outbox.slot()) && !JournalChangeFeed.slotExists(db, seed)) {
-        JournalChangeFeed.createSlot(db, seed);
-      }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot check PostgreSQL at " + db.url() + " for the outbox relay", e);
     }
@@ -128,6 +121,16 @@ public final class OutboxRelay implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while preparing stream " + nats.stream(), e);
+    }
+    try {
+      String seed = outbox.slot() + SEED_SUFFIX;
+      // Fix the starting point now, so that every transaction committing after start() returns is
+      // relayed. Creating a slot waits for transactions already running to end.
+      if (!JournalChangeFeed.slotExists(db, outbox.slot()) && !JournalChangeFeed.slotExists(db, seed)) {
+        JournalChangeFeed.createSlot(db, seed);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot prepare replication slot " + outbox.slot() + " on " + db.url(), e);
     }
     OutboxRelay relay = new OutboxRelay(db, nats, outbox);
     relay.thread.start();
@@ -142,13 +145,18 @@ public final class OutboxRelay implements AutoCloseable {
         published.get(),
         duplicates.get(),
         confirmedTransactions.get(),
-        outstanding.get(),
+        lagEvents(),
         lastLagMillis.get(),
         maxLagMillis.get(),
         throughput.perSecond(),
         sessions.get(),
         failures.get(),
         lastFailure.get());
+  }
+
+  private long lagEvents() {
+    Session session = current.get();
+    return session == null ? 0 : session.outstanding.get();
   }
 
   /**
@@ -255,7 +263,6 @@ public final class OutboxRelay implements AutoCloseable {
           throw session.failure() != null ? session.failure() : e;
         } finally {
           session.fail(new IllegalStateException("session ended"));
-          outstanding.set(0);
         }
       }
     }
@@ -335,6 +342,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final EventPublisher publisher;
     private final Deque<Transaction> pending = new ArrayDeque<>();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private final AtomicLong outstanding = new AtomicLong();
     private Transaction open;
 
     Session(JournalChangeFeed feed, EventPublisher publisher) {

@@ -152,6 +152,36 @@ class OutboxRelayTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> relay.metrics().lagEvents() == 0);
   }
 
+  @Test
+  void aStoppedRelaysSuccessorResumesWhereItStoppedWithoutRepublishing() throws Exception {
+    nats = TestNats.shared();
+    OutboxRelay first = start(nats);
+    for (int i = 1; i <= 10; i++) {
+      OutboxFixture.insert(db, "role|r" + i, 1, 5);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> OutboxFixture.count(nats.url(), nats) == 50);
+    first.stop();
+    OutboxRelay second = start(nats);
+    OutboxFixture.insert(db, "role|r1", 6, 8);
+    await().atMost(Duration.ofSeconds(10)).until(() -> second.metrics().eventsPublished() == 3);
+    assertThat(second.metrics().duplicatesDropped()).isZero();
+    assertExactlyOnceInEntityOrder(OutboxFixture.read(nats.url(), nats), 53);
+    // The slot's stored position moves on with every relayed transaction.
+    long confirmed = JournalChangeFeed.storedPosition(db, outbox.slot());
+    OutboxFixture.insert(db, "role|r2", 6, 6);
+    await().atMost(Duration.ofSeconds(10)).until(() -> JournalChangeFeed.storedPosition(db, outbox.slot()) > confirmed);
+  }
+
+  @Test
+  void startFailsWithTheRemedyWhenNatsRefusesTheStreamAndLeavesNoSlotBehind() throws Exception {
+    try (TestNats small = TestNats.startPrivate("1GB")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(small.settings()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("max_file_store must allow max_bytes = 100 GiB");
+      assertThat(JournalChangeFeed.slotExists(db, outbox.slot() + "_seed")).isFalse();
+    }
+  }
+
   /**
    * Writes {@code perEntity} events for each of {@code entities} entities, each entity in order, in
    * transactions of 1 to 5 events, as the journal gets them from busy entities.
