@@ -100,6 +100,20 @@ class ReconcilerTest {
     List<Stored> before = OutboxFixture.read(nats.url(), nats);
     Stored lostOne = before.get(250);
     NatsSettings rebuilt = TestNats.shared();
+    try {
+      refill(rebuilt, before, lostOne);
+      Reconciler.Repair repair = new Reconciler(db, rebuilt, outbox).repair();
+      assertThat(repair.before().missing()).containsExactly(lostOne.messageId());
+      assertThat(repair.republished()).isEqualTo(1);
+      assertThat(repair.underRepairId()).isZero();
+      Stored last = OutboxFixture.read(nats.url(), rebuilt).get(499);
+      assertThat(last.messageId()).isEqualTo(lostOne.messageId());
+    } finally {
+      OutboxFixture.deleteStream(nats.url(), rebuilt);
+    }
+  }
+
+  private void refill(NatsSettings rebuilt, List<Stored> before, Stored lostOne) throws Exception {
     try (Connection c = Nats.connect(nats.url())) {
       EventStream.ensure(c, rebuilt);
       for (Stored s : before) {
@@ -114,16 +128,6 @@ class ReconcilerTest {
                   io.nats.client.PublishOptions.builder().messageId(s.messageId()).build());
         }
       }
-    }
-    try {
-      Reconciler.Repair repair = new Reconciler(db, rebuilt, outbox).repair();
-      assertThat(repair.before().missing()).containsExactly(lostOne.messageId());
-      assertThat(repair.republished()).isEqualTo(1);
-      assertThat(repair.underRepairId()).isZero();
-      Stored last = OutboxFixture.read(nats.url(), rebuilt).get(499);
-      assertThat(last.messageId()).isEqualTo(lostOne.messageId());
-    } finally {
-      OutboxFixture.deleteStream(nats.url(), rebuilt);
     }
   }
 }
