@@ -30,6 +30,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
           EmbeddedPostgres.builder()
               .setDataDirectory(dataDirectory)
               .setCleanDataDirectory(false)
+              // The outbox relay reads the journal by logical decoding.
+              .setServerConfig("wal_level", "logical")
               .start();
       log.info("started embedded PostgreSQL on port {} with data in {}", pg.getPort(), dataDirectory);
       return new EmbeddedDatabase(pg);
