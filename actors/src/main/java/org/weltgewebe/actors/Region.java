@@ -8,6 +8,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -37,7 +39,24 @@ public final class Region extends AbstractBehavior<Region.Command> {
   public static final Duration FADE_TIME = Duration.ofDays(7);
 
   /** Everything a region understands. */
-  public sealed interface Command extends WeaveSerializable permits Update, GetView {}
+  public sealed interface Command extends WeaveSerializable permits Update, GetView, Recovered {}
+
+  /**
+   * Where a region that starts (after a node failure, a rebalance or a restart) gets the picture it
+   * had: the read models built from the event stream. Updates arriving meanwhile wait.
+   */
+  @FunctionalInterface
+  public interface Recovery {
+    CompletionStage<View> load(String cell);
+
+    /** No recovery: the region starts empty (tests, nodes without the event stream). */
+    static Recovery none() {
+      return cell -> CompletableFuture.completedFuture(null);
+    }
+  }
+
+  /** The picture loaded at start, or null when there was none or loading failed. */
+  private record Recovered(View view, String failure) implements Command {}
 
   /** A change on the map, reported from an entity's persisted event. */
   public sealed interface Update extends Command
@@ -107,9 +126,13 @@ public final class Region extends AbstractBehavior<Region.Command> {
   public record RoleEntry(String roleId, String displayName, GeoPoint location)
       implements WeaveSerializable {}
 
-  /** A thread to a knot here: fade level 0 is fresh (or yarn), 1 is gone. */
+  /**
+   * A thread to a knot here, at its knot's {@code location}: fade level 0 is fresh (or yarn), 1 is
+   * gone; it fades from {@code fadeFrom}.
+   */
   public record ThreadEntry(
-      String threadId, String roleId, String knotId, String kind, boolean yarn, double fadeLevel)
+      String threadId, String roleId, String knotId, String kind, GeoPoint location, Instant fadeFrom,
+      boolean yarn, double fadeLevel)
       implements WeaveSerializable {}
 
   /** The fade level of a thread at {@code now}: 0 when fresh or yarn, rising to 1 over seven days. */
@@ -121,9 +144,36 @@ public final class Region extends AbstractBehavior<Region.Command> {
     return Math.max(0.0, Math.min(1.0, age / FADE_TIME.toMillis()));
   }
 
-  /** A region for {@code cell}, reading time from {@code clock}. */
+  /** A region for {@code cell}, reading time from {@code clock}, starting empty. */
   public static Behavior<Command> create(String cell, WeaveClock clock) {
     return Behaviors.setup(context -> new Region(context, cell, clock));
+  }
+
+  /**
+   * A region for {@code cell} that first loads its picture through {@code recovery}, keeping the
+   * updates and queries that arrive meanwhile until it has.
+   */
+  public static Behavior<Command> create(String cell, WeaveClock clock, Recovery recovery) {
+    return Behaviors.withStash(
+        10_000,
+        stash ->
+            Behaviors.setup(
+                context -> {
+                  context.pipeToSelf(
+                      recovery.load(cell),
+                      (view, failure) -> new Recovered(view, failure == null ? null : failure.toString()));
+                  return Behaviors.receive(Command.class)
+                      .onMessage(Recovered.class, recovered -> {
+                        Region region = new Region(context, cell, clock);
+                        region.restore(recovered);
+                        return stash.unstashAll(region);
+                      })
+                      .onAnyMessage(message -> {
+                        stash.stash(message);
+                        return Behaviors.same();
+                      })
+                      .build();
+                }));
   }
 
   private final String cell;
@@ -141,6 +191,29 @@ public final class Region extends AbstractBehavior<Region.Command> {
     this.clock = clock;
   }
 
+  /** Takes over a recovered picture; entries carry no event identity, so any later update applies. */
+  private void restore(Recovered recovered) {
+    if (recovered.failure() != null) {
+      getContext().getLog().warn("region {} starts empty: its picture could not be loaded ({})", cell, recovered.failure());
+      return;
+    }
+    View view = recovered.view();
+    if (view == null) {
+      return;
+    }
+    EventId unknown = new EventId("recovered", 0);
+    for (KnotEntry k : view.knots()) {
+      knots.put(k.knotId(), new KnotChanged(unknown, k.knotId(), k.type(), k.title(), k.location(), k.dissolvesAt()));
+    }
+    for (RoleEntry r : view.spinningRoles()) {
+      roles.put(r.roleId(), new RoleSpinning(unknown, r.roleId(), r.displayName(), r.location()));
+    }
+    for (ThreadEntry t : view.threads()) {
+      threads.put(t.threadId(), new ThreadChanged(unknown, t.threadId(), t.roleId(), t.knotId(), t.kind(),
+          t.location(), t.fadeFrom(), t.yarn()));
+    }
+  }
+
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
@@ -150,6 +223,7 @@ public final class Region extends AbstractBehavior<Region.Command> {
         .onMessage(RoleResting.class, u -> apply(u, () -> roles.remove(u.roleId())))
         .onMessage(ThreadChanged.class, u -> apply(u, () -> threads.put(u.threadId(), u)))
         .onMessage(GetView.class, this::onGetView)
+        .onMessage(Recovered.class, recovered -> this)
         .build();
   }
 
@@ -188,7 +262,7 @@ public final class Region extends AbstractBehavior<Region.Command> {
     for (ThreadChanged t : threads.values()) {
       threadEntries.add(
           new ThreadEntry(
-              t.threadId(), t.roleId(), t.knotId(), t.kind(), t.yarn(),
+              t.threadId(), t.roleId(), t.knotId(), t.kind(), t.location(), t.fadeFrom(), t.yarn(),
               fadeLevel(t.fadeFrom(), t.yarn(), now)));
     }
     threadEntries.sort(Comparator.comparing(ThreadEntry::threadId));

@@ -58,12 +58,52 @@ public final class TestDatabase implements AutoCloseable {
     return settings.asConfig();
   }
 
+  /**
+   * Configuration for a node on this database whose outbox has a replication slot, stream and
+   * subjects of its own, so test classes never read each other's events.
+   */
+  public Config outboxConfig() {
+    return com.typesafe.config.ConfigFactory.parseMap(
+            java.util.Map.of(
+                "weltgewebe.outbox.slot", name,
+                "weltgewebe.nats.stream", name.toUpperCase(java.util.Locale.ROOT),
+                "weltgewebe.nats.subject-prefix", name + ".events"))
+        .withFallback(config());
+  }
+
+  /** The stream name {@link #outboxConfig()} gives. */
+  public String streamName() {
+    return name.toUpperCase(java.util.Locale.ROOT);
+  }
+
   @Override
   public void close() {
     try (Connection c = admin.connect(); Statement s = c.createStatement()) {
+      // A logical replication slot pins its database (and WAL): end its reader, then drop it.
+      for (int attempt = 0; attempt < 50 && slotsLeft(s); attempt++) {
+        s.execute(
+            "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+                + " WHERE database = '" + name + "' AND active_pid IS NOT NULL");
+        s.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                + " WHERE database = '" + name + "' AND NOT active");
+        if (slotsLeft(s)) {
+          Thread.sleep(100); // the terminated reader takes a moment to release its slot
+        }
+      }
       s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
     } catch (SQLException e) {
       throw new IllegalStateException("cannot drop test database " + name, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private boolean slotsLeft(Statement s) throws SQLException {
+    try (java.sql.ResultSet rs =
+        s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = '" + name + "'")) {
+      rs.next();
+      return rs.getInt(1) > 0;
     }
   }
 

@@ -78,7 +78,7 @@ public record NatsSettings(String url, String stream, String subjectPrefix, Dura
    * queued after one that was lost with the old socket, and so break per-entity order. Whoever
    * holds the connection reconnects by opening a new one and replaying from its own position.
    */
-  Connection connect(String connectionName) throws IOException, InterruptedException {
+  public Connection connect(String connectionName) throws IOException, InterruptedException {
     return connect(connectionName, (connection, event) -> {});
   }
 

@@ -81,7 +81,7 @@ public final class ReadModels {
       }
       List<Region.ThreadEntry> threads = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement(
-          "SELECT thread_id, role_id, knot_id, kind, yarn, fade_from FROM rm_thread WHERE cell = ?"
+          "SELECT thread_id, role_id, knot_id, kind, yarn, fade_from, lat, lon FROM rm_thread WHERE cell = ?"
               + " AND (yarn OR fade_from > CAST(? AS timestamptz) - interval '7 days') ORDER BY thread_id")) {
         s.setString(1, cell);
         s.setTimestamp(2, at);
@@ -90,7 +90,8 @@ public final class ReadModels {
             boolean yarn = rs.getBoolean(5);
             double fade = Region.fadeLevel(instant(rs.getTimestamp(6)), yarn, now);
             if (fade < 1.0) {
-              threads.add(new Region.ThreadEntry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), yarn, fade));
+              threads.add(new Region.ThreadEntry(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                  new GeoPoint(rs.getDouble(7), rs.getDouble(8)), instant(rs.getTimestamp(6)), yarn, fade));
             }
           }
         }
