@@ -173,6 +173,25 @@ class OutboxRelayTest {
   }
 
   @Test
+  void anIdleRelayLetsItsSlotFollowWalWrittenForOtherTables() throws Exception {
+    nats = TestNats.shared();
+    start(nats);
+    OutboxFixture.insert(db, "knot|one", 1, 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> OutboxFixture.count(nats.url(), nats) == 1);
+    long written;
+    try (Connection c = db.connect(); java.sql.Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE unrelated (n int)");
+      s.execute("INSERT INTO unrelated SELECT generate_series(1, 10000)");
+      try (java.sql.ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+        rs.next();
+        written = org.postgresql.replication.LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+      }
+    }
+    // Otherwise the slot would hold every WAL segment written since the journal's last event.
+    await().atMost(Duration.ofSeconds(15)).until(() -> JournalChangeFeed.storedPosition(db, outbox.slot()) >= written);
+  }
+
+  @Test
   void startFailsWithTheRemedyWhenNatsRefusesTheStreamAndLeavesNoSlotBehind() throws Exception {
     try (TestNats small = TestNats.startPrivate("1GB")) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(small.settings()))
