@@ -3,9 +3,12 @@ package org.weltgewebe.cluster;
 import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -23,6 +26,7 @@ import org.weltgewebe.actors.WeaveThread;
 import org.weltgewebe.persistence.DatabaseBootstrap;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.EmbeddedDatabase;
+import org.weltgewebe.persistence.readmodel.ReadModels;
 
 /**
  * One running node of the Weltgewebe cluster: its actor system, joined to the cluster, with every
@@ -62,13 +66,41 @@ public final class WeaveNode implements AutoCloseable {
     embedded.ifPresent(e -> system.getWhenTerminated().thenRun(e::close));
     joinCluster(system);
     WeaveClock clock = NodeConfig.clock(config);
-    return new WeaveNode(system, init(system, clock), db.settings(), clock);
+    Weave weave =
+        config.getBoolean("weltgewebe.outbox.enabled")
+            ? initWithOutbox(system, clock, db.settings())
+            : init(system, clock);
+    return new WeaveNode(system, weave, db.settings(), clock);
   }
 
-  /** Shards every entity type on {@code system} and returns the facade that addresses them. */
+  /**
+   * Shards every entity type on {@code system} with regions fed in-process by the entities (no
+   * event stream), and returns the facade that addresses them.
+   */
   public static Weave init(ActorSystem<?> system, WeaveClock clock) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    RegionFeed feed = new ShardedRegionFeed(sharding);
+    return initEntities(system, clock, new ShardedRegionFeed(sharding), Region.Recovery.none());
+  }
+
+  /**
+   * Shards every entity type with regions fed from the event stream: the outbox singleton relays
+   * the journal to JetStream and its read-model consumer updates the read models and then the
+   * regions; a region that starts loads its picture from the read models.
+   */
+  public static Weave initWithOutbox(ActorSystem<?> system, WeaveClock clock, DatabaseSettings db) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    ReadModels readModels = new ReadModels(db);
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    Region.Recovery recovery =
+        cell -> CompletableFuture.supplyAsync(() -> readModels.region(cell, clock.now()), blocking);
+    Weave weave = initEntities(system, clock, RegionFeed.none(), recovery);
+    OutboxSingleton.init(system, db, new PekkoEventDecoder(system), new ShardedRegionFeed(sharding));
+    return weave;
+  }
+
+  private static Weave initEntities(
+      ActorSystem<?> system, WeaveClock clock, RegionFeed feed, Region.Recovery recovery) {
+    ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(Entity.of(Role.ENTITY_KEY, ctx -> Role.create(ctx.getEntityId(), clock, feed)));
     sharding.init(Entity.of(Knot.ENTITY_KEY, ctx -> Knot.create(ctx.getEntityId(), clock, feed)));
     sharding.init(
@@ -77,7 +109,7 @@ public final class WeaveNode implements AutoCloseable {
         Entity.of(Conversation.ENTITY_KEY, ctx -> Conversation.create(ctx.getEntityId(), clock)));
     // A region's picture lives only in memory, so a region is never passivated.
     sharding.init(
-        Entity.of(Region.ENTITY_KEY, ctx -> Region.create(ctx.getEntityId(), clock))
+        Entity.of(Region.ENTITY_KEY, ctx -> Region.create(ctx.getEntityId(), clock, recovery))
             .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
     return new Weave(sharding, ASK_TIMEOUT);
   }

@@ -38,7 +38,7 @@ class JournalRecoveryIntegrationTest {
 
   static WeaveNode startNode() {
     Config overrides =
-        db.config().withFallback(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0"));
+        db.outboxConfig().withFallback(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0"));
     return WeaveNode.start(overrides);
   }
 

@@ -27,7 +27,7 @@ class HealthRoutesTest {
     db = TestDatabase.create();
     node =
         WeaveNode.start(
-            db.config()
+            db.outboxConfig()
                 .withFallback(
                     ConfigFactory.parseString(
                         "pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0")));

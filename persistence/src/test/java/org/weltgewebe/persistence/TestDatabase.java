@@ -78,6 +78,7 @@ public final class TestDatabase implements AutoCloseable {
 
   @Override
   public void close() {
+    deleteStream();
     try (Connection c = admin.connect(); Statement s = c.createStatement()) {
       // A logical replication slot pins its database (and WAL): end its reader, then drop it.
       for (int attempt = 0; attempt < 50 && slotsLeft(s); attempt++) {
@@ -96,6 +97,16 @@ public final class TestDatabase implements AutoCloseable {
       throw new IllegalStateException("cannot drop test database " + name, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The server reserves max_bytes (100 GiB) per stream against its limit: leave none behind. */
+  private void deleteStream() {
+    String url = System.getenv().getOrDefault("WELTGEWEBE_TEST_NATS_URL", "nats://127.0.0.1:4222");
+    try (io.nats.client.Connection nats = io.nats.client.Nats.connect(url)) {
+      nats.jetStreamManagement().deleteStream(streamName());
+    } catch (Exception e) {
+      // no such stream (the test ran without the outbox) or no server: nothing to clean
     }
   }
 

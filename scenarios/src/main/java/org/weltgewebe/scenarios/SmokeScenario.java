@@ -98,7 +98,7 @@ public final class SmokeScenario {
         (Conversation.ConversationView) expect(weave.readConversation(conversationId, 0, 50), "read conversation");
     out.println("conversation \"" + conversation.title() + "\": " + conversation.commentCount() + " comments");
 
-    Region.View region = awaitRegion(RegionCells.regionOf(CENTRE), knots.size());
+    Region.View region = awaitRegion(RegionCells.regionOf(CENTRE), knots.size(), threads);
     out.printf(
         "region %s: %d knots, %d spinning roles, %d threads (mean fade level %.3f)%n",
         region.cell(), region.knots().size(), region.spinningRoles().size(), region.threads().size(),
@@ -114,11 +114,14 @@ public final class SmokeScenario {
     return knotId;
   }
 
-  /** Regions learn asynchronously; wait until the last knot has arrived, at most ten seconds. */
-  private Region.View awaitRegion(String cell, int knots) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+  /**
+   * Regions learn through the event stream, asynchronously; wait until the last knot and thread
+   * have arrived, at most fifteen seconds.
+   */
+  private Region.View awaitRegion(String cell, int knots, int threads) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     Region.View view = await(weave.regionView(cell));
-    while (view.knots().size() < knots && System.nanoTime() < deadline) {
+    while ((view.knots().size() < knots || view.threads().size() < threads) && System.nanoTime() < deadline) {
       try {
         Thread.sleep(100);
       } catch (InterruptedException e) {

@@ -18,7 +18,7 @@ class SmokeScenarioTest {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (TestDatabase db = TestDatabase.create();
         WeaveNode node =
-            WeaveNode.start(db.config().withFallback(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0")))) {
+            WeaveNode.start(db.outboxConfig().withFallback(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0")))) {
       SmokeScenario.Result result =
           SmokeScenario.runOn(node, new PrintStream(printed, true, StandardCharsets.UTF_8));
       assertThat(result.roles()).isEqualTo(5);
