@@ -22,6 +22,9 @@ final class NodeOptions {
   @Option(names = "--db-url", description = "JDBC URL of PostgreSQL (default jdbc:postgresql://127.0.0.1:5432/postgres).")
   String dbUrl;
 
+  @Option(names = "--nats-url", description = "NATS server with JetStream (default nats://127.0.0.1:4222).")
+  String natsUrl;
+
   /** The overrides these options stand for. */
   Config overrides() {
     Map<String, Object> values = new HashMap<>();
@@ -36,6 +39,9 @@ final class NodeOptions {
     }
     if (dbUrl != null) {
       values.put("weltgewebe.db.url", dbUrl);
+    }
+    if (natsUrl != null) {
+      values.put("weltgewebe.nats.url", natsUrl);
     }
     return ConfigFactory.parseMap(values);
   }

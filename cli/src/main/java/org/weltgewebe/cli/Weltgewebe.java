@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "weltgewebe 0.1.0",
     description = "The Weltgewebe simulation and load platform.",
-    subcommands = {ServeCommand.class, ScenarioCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      ScenarioCommand.class,
+      OutboxCommand.class,
+      ReadModelsCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Weltgewebe implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -14,10 +14,10 @@ import org.weltgewebe.persistence.readmodel.EventDecoder;
  * refused rather than guessed at. (Pekko's own {@code deserialize} returns a Scala {@code Try}; the
  * serializer's {@code fromBinary} is the Java-friendly way to the same result.)
  */
-final class PekkoEventDecoder implements EventDecoder {
+public final class PekkoEventDecoder implements EventDecoder {
   private final SerializerWithStringManifest serializer;
 
-  PekkoEventDecoder(ActorSystem<?> system) {
+  public PekkoEventDecoder(ActorSystem<?> system) {
     Serialization serialization = SerializationExtension.get(system);
     Serializer bound;
     try {

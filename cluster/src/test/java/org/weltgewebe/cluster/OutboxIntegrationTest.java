@@ -106,6 +106,47 @@ class OutboxIntegrationTest {
     }
   }
 
+  @Test
+  void rebuildingTheReadModelsRestoresThemFromTheStreamEvenWhenTheStreamLostEvents() throws Exception {
+    try (TestDatabase db = TestDatabase.create()) {
+      try (WeaveNode node = WeaveNode.start(nodeConfig(db))) {
+        Weave weave = node.weave();
+        for (int i = 0; i < 10; i++) {
+          String knotId = "k" + i;
+          weave.createKnot(knotId, "d" + i, "role-1", Knot.Type.TOOL, "Werkzeug " + i, "", PLACE, null, null)
+              .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        long journal = StreamCheck.journalRows(db.settings());
+        awaitEverything(db, journal);
+        ReadModels readModels = new ReadModels(db.settings());
+        ReadModels.KnotRow before = readModels.knot("k3").orElseThrow();
+
+        // The read models are damaged, and the stream lost two messages (as a broker crash can do).
+        try (java.sql.Connection c = db.settings().connect(); java.sql.Statement s = c.createStatement()) {
+          s.execute("DELETE FROM rm_knot WHERE knot_id IN ('k3', 'k4')");
+        }
+        try (io.nats.client.Connection nats = io.nats.client.Nats.connect(StreamCheck.NATS_URL)) {
+          nats.jetStreamManagement().deleteMessage(db.streamName(), 3);
+          nats.jetStreamManagement().deleteMessage(db.streamName(), 7);
+        }
+
+        org.weltgewebe.persistence.readmodel.ReadModelRebuild.Result result =
+            org.weltgewebe.persistence.readmodel.ReadModelRebuild.run(
+                db.settings(),
+                org.weltgewebe.persistence.outbox.NatsSettings.fromConfig(node.system().settings().config()),
+                org.weltgewebe.persistence.outbox.OutboxSettings.fromConfig(node.system().settings().config())
+                    .withReconcileSettle(Duration.ZERO),
+                "rebuild-test",
+                new PekkoEventDecoder(node.system()),
+                Duration.ofSeconds(30));
+        assertThat(result.repair().republished()).isEqualTo(2);
+        assertThat(result.eventsApplied()).isEqualTo(journal);
+        assertThat(readModels.knot("k3")).contains(before);
+        assertThat(readModels.appliedEvents("rebuild-test")).isEqualTo(journal);
+      }
+    }
+  }
+
   /** Waits until the stream holds every journal event exactly once, in per-entity order, and the read models applied each. */
   static void awaitEverything(TestDatabase db, long journal) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
