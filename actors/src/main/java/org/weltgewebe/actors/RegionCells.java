@@ -43,9 +43,10 @@ public final class RegionCells {
 
   /** True when {@code cell} is an H3 address at the region resolution. */
   public static boolean isRegion(String cell) {
-    return cell != null
-        && H3.isValidCell(cell)
-        && H3.getResolution(cell) == REGION_RESOLUTION;
+    if (cell == null || !cell.matches("[0-9a-fA-F]{15,16}")) {
+      return false; // H3 parses the address as hex and throws on anything else
+    }
+    return H3.isValidCell(cell) && H3.getResolution(cell) == REGION_RESOLUTION;
   }
 
   /** The shared H3 binding; H3Core is thread-safe. */

@@ -108,6 +108,11 @@ public final class TestDatabase implements AutoCloseable {
     } catch (Exception e) {
       // no such stream (the test ran without the outbox) or no server: nothing to clean
     }
+    try (io.nats.client.Connection nats = io.nats.client.Nats.connect(url)) {
+      nats.jetStreamManagement().deleteStream(streamName() + "_FEEDS");
+    } catch (Exception e) {
+      // no such stream (the test ran without the outbox) or no server: nothing to clean
+    }
   }
 
   private boolean slotsLeft(Statement s) throws SQLException {

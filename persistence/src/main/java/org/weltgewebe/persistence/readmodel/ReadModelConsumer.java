@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.weltgewebe.actors.Conversation;
 import org.weltgewebe.actors.EventId;
 import org.weltgewebe.actors.Region;
 import org.weltgewebe.actors.RegionFeed;
@@ -36,7 +37,8 @@ import org.weltgewebe.persistence.outbox.OutboxMessage;
  * transaction per batch, commits, and only then acknowledges the messages: a crash before the
  * commit redelivers the batch (and the projection's record of applied identities makes the second
  * delivery harmless); a crash after it redelivers nothing that matters. Region updates derived
- * from the committed rows go to {@code regions} after the commit.
+ * from the committed rows are published to the {@link LiveFeeds} (for SSE subscribers) before the
+ * messages are acknowledged, and go to {@code regions} after that.
  */
 public final class ReadModelConsumer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReadModelConsumer.class);
@@ -111,12 +113,14 @@ public final class ReadModelConsumer implements AutoCloseable {
     while (running.get()) {
       try (Connection connection = nats.connect("read-model-consumer-" + durable)) {
         EventStream.ensure(connection, nats);
-        JetStreamSubscription subscription = subscribe(connection.jetStream());
+        LiveFeeds.ensure(connection, nats);
+        JetStream js = connection.jetStream();
+        JetStreamSubscription subscription = subscribe(js);
         backoff = Duration.ofMillis(200);
         while (running.get()) {
           List<Message> messages = subscription.fetch(BATCH, FETCH_WAIT);
           if (!messages.isEmpty()) {
-            applyBatch(messages);
+            applyBatch(js, messages);
           }
         }
       } catch (InterruptedException e) {
@@ -146,8 +150,9 @@ public final class ReadModelConsumer implements AutoCloseable {
         PullSubscribeOptions.builder().stream(nats.stream()).configuration(configuration).build());
   }
 
-  private void applyBatch(List<Message> messages) throws Exception {
+  private void applyBatch(JetStream js, List<Message> messages) throws Exception {
     List<Region.Update> updates = new ArrayList<>();
+    List<FeedItem> feed = new ArrayList<>();
     try (java.sql.Connection c = db.connect()) {
       c.setAutoCommit(false);
       try {
@@ -163,10 +168,16 @@ public final class ReadModelConsumer implements AutoCloseable {
                   message.getData());
           if (projection.apply(c, id, event)) {
             applied.incrementAndGet();
-            RegionUpdates.of(c, id, event).ifPresent(updates::add);
           } else {
             duplicates.incrementAndGet();
           }
+          // Also for a duplicate: its feed message may not have been published before a crash, and
+          // the feed stream's dedupe id and the regions' sequence check drop what was.
+          Optional<Region.Update> update = RegionUpdates.of(c, id, event);
+          update.ifPresent(updates::add);
+          update.ifPresent(u -> feed.add(new FeedItem(LiveFeeds.regionMessage(nats, u), id)));
+          conversationPost(id, event)
+              .ifPresent(m -> feed.add(new FeedItem(m, id)));
         }
         c.commit();
       } catch (SQLException | RuntimeException e) {
@@ -174,11 +185,30 @@ public final class ReadModelConsumer implements AutoCloseable {
         throw e;
       }
     }
+    List<java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck>> acks = new ArrayList<>();
+    for (FeedItem item : feed) {
+      acks.add(js.publishAsync(item.message(), LiveFeeds.options(item.message().getSubject(), item.source())));
+    }
+    java.util.concurrent.CompletableFuture.allOf(acks.toArray(java.util.concurrent.CompletableFuture[]::new))
+        .get(ACK_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
     for (Message message : messages) {
       message.ack();
     }
     batches.incrementAndGet();
     updates.forEach(regions::publish);
+  }
+
+  private record FeedItem(io.nats.client.impl.NatsMessage message, EventId source) {}
+
+  private Optional<io.nats.client.impl.NatsMessage> conversationPost(EventId id, Object event) {
+    String conversationId = id.persistenceId().substring(id.persistenceId().indexOf('|') + 1);
+    if (event instanceof Conversation.Started started) {
+      return Optional.of(LiveFeeds.conversationMessage(nats, conversationId, started.first(), true));
+    }
+    if (event instanceof Conversation.Posted posted) {
+      return Optional.of(LiveFeeds.conversationMessage(nats, conversationId, posted.message(), false));
+    }
+    return Optional.empty();
   }
 
   private static void sleep(Duration d) {

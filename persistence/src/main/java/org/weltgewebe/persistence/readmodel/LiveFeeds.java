@@ -1,0 +1,119 @@
+package org.weltgewebe.persistence.readmodel;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.DiscardPolicy;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.impl.NatsMessage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.weltgewebe.actors.Conversation;
+import org.weltgewebe.actors.EventId;
+import org.weltgewebe.actors.Region;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+
+/**
+ * The live feeds map viewers and conversation readers subscribe to (over SSE), as a JetStream stream
+ * of their own: one subject per region cell and per conversation, so a subscriber's consumer
+ * filters on the server and an SSE event id is simply the feed stream's sequence — a client that
+ * reconnects with {@code Last-Event-ID} is replayed exactly what it missed, in order.
+ *
+ * <p>The read-model consumer publishes here after each committed batch: a region's messages are the
+ * {@link Region.Update}s it derived, a conversation's are its posts. Each carries a dedupe id made
+ * of the source event's identity, so a redelivered batch publishes nothing twice.
+ *
+ * <p>Stream {@code <events stream>_FEEDS}, subjects {@code <events prefix>-feeds.region.<cell>} and
+ * {@code <events prefix>-feeds.conversation.<id>}; file storage, 7 days (threads fade in seven days;
+ * older live news is in the views), 10 GiB, 2 minutes dedupe window.
+ */
+public final class LiveFeeds {
+  static final Duration MAX_AGE = Duration.ofDays(7);
+  static final long MAX_BYTES = 10L * 1024 * 1024 * 1024;
+  private static final int STREAM_NOT_FOUND = 10059;
+  private static final ObjectMapper JSON =
+      new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+  private LiveFeeds() {}
+
+  /** The feed stream's name for the events stream of {@code nats}. */
+  public static String stream(NatsSettings nats) {
+    return nats.stream() + "_FEEDS";
+  }
+
+  /** The subject of a region cell's feed. */
+  public static String regionSubject(NatsSettings nats, String cell) {
+    return nats.subjectPrefix() + "-feeds.region." + cell;
+  }
+
+  /** The subject of a conversation's feed. */
+  public static String conversationSubject(NatsSettings nats, String conversationId) {
+    return nats.subjectPrefix() + "-feeds.conversation." + conversationId;
+  }
+
+  /** Creates the feed stream, or brings it to its policies. */
+  public static void ensure(Connection connection, NatsSettings nats) throws IOException, JetStreamApiException {
+    JetStreamManagement jsm = connection.jetStreamManagement();
+    StreamConfiguration required =
+        StreamConfiguration.builder()
+            .name(stream(nats))
+            .description("Weltgewebe live feeds (regions, conversations), for SSE subscribers")
+            .subjects(nats.subjectPrefix() + "-feeds.>")
+            .storageType(StorageType.File)
+            .retentionPolicy(RetentionPolicy.Limits)
+            .discardPolicy(DiscardPolicy.Old)
+            .maxAge(MAX_AGE)
+            .maxBytes(MAX_BYTES)
+            .duplicateWindow(Duration.ofMinutes(2))
+            .build();
+    try {
+      jsm.getStreamInfo(stream(nats));
+      jsm.updateStream(required);
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
+        throw e;
+      }
+      jsm.addStream(required);
+    }
+  }
+
+  /** The feed message of a region update: the update as JSON with its kind in {@code type}. */
+  static NatsMessage regionMessage(NatsSettings nats, Region.Update update) {
+    ObjectNode json = JSON.valueToTree(update);
+    json.put("type", update.getClass().getSimpleName());
+    json.put("source", update.source().toString());
+    return message(regionSubject(nats, update.cell()), json);
+  }
+
+  /** The feed message of a conversation's first post or a later one. */
+  static NatsMessage conversationMessage(NatsSettings nats, String conversationId, Conversation.Message post, boolean first) {
+    ObjectNode json = JSON.valueToTree(post);
+    json.put("type", first ? "Started" : "Posted");
+    json.put("conversationId", conversationId);
+    return message(conversationSubject(nats, conversationId), json);
+  }
+
+  /** Dedupe id of a feed message: the feed and the source event. */
+  static PublishOptions options(String subject, EventId source) {
+    return PublishOptions.builder().messageId(subject + ":" + source).build();
+  }
+
+  private static NatsMessage message(String subject, ObjectNode json) {
+    try {
+      return NatsMessage.builder()
+          .subject(subject)
+          .data(JSON.writeValueAsString(json).getBytes(StandardCharsets.UTF_8))
+          .build();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a feed message", e);
+    }
+  }
+}
