@@ -144,7 +144,7 @@ final class KnotRoutes {
                                     + RegionCells.REGION_RESOLUTION + " cell>", instance));
                           }
                           if (cell.isPresent()) {
-                            if (!RegionCells.isRegion(cell.get())) {
+                            if (!RegionRoutes.isRegion(cell.get())) {
                               return done(responses.badRequest(notARegion(cell.get()), instance));
                             }
                             return knotsIn(List.of(cell.get()), null);

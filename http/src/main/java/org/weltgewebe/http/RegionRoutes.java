@@ -27,8 +27,16 @@ final class RegionRoutes {
   private Route view(String cell) {
     return responses.answer(
         instance ->
-            RegionCells.isRegion(cell)
+            isRegion(cell)
                 ? weave.regionView(cell).thenApply(responses::ok)
                 : CompletableFuture.completedFuture(responses.badRequest(KnotRoutes.notARegion(cell), instance)));
+  }
+
+  /**
+   * True for an H3 resolution-7 address. {@link RegionCells#isRegion} throws on text that is not
+   * hexadecimal (H3's parser does), so that is checked here first.
+   */
+  static boolean isRegion(String cell) {
+    return !cell.isEmpty() && cell.length() <= 16 && cell.chars().allMatch(c -> Character.digit(c, 16) >= 0) && RegionCells.isRegion(cell);
   }
 }
