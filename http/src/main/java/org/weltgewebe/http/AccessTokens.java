@@ -7,6 +7,7 @@ import io.jsonwebtoken.JwtException;
 import io.jsonwebtoken.JwtParser;
 import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.LocatorAdapter;
+import io.jsonwebtoken.MalformedJwtException;
 import io.jsonwebtoken.UnsupportedJwtException;
 import io.jsonwebtoken.security.SignatureException;
 import java.security.Key;
@@ -92,6 +93,8 @@ final class AccessTokens {
       throw new Refused("the token's signature does not verify");
     } catch (UnsupportedJwtException e) {
       throw new Refused("the token is not a signed JWT (unsigned or encrypted tokens are refused)");
+    } catch (MalformedJwtException e) {
+      throw new Refused("the token is malformed: it must be three base64url parts, header and claims JSON");
     } catch (UnknownKey e) {
       throw new Refused(e.getMessage());
     } catch (JwtException | IllegalArgumentException e) {

@@ -48,7 +48,7 @@ final class Authentication {
                     RawHeader.create(
                         "WWW-Authenticate",
                         "Bearer realm=\"" + REALM + "\", error=\"invalid_token\", error_description=\""
-                            + refused.getMessage().replace("\"", "'") + "\"")));
+                            + headerSafe(refused.getMessage()) + "\"")));
           }
           return inner.apply(roleId);
         });
@@ -68,6 +68,15 @@ final class Authentication {
                                     "the token speaks for role " + callerId + "; only role " + roleId
                                         + " may do this",
                                     request.getUri().path())))));
+  }
+
+  /** The text as a quoted-string value: printable ASCII only, no quotes or backslashes. */
+  private static String headerSafe(String text) {
+    StringBuilder safe = new StringBuilder();
+    for (char c : text.toCharArray()) {
+      safe.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' ? c : ' ');
+    }
+    return safe.length() > 200 ? safe.substring(0, 200) : safe.toString();
   }
 
   private static Optional<String> bearerToken(HttpRequest request) {
