@@ -176,7 +176,7 @@ final class KnotRoutes {
 
   static String notARegion(String cell) {
     return "\"" + cell + "\" is not an H3 cell at resolution " + RegionCells.REGION_RESOLUTION
-        + " (a region is a resolution-" + RegionCells.REGION_RESOLUTION + " cell, e.g. 871f1d489ffffff)";
+        + " (a region is a resolution-" + RegionCells.REGION_RESOLUTION + " cell, e.g. 871f18b25ffffff, Berlin-Kreuzberg)";
   }
 
   private CompletionStage<HttpResponse> knotsIn(List<String> cells, BoundingBox box) {

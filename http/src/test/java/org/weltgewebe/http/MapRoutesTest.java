@@ -18,14 +18,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.RegionCells;
 
-/** The map over real HTTP: region views, knots by viewport and cell, tiles with ETag and 304. */
+/**
+ * The map over real HTTP: region views, knots by viewport and cell, tiles with ETag and 304. The
+ * node is shared with other test classes that tie knots in Kreuzberg too, so the assertions name
+ * this class's knots rather than count them.
+ */
 @ExtendWith(TestNode.class)
 class MapRoutesTest {
   static TestApi api;
   static TestApi.Role ada;
   static String kreuzbergKnot;
   static String munichKnot;
-  static final GeoPoint KREUZBERG = new GeoPoint(52.4996, 13.4043);
+  static final GeoPoint KREUZBERG = new GeoPoint(52.5012, 13.4110);
   static final GeoPoint MUNICH = new GeoPoint(48.137, 11.575);
 
   @BeforeAll
@@ -86,7 +90,7 @@ class MapRoutesTest {
         + (KREUZBERG.lon() + 0.0005) + "," + (KREUZBERG.lat() + 0.0005);
     Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(TestApi.json(api.get("/knots?bbox=" + bbox)).get("knots").findValuesAsText("knotId"))
-            .containsExactly(kreuzbergKnot));
+            .contains(kreuzbergKnot).doesNotContain(munichKnot));
   }
 
   @Test
@@ -94,7 +98,7 @@ class MapRoutesTest {
     String cell = RegionCells.regionOf(MUNICH);
     Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(TestApi.json(api.get("/knots?cell=" + cell)).get("knots").findValuesAsText("knotId"))
-            .containsExactly(munichKnot));
+            .contains(munichKnot).doesNotContain(kreuzbergKnot));
   }
 
   @Test
