@@ -1,5 +1,11 @@
 -- wrk script for the write route: POST /conversations/{id}/messages with the bench role's token
 -- and a unique client message id per request (run-thread-counter), so every post is a new write.
+-- The posts go round-robin to the conversations in WG_CONVERSATIONS: one conversation entity
+-- persists one post at a time, so a single one would measure PostgreSQL's round trip, not the node.
+--
+-- With WG_DELAY_MS set, each connection waits that long after every answer before it sends again:
+-- the offered rate is then about connections / (delay + latency), and a 503 answered at once does
+-- not turn into an instant retry storm (clients are expected to honour Retry-After).
 --
 -- It also times each request itself, so that the overload run can report latency per status
 -- (wrk's own histogram mixes 200s and 503s). The timing is exact only with one connection per
@@ -27,7 +33,10 @@ end
 
 function init(args)
   token = os.getenv("WG_TOKEN")
-  path = "/conversations/" .. os.getenv("WG_CONVERSATION") .. "/messages"
+  paths = {}
+  for conversation in string.gmatch(os.getenv("WG_CONVERSATIONS"), "[^,]+") do
+    paths[#paths + 1] = "/conversations/" .. conversation .. "/messages"
+  end
   run = os.getenv("WG_RUN") or "run"
   headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }
   n, sent_at = 0, 0
@@ -35,11 +44,18 @@ function init(args)
   shed_latency, ok_latency = {}, {}
 end
 
+local pace = tonumber(os.getenv("WG_DELAY_MS") or "")
+if pace then
+  function delay()
+    return pace
+  end
+end
+
 function request()
   n = n + 1
   sent_at = now_us()
   local body = '{"messageId":"' .. run .. "-" .. id .. "-" .. n .. '","text":"bench message ' .. n .. '"}'
-  return wrk.format("POST", path, headers, body)
+  return wrk.format("POST", paths[(id + n) % #paths + 1], headers, body)
 end
 
 function response(status, headers, body)
@@ -72,7 +88,7 @@ function done(summary, latency, requests)
   end
   local seconds = summary.duration / 1e6
   io.write(string.format(
-    "WG ok=%d shed=%d other=%d ok_per_s=%.1f shed_p99_ms=%.2f ok_p99_ms=%.2f timeouts=%d errors=%d\n",
-    oks, sheds, others, oks / seconds, p99_ms(shed_all), p99_ms(ok_all), summary.errors.timeout,
+    "WG ok=%d shed=%d other=%d ok_per_s=%.1f offered_per_s=%.1f shed_p99_ms=%.2f ok_p99_ms=%.2f timeouts=%d errors=%d\n",
+    oks, sheds, others, oks / seconds, (oks + sheds + others) / seconds, p99_ms(shed_all), p99_ms(ok_all), summary.errors.timeout,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status - sheds))
 end

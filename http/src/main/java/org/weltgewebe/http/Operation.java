@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpMethod;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -47,11 +48,8 @@ record Operation(Endpoint endpoint, Function<PathParams, Route> handler) {
 
   private Route match(List<String> segments, int index, Map<String, String> values, Function<Supplier<Route>, Route> guard) {
     if (index == segments.size()) {
-      return pathEnd(
-          () ->
-              method(
-                  HttpMethods.lookup(endpoint.method()).orElseThrow(),
-                  () -> guard.apply(() -> handler.apply(new PathParams(values)))));
+      HttpMethod httpMethod = HttpMethods.lookup(endpoint.method()).orElseThrow();
+      return pathEnd(() -> method(httpMethod, () -> guard.apply(() -> handler.apply(new PathParams(values)))));
     }
     String segment = segments.get(index);
     if (segment.startsWith("{") && segment.endsWith("}")) {
