@@ -83,8 +83,13 @@ WG_RUN=warm wrk -t$threads -c$connections -d5s -s "$here/write.lua" "$base/" >/d
 run bare -t$threads -c$connections -d${duration}s "$base/health/live"
 run read -t$threads -c$connections -d${duration}s "$base/regions/$cell"
 WG_RUN=peak run write -t$threads -c$connections -d${duration}s -s "$here/write.lua" "$base/"
+# Sizing the paced overload: by Little's law the peak run's mean latency is L = connections / peak.
+# A connection whose post is served cycles in delay + L, one that is shed in about delay, so
+# peak x (delay + L) connections keep the node at its peak and 2 x peak x delay more offer the
+# other two peaks' worth, which the node must shed.
 delay_ms=20
-overload=$(awk -v p="$(field "$out/write.txt" ok_per_s)" -v d=$delay_ms 'BEGIN {c = int(3 * p * d / 1000 + 0.999); if (c < 3) c = 3; if (c > 512) c = 512; print c}')
+overload=$(awk -v p="$(field "$out/write.txt" ok_per_s)" -v d=$delay_ms -v c=$connections \
+  'BEGIN {l = c / p * 1000; n = int(p * (d + l) / 1000 + 2 * p * d / 1000 + 0.999); if (n < 3) n = 3; if (n > 512) n = 512; print n}')
 WG_RUN=over WG_DELAY_MS=$delay_ms run overload -t$overload -c$overload -d${duration}s -s "$here/write.lua" "$base/"
 
 peak=$(field "$out/write.txt" ok_per_s)
