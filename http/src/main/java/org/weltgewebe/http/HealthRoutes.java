@@ -1,16 +1,14 @@
 package org.weltgewebe.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
-import static org.apache.pekko.http.javadsl.server.Directives.concat;
-import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.path;
-import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
 
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.weltgewebe.persistence.DatabaseSettings;
@@ -18,6 +16,7 @@ import org.weltgewebe.persistence.DatabaseSettings;
 /**
  * Liveness and readiness: {@code /health/live} answers while the process runs;
  * {@code /health/ready} only while PostgreSQL answers and this node is an Up cluster member.
+ * Never shed: an orchestrator that cannot see a busy node would restart it.
  */
 final class HealthRoutes {
   private final ActorSystem<?> system;
@@ -28,15 +27,10 @@ final class HealthRoutes {
     this.database = database;
   }
 
-  Route route() {
-    return pathPrefix(
-        "health",
-        () ->
-            get(
-                () ->
-                    concat(
-                        path("live", () -> json(StatusCodes.OK, "{\"status\":\"live\"}")),
-                        path("ready", this::ready))));
+  List<Operation> operations() {
+    return List.of(
+        Operation.get("/health/live", Priority.HEALTH, p -> json(StatusCodes.OK, "{\"status\":\"live\"}")),
+        Operation.get("/health/ready", Priority.HEALTH, p -> ready()));
   }
 
   private Route ready() {
@@ -48,7 +42,7 @@ final class HealthRoutes {
     return json(clusterUp && databaseUp ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body);
   }
 
-  private static Route json(org.apache.pekko.http.javadsl.model.StatusCode status, String body) {
+  private static Route json(StatusCode status, String body) {
     return complete(status, HttpEntities.create(ContentTypes.APPLICATION_JSON, body));
   }
 }

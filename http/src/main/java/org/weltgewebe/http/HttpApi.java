@@ -1,40 +1,42 @@
 package org.weltgewebe.http;
 
-import static org.apache.pekko.http.javadsl.server.Directives.concat;
-
-import com.typesafe.config.Config;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.server.Route;
 import org.weltgewebe.cluster.WeaveNode;
-import org.weltgewebe.persistence.outbox.NatsSettings;
-import org.weltgewebe.persistence.readmodel.LiveFeedReader;
 
-/** Binds a node's HTTP API on {@code weltgewebe.http.host}:{@code port}. */
+/**
+ * Binds a node's HTTP API on {@code weltgewebe.http.host}:{@code port}: the routes of every
+ * resource ({@link ApiRoutes}), authentication with Ed25519 tokens, load shedding, problem
+ * responses and the OpenAPI document. See {@code http.conf} for the settings.
+ */
 public final class HttpApi {
   private HttpApi() {}
 
   /** Starts serving; the binding is released by CoordinatedShutdown when the node stops. */
   public static CompletionStage<ServerBinding> bind(WeaveNode node) {
-    Config http = node.system().settings().config().getConfig("weltgewebe.http");
-    Config config = node.system().settings().config();
-    HealthRoutes health = new HealthRoutes(node.system(), node.database());
-    Route routes = health.route();
-    if (config.getBoolean("weltgewebe.outbox.enabled")) {
-      LiveFeedReader reader = new LiveFeedReader(NatsSettings.fromConfig(config));
-      node.system().getWhenTerminated().thenRun(() -> {
-        try {
-          reader.close();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      routes = concat(routes, new LiveFeedRoutes(reader, node.system(), http.getDuration("sse-keep-alive")).route());
-    }
+    return bind(node, ApiSettings.from(node.system().settings().config(), Clock.systemUTC())).thenApply(Bound::binding);
+  }
+
+  /** A running API: its binding and its parts that tests and the operator look into. */
+  record Bound(ServerBinding binding, ApiRoutes routes, KeyRing keys, AccessTokens tokens) {}
+
+  /** Starts serving with explicit settings; tests bind several APIs with their own clocks to one node. */
+  static CompletionStage<Bound> bind(WeaveNode node, ApiSettings settings) {
+    ObjectMapper mapper = JsonMapping.create();
+    KeyRing keys =
+        settings.keysFile()
+            .map(file -> KeyRing.fromFile(file, settings.clock(), mapper))
+            .orElseGet(() -> KeyRing.generated(settings.clock()));
+    AccessTokens tokens = new AccessTokens(keys, settings.clock(), settings.tokenLifetime(), settings.clockSkew());
+    ApiRoutes routes = ApiRoutes.compose(node, settings, mapper, keys, tokens);
     return Http.get(node.system())
-        .newServerAt(http.getString("host"), http.getInt("port"))
-        .bind(routes)
-        .thenApply(binding -> binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), node.system()));
+        .newServerAt(settings.host(), settings.port())
+        .bind(routes.route())
+        .thenApply(binding -> binding.addToCoordinatedShutdown(Duration.ofSeconds(10), node.system()))
+        .thenApply(binding -> new Bound(binding, routes, keys, tokens));
   }
 }

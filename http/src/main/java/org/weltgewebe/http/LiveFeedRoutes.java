@@ -1,17 +1,14 @@
 package org.weltgewebe.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
-import static org.apache.pekko.http.javadsl.server.Directives.concat;
-import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
-import static org.apache.pekko.http.javadsl.server.Directives.path;
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -23,7 +20,6 @@ import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
-import org.weltgewebe.actors.RegionCells;
 import org.weltgewebe.persistence.readmodel.LiveFeedReader;
 import org.weltgewebe.persistence.readmodel.LiveFeeds;
 
@@ -47,30 +43,35 @@ final class LiveFeedRoutes {
   private final LiveFeedReader reader;
   private final ActorSystem<?> system;
   private final Duration keepAlive;
+  private final Responses responses;
 
-  LiveFeedRoutes(LiveFeedReader reader, ActorSystem<?> system, Duration keepAlive) {
+  LiveFeedRoutes(LiveFeedReader reader, ActorSystem<?> system, Duration keepAlive, Responses responses) {
     this.reader = reader;
     this.system = system;
     this.keepAlive = keepAlive;
+    this.responses = responses;
   }
 
-  Route route() {
-    return get(() -> concat(
-        path(segment("regions").slash(segment()).slash("feed"), this::regionFeed),
-        path(segment("conversations").slash(segment()).slash("feed"), this::conversationFeed)));
+  /**
+   * The feeds. Their requests pass the load shedder like reads: the permit is held until the
+   * response starts, not for the stream's lifetime.
+   */
+  List<Operation> operations() {
+    return List.of(
+        Operation.get("/regions/{cell}/feed", Priority.READ, p -> regionFeed(p.get("cell"))),
+        Operation.get("/conversations/{id}/feed", Priority.READ, p -> conversationFeed(p.get("id"))));
   }
 
   private Route regionFeed(String cell) {
-    if (!RegionCells.isRegion(cell)) {
-      return problem(400, "Invalid region cell",
-          "'" + cell + "' is not an H3 cell at resolution " + RegionCells.REGION_RESOLUTION);
+    if (!RegionRoutes.isRegion(cell)) {
+      return problem(KnotRoutes.notARegion(cell));
     }
     return feed(LiveFeeds.regionSubject(reader.nats(), cell));
   }
 
   private Route conversationFeed(String conversationId) {
     if (!CONVERSATION_ID.matcher(conversationId).matches()) {
-      return problem(400, "Invalid conversation id", "a conversation id is 1 to 64 letters, digits, '-' or '_'");
+      return problem("a conversation id is 1 to 64 letters, digits, '-' or '_'");
     }
     return feed(LiveFeeds.conversationSubject(reader.nats(), conversationId));
   }
@@ -81,10 +82,10 @@ final class LiveFeedRoutes {
       try {
         after = lastEventId.map(String::trim).map(Long::parseLong).orElse(0L);
       } catch (NumberFormatException e) {
-        return problem(400, "Invalid Last-Event-ID", "Last-Event-ID must be the numeric id of an event of this feed");
+        return problem("Last-Event-ID must be the numeric id of an event of this feed");
       }
       if (after < 0) {
-        return problem(400, "Invalid Last-Event-ID", "Last-Event-ID must not be negative");
+        return problem("Last-Event-ID must not be negative");
       }
       Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queued =
           Source.<ByteString>queue(BUFFER).preMaterialize(system);
@@ -99,7 +100,8 @@ final class LiveFeedRoutes {
           }
         }, queue::complete);
       } catch (Exception e) {
-        return problem(503, "Live feed unavailable", "the event stream cannot be read right now; retry shortly");
+        return extractRequest(request -> complete(responses.unavailable(
+            "feed-unavailable", "the event stream cannot be read right now; retry shortly", request.getUri().path())));
       }
       Source<ByteString, NotUsed> events =
           queued.second()
@@ -121,12 +123,7 @@ final class LiveFeedRoutes {
     });
   }
 
-  private static Route problem(int status, String title, String detail) {
-    String body = "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status
-        + ",\"detail\":\"" + detail.replace("\"", "'") + "\"}";
-    return complete(
-        StatusCodes.get(status),
-        HttpEntities.create(ContentTypes.create(org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithFixedCharset(
-            "problem+json", org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8)), body));
+  private Route problem(String detail) {
+    return extractRequest(request -> complete(responses.badRequest(detail, request.getUri().path())));
   }
 }

@@ -2,7 +2,6 @@ package org.weltgewebe.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,38 +14,35 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.Knot;
 import org.weltgewebe.actors.RegionCells;
 import org.weltgewebe.actors.Weave;
 import org.weltgewebe.cluster.WeaveNode;
-import org.weltgewebe.persistence.TestDatabase;
 
 /** SSE feeds over real HTTP, fed through the real outbox: resume after a forced disconnect with no gap. */
+@ExtendWith(TestNode.class)
 class LiveFeedRoutesTest {
   static final GeoPoint PLACE = new GeoPoint(53.55, 9.99);
-  static TestDatabase db;
-  static WeaveNode node;
-  static String base;
   static final HttpClient client = HttpClient.newHttpClient();
+  static TestApi api;
+  static String base;
+  static WeaveNode node;
 
   @BeforeAll
-  static void start() throws Exception {
-    db = TestDatabase.create();
-    node = WeaveNode.start(db.outboxConfig().withFallback(ConfigFactory.parseString(
-        "pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0\nweltgewebe.http.sse-keep-alive = 1s")));
-    ServerBinding binding = HttpApi.bind(node).toCompletableFuture().get();
-    base = "http://127.0.0.1:" + binding.localAddress().getPort();
+  static void bind() throws Exception {
+    api = TestNode.bind("weltgewebe.http.sse-keep-alive = 1s", java.time.Clock.systemUTC());
+    base = api.base;
+    node = TestNode.node();
   }
 
   @AfterAll
-  static void stop() {
-    node.close();
-    db.close();
+  static void unbind() {
+    api.close();
   }
 
   /** One SSE subscription: its event ids and data lines, and a way to cut it. */
@@ -128,9 +124,6 @@ class LiveFeedRoutesTest {
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     weave.startConversation("c-feed", "c-thread", "conv-knot", "r1", "Wann?", "Samstag?")
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
-    // From the beginning of this conversation's feed: Last-Event-ID 0 means "from now on", so
-    // replay from the first message by resuming after sequence 1 of the feed stream is not right;
-    // instead subscribe first, then post.
     Subscription feed = new Subscription("/conversations/c-feed/feed", null);
     feed.response.get(10, TimeUnit.SECONDS);
     Thread.sleep(500);

@@ -1,0 +1,128 @@
+package org.weltgewebe.http;
+
+import io.jsonwebtoken.Claims;
+import io.jsonwebtoken.ExpiredJwtException;
+import io.jsonwebtoken.JwsHeader;
+import io.jsonwebtoken.JwtException;
+import io.jsonwebtoken.JwtParser;
+import io.jsonwebtoken.Jwts;
+import io.jsonwebtoken.LocatorAdapter;
+import io.jsonwebtoken.MalformedJwtException;
+import io.jsonwebtoken.UnsupportedJwtException;
+import io.jsonwebtoken.security.SignatureException;
+import java.security.Key;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Issues and verifies the API's access tokens: JWTs signed with Ed25519 whose subject is a role
+ * id. Verification accepts only the algorithm names {@code EdDSA} and {@code Ed25519}, picks the
+ * key by {@code kid} from the {@link KeyRing}, and refuses unsigned ({@code none}) and HMAC tokens
+ * before any key is used, so a public key can never be abused as an HMAC secret.
+ */
+final class AccessTokens {
+  static final String ISSUER = "weltgewebe";
+  private static final Set<String> ACCEPTED_ALGORITHMS = Set.of("EdDSA", Ed25519Alias.ID);
+
+  /** An issued token, as the API hands it out. */
+  record Issued(String accessToken, String tokenType, Instant expiresAt) {}
+
+  /** Why a token was refused, in words for the client (and the WWW-Authenticate header). */
+  static final class Refused extends Exception {
+    Refused(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+
+  private final KeyRing keys;
+  private final Clock clock;
+  private final Duration lifetime;
+  private final JwtParser parser;
+
+  AccessTokens(KeyRing keys, Clock clock, Duration lifetime, Duration allowedSkew) {
+    this.keys = keys;
+    this.clock = clock;
+    this.lifetime = lifetime;
+    this.parser =
+        Jwts.parser()
+            .keyLocator(new KidLocator())
+            .sig().add(new Ed25519Alias()).and()
+            .clock(() -> Date.from(clock.instant()))
+            .clockSkewSeconds(allowedSkew.toSeconds())
+            .requireIssuer(ISSUER)
+            .build();
+  }
+
+  /** A fresh token for {@code roleId}, signed with the key that signs now. */
+  Issued issue(String roleId) {
+    KeyRing.SigningKey key = keys.signingKey();
+    Instant now = clock.instant();
+    Instant expiresAt = now.plus(lifetime);
+    String token =
+        Jwts.builder()
+            .header().keyId(key.kid()).and()
+            .issuer(ISSUER)
+            .subject(roleId)
+            .id(UUID.randomUUID().toString())
+            .issuedAt(Date.from(now))
+            .expiration(Date.from(expiresAt))
+            .signWith(key.pair().getPrivate(), Jwts.SIG.EdDSA)
+            .compact();
+    return new Issued(token, "Bearer", expiresAt);
+  }
+
+  /** The role id a valid token speaks for. */
+  String verify(String token) throws Refused {
+    try {
+      Claims claims = parser.parseSignedClaims(token).getPayload();
+      String subject = claims.getSubject();
+      if (subject == null || subject.isBlank()) {
+        throw new Refused("the token names no role (sub)");
+      }
+      if (claims.getExpiration() == null) {
+        throw new Refused("the token has no expiry (exp)");
+      }
+      return subject;
+    } catch (ExpiredJwtException e) {
+      throw new Refused("the token expired at " + e.getClaims().getExpiration().toInstant());
+    } catch (SignatureException e) {
+      throw new Refused("the token's signature does not verify");
+    } catch (UnsupportedJwtException e) {
+      throw new Refused("the token is not a signed JWT (unsigned or encrypted tokens are refused)");
+    } catch (MalformedJwtException e) {
+      throw new Refused("the token is malformed: it must be three base64url parts, header and claims JSON");
+    } catch (UnknownKey e) {
+      throw new Refused(e.getMessage());
+    } catch (JwtException | IllegalArgumentException e) {
+      throw new Refused("the token is not valid: " + e.getMessage());
+    }
+  }
+
+  /** Finds the verification key by kid, after refusing every algorithm but Ed25519. */
+  private final class KidLocator extends LocatorAdapter<Key> {
+    @Override
+    protected Key locate(JwsHeader header) {
+      String algorithm = header.getAlgorithm();
+      if (algorithm == null || !ACCEPTED_ALGORITHMS.contains(algorithm)) {
+        throw new UnknownKey("algorithm " + algorithm + " is not accepted; tokens must be signed with EdDSA (Ed25519)");
+      }
+      String kid = header.getKeyId();
+      if (kid == null || kid.isBlank()) {
+        throw new UnknownKey("the token names no signing key (kid)");
+      }
+      return keys.verificationKey(kid)
+          .orElseThrow(() -> new UnknownKey("the token's signing key " + kid + " is unknown or retired"));
+    }
+  }
+
+  /** The header asks for a key or algorithm this API does not verify with. */
+  private static final class UnknownKey extends JwtException {
+    UnknownKey(String message) {
+      super(message);
+    }
+  }
+}

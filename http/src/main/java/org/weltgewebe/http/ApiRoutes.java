@@ -1,0 +1,229 @@
+package org.weltgewebe.http;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
+import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
+import static org.apache.pekko.http.javadsl.server.Directives.mapRouteResultFuture;
+import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeaders;
+import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeoutResponse;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Complete;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MalformedQueryParamRejection;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.MissingQueryParamRejection;
+import org.apache.pekko.http.javadsl.server.Rejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.server.RouteResult;
+import org.weltgewebe.cluster.WeaveNode;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.readmodel.LiveFeedReader;
+
+/**
+ * The whole API in one place: every resource's operations, each behind the load shedder, inside
+ * the handlers that turn rejections, exceptions and request timeouts into problems, inside the
+ * security headers that every response carries (errors, 304 and 503 included).
+ *
+ * <p>The live feeds ({@link LiveFeedRoutes}: SSE) and the chat ({@link ChatRoutes}: WebSocket)
+ * are here when the node runs the outbox (they read JetStream). Their requests hold a load-shedder
+ * permit only until the response starts, not for the stream's lifetime.
+ */
+final class ApiRoutes {
+  /**
+   * Headers for an API that serves JSON and binary tiles, never HTML: a CSP that forbids everything
+   * (so a response opened in a browser can run nothing), isolation from other origins' windows and
+   * resources, no MIME sniffing, and no referrer leaking ids in paths.
+   */
+  static final List<HttpHeader> SECURITY_HEADERS =
+      List.of(
+          RawHeader.create("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+          RawHeader.create("Cross-Origin-Opener-Policy", "same-origin"),
+          RawHeader.create("Cross-Origin-Embedder-Policy", "require-corp"),
+          RawHeader.create("X-Content-Type-Options", "nosniff"),
+          RawHeader.create("Referrer-Policy", "no-referrer"));
+
+  private final List<Operation> operations;
+  private final Responses responses;
+  private final LoadShedder shedder;
+
+  ApiRoutes(List<Operation> operations, Responses responses, LoadShedder shedder) {
+    this.operations = List.copyOf(operations);
+    this.responses = responses;
+    this.shedder = shedder;
+  }
+
+  /** Every resource of the API, built over one node's domain facade. */
+  static ApiRoutes compose(
+      WeaveNode node, ApiSettings settings, ObjectMapper mapper, KeyRing keys, AccessTokens tokens) {
+    Responses responses = new Responses(mapper);
+    JsonBody body = new JsonBody(responses, settings.maxBodyBytes());
+    Authentication auth = new Authentication(tokens, responses);
+    List<Operation> operations = new ArrayList<>();
+    operations.addAll(new HealthRoutes(node.system(), node.database()).operations());
+    operations.addAll(new RoleRoutes(node.weave(), responses, body, auth, tokens).operations());
+    operations.addAll(new KnotRoutes(node.weave(), responses, body, auth).operations());
+    operations.addAll(new ThreadRoutes(node.weave(), responses, auth).operations());
+    operations.addAll(new ConversationRoutes(node.weave(), responses, body, auth).operations());
+    operations.addAll(new RegionRoutes(node.weave(), responses).operations());
+    if (settings.liveFeeds()) {
+      LiveFeedReader feeds = new LiveFeedReader(NatsSettings.fromConfig(node.system().settings().config()));
+      node.system().getWhenTerminated().thenRun(() -> {
+        try {
+          feeds.close();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      operations.addAll(new LiveFeedRoutes(feeds, node.system(), settings.sseKeepAlive(), responses).operations());
+      operations.addAll(
+          new ChatRoutes(node.weave(), feeds, tokens::verify, node.system(), settings.chatIdleTimeout(), responses)
+              .operations());
+    }
+    operations.addAll(new TileRoutes(responses).operations());
+    operations.addAll(new KeyRoutes(keys, responses).operations());
+    operations.addAll(new OpenApiRoutes().operations());
+    return new ApiRoutes(operations, responses, LoadShedder.from(settings.shedding()));
+  }
+
+  /** Every operation the server answers: what the OpenAPI document must describe. */
+  List<Endpoint> table() {
+    return operations.stream().map(Operation::endpoint).toList();
+  }
+
+  LoadShedder shedder() {
+    return shedder;
+  }
+
+  Route route() {
+    List<Route> routes = new ArrayList<>();
+    for (Operation operation : operations) {
+      routes.add(operation.route(guard(operation.endpoint())));
+    }
+    return respondWithHeaders(
+        SECURITY_HEADERS,
+        () ->
+            withRequestTimeoutResponse(
+                this::timedOut,
+                () ->
+                    handleExceptions(
+                        exceptions(),
+                        () -> handleRejections(rejections(), () -> concat(routes.get(0), routes.subList(1, routes.size()).toArray(Route[]::new))))));
+  }
+
+  /** Admits the request through the load shedder, or answers 503 at once. */
+  private Function<Supplier<Route>, Route> guard(Endpoint endpoint) {
+    if (endpoint.priority() == Priority.HEALTH) {
+      return Supplier::get;
+    }
+    return inner ->
+        extractRequest(
+            request -> {
+              Optional<LoadShedder.Permit> permit = shedder.tryAcquire(endpoint);
+              if (permit.isEmpty()) {
+                return complete(
+                    responses.unavailable(
+                        "overloaded",
+                        "the node is at its concurrency limit for " + endpoint.priority().name().toLowerCase()
+                            .replace('_', ' ') + " requests; retry in " + Responses.RETRY_AFTER_SECONDS + " s",
+                        request.getUri().path()));
+              }
+              Route route;
+              try {
+                route = inner.get();
+              } catch (RuntimeException e) {
+                permit.get().release(false);
+                throw e;
+              }
+              return mapRouteResultFuture(
+                  result -> result.whenComplete((r, failure) -> permit.get().release(failure != null || overloaded(r))),
+                  () -> route);
+            });
+  }
+
+  private static boolean overloaded(RouteResult result) {
+    return result instanceof Complete complete && complete.getResponse().status().intValue() == 503;
+  }
+
+  private HttpResponse timedOut(HttpRequest request) {
+    // This response bypasses the route, so it gets the security headers here.
+    return responses
+        .unavailable(
+            "request-timeout",
+            "the request took longer than the server's request-timeout; retry shortly",
+            request.getUri().path())
+        .addHeaders(SECURITY_HEADERS);
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(failure -> extractRequest(request -> complete(responses.failure(failure, request.getUri().path()))))
+        .build();
+  }
+
+  private RejectionHandler rejections() {
+    return RejectionHandler.newBuilder()
+        .handleAll(
+            MethodRejection.class,
+            rejected ->
+                extractRequest(
+                    request -> {
+                      TreeSet<String> allowed = new TreeSet<>();
+                      rejected.forEach(r -> allowed.add(r.supported().name()));
+                      return complete(
+                          responses.problem(
+                              Problem.of("method-not-allowed", "Method not allowed", 405,
+                                  request.method().name() + " is not supported here; allowed: " + String.join(", ", allowed),
+                                  request.getUri().path()),
+                              RawHeader.create("Allow", String.join(", ", allowed))));
+                    }))
+        .handle(
+            MalformedQueryParamRejection.class,
+            rejected ->
+                extractRequest(
+                    request ->
+                        complete(
+                            responses.badRequest(
+                                "query parameter '" + rejected.parameterName() + "' is malformed: " + rejected.errorMsg(),
+                                request.getUri().path()))))
+        .handle(
+            MissingQueryParamRejection.class,
+            rejected ->
+                extractRequest(
+                    request ->
+                        complete(
+                            responses.badRequest(
+                                "query parameter '" + rejected.parameterName() + "' is required",
+                                request.getUri().path()))))
+        .handle(
+            Rejection.class,
+            rejected ->
+                extractRequest(
+                    request ->
+                        complete(
+                            responses.badRequest("the request was refused: " + rejected, request.getUri().path()))))
+        .handleNotFound(
+            extractRequest(
+                request ->
+                    complete(
+                        responses.problem(
+                            Problem.of("no-such-route", "Not found", 404,
+                                "no operation at " + request.method().name() + " " + request.getUri().path()
+                                    + "; /openapi.json lists them",
+                                request.getUri().path())))))
+        .build();
+  }
+}

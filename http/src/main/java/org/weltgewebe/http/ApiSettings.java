@@ -1,0 +1,44 @@
+package org.weltgewebe.http;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What {@code weltgewebe.http} and {@code weltgewebe.auth} configure, plus the clock that token
+ * expiry and key rotation read. That clock is the wall clock, not the domain's (possibly
+ * compressed) {@code WeaveClock}: a token's lifetime is a security property of real time.
+ */
+record ApiSettings(
+    String host,
+    int port,
+    long maxBodyBytes,
+    Config shedding,
+    Duration tokenLifetime,
+    Duration clockSkew,
+    Optional<Path> keysFile,
+    Clock clock,
+    boolean liveFeeds,
+    Duration sseKeepAlive,
+    Duration chatIdleTimeout) {
+
+  static ApiSettings from(Config config, Clock clock) {
+    Config http = config.getConfig("weltgewebe.http");
+    Config auth = config.getConfig("weltgewebe.auth");
+    String keysFile = auth.getString("keys-file");
+    return new ApiSettings(
+        http.getString("host"),
+        http.getInt("port"),
+        http.getBytes("max-body-size"),
+        http.getConfig("shedding"),
+        auth.getDuration("token-lifetime"),
+        auth.getDuration("clock-skew"),
+        keysFile.isBlank() ? Optional.empty() : Optional.of(Path.of(keysFile)),
+        clock,
+        config.getBoolean("weltgewebe.outbox.enabled"),
+        http.getDuration("sse-keep-alive"),
+        http.getDuration("chat-idle-timeout"));
+  }
+}

@@ -1,0 +1,173 @@
+package org.weltgewebe.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.weltgewebe.actors.Conversation;
+
+/** Chat over a real WebSocket: posts persisted, the token bucket, the policy close and the idle close. */
+@ExtendWith(TestNode.class)
+class ChatRoutesTest {
+  static TestApi api;
+  static TestApi.Role ada;
+  static String conversationId;
+
+  @BeforeAll
+  static void bind() throws Exception {
+    api = TestNode.bind("weltgewebe.http.chat-idle-timeout = 3s", java.time.Clock.systemUTC());
+    ada = api.register("Ada");
+    JsonNode knot = api.createKnot(ada, "Chatplatz");
+    String knotId = knot.at("/knot/knotId").asText();
+    var started = api.post("/knots/" + knotId + "/conversations",
+        TestApi.body(Map.of("title", "Plaudern", "text", "Hallo")), ada.token());
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
+    conversationId = TestApi.json(started).at("/conversationId").asText();
+  }
+
+  @AfterAll
+  static void unbind() {
+    api.close();
+  }
+
+  /** A client that records every frame and the close. */
+  static final class Client implements WebSocket.Listener {
+    final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    final StringBuilder partial = new StringBuilder();
+    WebSocket socket;
+
+    static Client open(String token) throws Exception {
+      Client client = new Client();
+      client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
+          .buildAsync(URI.create(api.base.replace("http", "ws") + "/conversations/" + conversationId + "/chat?access_token=" + token), client)
+          .get(10, TimeUnit.SECONDS);
+      return client;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        try {
+          frames.add(TestApi.JSON.readTree(partial.toString()));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        partial.setLength(0);
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      closed.complete(statusCode);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+      closed.completeExceptionally(error);
+    }
+
+    void send(String messageId, String text) {
+      socket.sendText("{\"messageId\":\"" + messageId + "\",\"text\":\"" + text + "\"}", true).join();
+    }
+
+    /** The next frame of {@code type}, skipping others (e.g. the live Posted frames). */
+    JsonNode next(String type) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (System.nanoTime() < deadline) {
+        JsonNode frame = frames.poll(1, TimeUnit.SECONDS);
+        if (frame != null && frame.at("/type").asText().equals(type)) {
+          return frame;
+        }
+      }
+      throw new AssertionError("no " + type + " frame within 15 s");
+    }
+  }
+
+  @Test
+  void aChatMessageIsPersistedLikeAnyPostAndComesBackLive() throws Exception {
+    Client client = Client.open(ada.token());
+    client.send("chat-1", "Wer bringt Kaffee?");
+    assertThat(client.next("ack").at("/messageId").asText()).isEqualTo("chat-1");
+    assertThat(client.next("Posted").at("/text").asText()).isEqualTo("Wer bringt Kaffee?");
+    Conversation.ConversationView view = (Conversation.ConversationView) TestNode.node().weave()
+        .readConversation(conversationId, 0, 200).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(view.messages()).anySatisfy(m -> {
+      assertThat(m.messageId()).isEqualTo("chat-1");
+      assertThat(m.roleId()).isEqualTo(ada.id());
+    });
+    client.socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+  }
+
+  @Test
+  void theBucketRefusesTheExcessAndAClientThatKeepsExceedingIsClosedForPolicyViolation() throws Exception {
+    Client client = Client.open(ada.token());
+    for (int i = 0; i < 60; i++) {
+      client.send("burst-" + i, "Nachricht " + i);
+    }
+    int acks = 0;
+    int refused = 0;
+    JsonNode closing = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (closing == null && System.nanoTime() < deadline) {
+      JsonNode frame = client.frames.poll(1, TimeUnit.SECONDS);
+      if (frame == null) {
+        continue;
+      }
+      switch (frame.at("/type").asText()) {
+        case "ack" -> acks++;
+        case "error" -> {
+          assertThat(frame.at("/status").asInt()).isEqualTo(429);
+          refused++;
+        }
+        case "closing" -> closing = frame;
+        default -> { }
+      }
+    }
+    // 60 frames sent in well under a second: the burst of 20 (and maybe a refill or two) passes,
+    // the rest is refused, and the 20th refusal in a row ends the connection.
+    assertThat(acks).isBetween(20, 25);
+    assertThat(refused).isEqualTo(19);
+    assertThat(closing).isNotNull();
+    assertThat(closing.at("/code").asInt()).isEqualTo(1008);
+    assertThat(client.closed.get(10, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
+  }
+
+  @Test
+  void aSilentClientIsClosedAfterTheIdleTimeout() throws Exception {
+    Client client = Client.open(ada.token());
+    long opened = System.nanoTime();
+    JsonNode closing = client.next("closing");
+    long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - opened);
+    assertThat(closing.at("/code").asInt()).isEqualTo(1000);
+    assertThat(closing.at("/reason").asText()).startsWith("idle");
+    assertThat(seconds).isBetween(2L, 8L); // idle timeout 3 s here, checked every second
+    client.closed.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aChatWithoutAValidTokenIsRefusedBeforeTheUpgrade() throws Exception {
+    var noToken = api.get("/conversations/" + conversationId + "/chat");
+    assertThat(noToken.statusCode()).isEqualTo(401);
+    var badToken = api.get("/conversations/" + conversationId + "/chat?access_token=nonsense");
+    assertThat(badToken.statusCode()).isEqualTo(401);
+    assertThat(badToken.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+  }
+}

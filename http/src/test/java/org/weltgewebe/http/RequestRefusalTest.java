@@ -1,0 +1,103 @@
+package org.weltgewebe.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.weltgewebe.http.RoleRoutesTest.assertProblem;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * What every route shares: malformed bodies, unknown fields and wrong types are 400, oversized
+ * bodies 413, other media types 415, unknown paths 404 and wrong methods 405 — all as problems —
+ * and the security headers are on every response.
+ */
+@ExtendWith(TestNode.class)
+class RequestRefusalTest {
+  static TestApi api;
+  static TestApi.Role ada;
+
+  @BeforeAll
+  static void bind() throws Exception {
+    api = TestNode.bind();
+    ada = api.register("Ada");
+  }
+
+  @AfterAll
+  static void unbind() {
+    api.close();
+  }
+
+  @Test
+  void anUnknownFieldIs400AndNamesTheField() throws Exception {
+    HttpResponse<String> response =
+        api.post("/roles", "{\"displayName\":\"A\",\"homeAddress\":\"x\",\"home\":{\"lat\":1,\"lon\":2},\"admin\":true}", null);
+    assertProblem(response, 400, "unknown field 'admin'");
+    assertThat(response.body()).contains("displayName").doesNotContain("org.weltgewebe");
+
+    assertProblem(api.post("/roles", "{\"displayName\":\"A\",\"homeAddress\":\"x\",\"home\":{\"lat\":1,\"lon\":2,\"alt\":3}}", null),
+        400, "unknown field 'home.alt'");
+  }
+
+  @Test
+  void aWrongTypeIs400AndNamesTheFieldAndTheExpectedType() throws Exception {
+    assertProblem(api.post("/roles", "{\"displayName\":\"A\",\"homeAddress\":\"x\",\"home\":{\"lat\":\"52.5\",\"lon\":2}}", null),
+        400, "field 'home.lat' must be a number");
+    assertProblem(api.post("/roles", "{\"displayName\":42,\"homeAddress\":\"x\",\"home\":{\"lat\":1,\"lon\":2}}", null),
+        400, "field 'displayName' must be a string");
+    assertProblem(api.put("/roles/" + ada.id() + "/profile", "{\"goods\":\"ladder\",\"skills\":[]}", ada.token()),
+        400, "field 'goods' must be an array");
+    assertProblem(api.post("/roles", "[1,2]", null), 400, "must be a JSON object");
+  }
+
+  @Test
+  void malformedJsonIs400WithItsPosition() throws Exception {
+    assertProblem(api.post("/roles", "{\"displayName\": \"A\",", null), 400, "malformed JSON at line 1");
+    assertProblem(api.post("/roles", "{\"displayName\":\"A\"} trailing", null), 400, "");
+    assertProblem(api.post("/roles", "{\"displayName\":\"A\",\"displayName\":\"B\"}", null), 400, "displayName");
+    assertProblem(api.post("/roles", "", null), 400, "a JSON request body is required");
+  }
+
+  @Test
+  void aBodyOverTheLimitIs413() throws Exception {
+    String huge = "{\"displayName\":\"" + "x".repeat(70 * 1024) + "\"}";
+    assertProblem(api.post("/roles", huge, null), 413, "at most 65536 bytes");
+  }
+
+  @Test
+  void aBodyThatIsNotJsonIs415() throws Exception {
+    HttpResponse<String> response =
+        api.send(api.request("/roles").header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("hi")).build());
+    assertProblem(response, 415, "must be application/json");
+  }
+
+  @Test
+  void anUnknownPathIs404AndAWrongMethod405WithAllow() throws Exception {
+    HttpResponse<String> missing = api.get("/nothing/here");
+    assertProblem(missing, 404, "no operation at GET /nothing/here");
+    assertSecurityHeaders(missing);
+
+    HttpResponse<String> wrongMethod = api.send(api.request("/knots/k1").DELETE().build());
+    assertProblem(wrongMethod, 405, "allowed: GET");
+    assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
+  }
+
+  @Test
+  void securityHeadersAreOnSuccessfulAnswersToo() throws Exception {
+    HttpResponse<String> ok = api.get("/health/live");
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertSecurityHeaders(ok);
+    assertSecurityHeaders(api.get("/roles/" + ada.id()));
+  }
+
+  static void assertSecurityHeaders(HttpResponse<?> response) {
+    assertThat(response.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> assertThat(v).contains("default-src 'none'"));
+    assertThat(response.headers().firstValue("Cross-Origin-Opener-Policy")).hasValue("same-origin");
+    assertThat(response.headers().firstValue("Cross-Origin-Embedder-Policy")).hasValue("require-corp");
+    assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+    assertThat(response.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
+  }
+}

@@ -1,0 +1,108 @@
+package org.weltgewebe.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** A real HTTP client for one bound API, with the few calls the tests make. */
+final class TestApi {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient CLIENT =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  static final double[] BERLIN_KREUZBERG = {52.4986, 13.4033};
+
+  final HttpApi.Bound bound;
+  final String base;
+
+  TestApi(HttpApi.Bound bound) {
+    this.bound = bound;
+    this.base = "http://127.0.0.1:" + bound.binding().localAddress().getPort();
+  }
+
+  HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15));
+  }
+
+  HttpResponse<String> send(HttpRequest request) throws Exception {
+    return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return send(request(path).GET().build());
+  }
+
+  HttpResponse<String> get(String path, String token) throws Exception {
+    return send(authorized(request(path), token).GET().build());
+  }
+
+  HttpResponse<String> post(String path, String json, String token) throws Exception {
+    return send(withBody(authorized(request(path), token), "POST", json));
+  }
+
+  HttpResponse<String> put(String path, String json, String token) throws Exception {
+    return send(withBody(authorized(request(path), token), "PUT", json));
+  }
+
+  HttpResponse<String> delete(String path, String token) throws Exception {
+    return send(authorized(request(path), token).DELETE().build());
+  }
+
+  static HttpRequest withBody(HttpRequest.Builder builder, String method, String json) {
+    return builder
+        .header("Content-Type", "application/json")
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
+        .build();
+  }
+
+  static HttpRequest.Builder authorized(HttpRequest.Builder builder, String token) {
+    return token == null ? builder : builder.header("Authorization", "Bearer " + token);
+  }
+
+  static JsonNode json(HttpResponse<String> response) throws Exception {
+    return JSON.readTree(response.body());
+  }
+
+  static String body(Map<String, Object> fields) throws Exception {
+    return JSON.writeValueAsString(fields);
+  }
+
+  /** A registered role: its id and token. */
+  record Role(String id, String token) {}
+
+  Role register(String name) throws Exception {
+    HttpResponse<String> response =
+        post(
+            "/roles",
+            body(Map.of("displayName", name, "homeAddress", "Oranienstraße 1, Berlin",
+                "home", Map.of("lat", BERLIN_KREUZBERG[0], "lon", BERLIN_KREUZBERG[1]))),
+            null);
+    if (response.statusCode() != 201) {
+      throw new AssertionError("registration failed: " + response.statusCode() + " " + response.body());
+    }
+    JsonNode session = json(response);
+    return new Role(session.at("/profile/roleId").asText(), session.at("/token/accessToken").asText());
+  }
+
+  /** Ties an IDEA knot near Kreuzberg for {@code role}; answers the created document. */
+  JsonNode createKnot(Role role, String title) throws Exception {
+    HttpResponse<String> response =
+        post(
+            "/knots",
+            body(Map.of("type", "IDEA", "title", title,
+                "location", Map.of("lat", BERLIN_KREUZBERG[0] + 0.001, "lon", BERLIN_KREUZBERG[1] + 0.001))),
+            role.token());
+    if (response.statusCode() != 201) {
+      throw new AssertionError("knot creation failed: " + response.statusCode() + " " + response.body());
+    }
+    return json(response);
+  }
+
+  void close() {
+    bound.binding().unbind().toCompletableFuture().join();
+  }
+}

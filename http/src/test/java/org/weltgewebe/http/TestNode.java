@@ -1,0 +1,59 @@
+package org.weltgewebe.http;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.weltgewebe.cluster.WeaveNode;
+import org.weltgewebe.persistence.TestDatabase;
+
+/**
+ * One node on a fresh database for every HTTP test class of the run ({@code @ExtendWith}): starting
+ * a node takes seconds, binding an API to it milliseconds, so each test class (or test) binds its
+ * own API — with its own clock and shedding settings — to this shared node. The node and the
+ * database are closed when JUnit closes its root context, after the last class.
+ */
+final class TestNode implements BeforeAllCallback {
+  private static Running shared;
+
+  /** The node and its database, closed once at the end of the run. */
+  private record Running(TestDatabase db, WeaveNode node) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    @Override
+    public void close() {
+      node.close();
+      db.close();
+    }
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    synchronized (TestNode.class) {
+      if (shared == null) {
+        TestDatabase db = TestDatabase.create();
+        WeaveNode node =
+            WeaveNode.start(
+                db.outboxConfig()
+                    .withFallback(
+                        ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0")));
+        shared = new Running(db, node);
+        context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).put(TestNode.class, shared);
+      }
+    }
+  }
+
+  static WeaveNode node() {
+    return shared.node();
+  }
+
+  /** An API bound to a free port of the shared node with {@code overrides} and {@code clock}. */
+  static TestApi bind(String overrides, Clock clock) throws Exception {
+    Config config = ConfigFactory.parseString(overrides).withFallback(node().system().settings().config());
+    HttpApi.Bound bound = HttpApi.bind(node(), ApiSettings.from(config, clock)).toCompletableFuture().get();
+    return new TestApi(bound);
+  }
+
+  static TestApi bind() throws Exception {
+    return bind("", Clock.systemUTC());
+  }
+}
