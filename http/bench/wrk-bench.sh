@@ -28,11 +28,16 @@ command -v psql >/dev/null || { echo "psql is missing (PostgreSQL client)" >&2; 
 psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" postgres
 
 log="$(mktemp -t wg-bench-node.XXXXXX.log)"
+# Its own replication slot and streams: slot names are unique per PostgreSQL server.
+export WELTGEWEBE_OUTBOX_SLOT="$db" WELTGEWEBE_NATS_STREAM="WG_BENCH" WELTGEWEBE_NATS_SUBJECT_PREFIX="wg_bench.events"
 WELTGEWEBE_JAVA_OPTS="${WELTGEWEBE_JAVA_OPTS:--Xms1g -Xmx1g}" \
   "$root/weltgewebe" serve --http-port "$port" --cluster-port 0 \
   --db-url "jdbc:postgresql://127.0.0.1:5432/$db" >"$log" 2>&1 &
 node=$!
-cleanup() { kill "$node" 2>/dev/null && wait "$node" 2>/dev/null || true; }
+cleanup() {
+  kill "$node" 2>/dev/null && wait "$node" 2>/dev/null || true
+  psql -h 127.0.0.1 -U postgres -q -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE '${db}%' AND NOT active" postgres >/dev/null || true
+}
 trap cleanup EXIT
 
 for _ in $(seq 1 180); do
