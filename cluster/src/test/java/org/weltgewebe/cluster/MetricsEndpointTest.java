@@ -16,6 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.http.javadsl.Http;
@@ -118,8 +121,52 @@ class MetricsEndpointTest {
       // that dashboards made for the prometheus-nats-exporter work unchanged.
       assertThat(check.findings()).isSubsetOf(Promtool.EXPORTER_NAME_FINDINGS);
       assertThat(check.exitCode()).isIn(0, 3); // 3: lint findings only
+
+      everyMetricTheDashboardsAndRulesUseIsInTheScrape(exposition);
     }
   }
+
+  /**
+   * Every metric name in the dashboards' and the rules' expressions is served by a real node. Only
+   * the recording rules' own outputs (names with a colon, e.g. weltgewebe:slo_error_budget_remaining:ratio30d)
+   * are not: Prometheus makes them from served series.
+   */
+  static void everyMetricTheDashboardsAndRulesUseIsInTheScrape(String exposition) throws Exception {
+    Set<String> served =
+        exposition.lines()
+            .filter(l -> !l.startsWith("#") && !l.isBlank())
+            .map(l -> l.substring(0, l.indexOf(l.contains("{") ? '{' : ' ')))
+            .collect(Collectors.toSet());
+    List<MetricReferences.Expression> expressions = new ArrayList<>();
+    expressions.addAll(MetricReferences.dashboards(OBSERVABILITY.resolve("dashboards")));
+    expressions.addAll(MetricReferences.rules(OBSERVABILITY.resolve("rules")));
+    assertThat(expressions).hasSizeGreaterThan(50);
+    Set<String> referenced = new TreeSet<>();
+    for (MetricReferences.Expression e : expressions) {
+      for (String name : MetricReferences.metricNames(e.promql())) {
+        referenced.add(name);
+        if (!name.contains(":")) {
+          assertThat(served).as("%s uses %s in %s", e.source(), name, e.promql()).contains(name);
+        }
+      }
+    }
+    System.out.println("metric names used by dashboards and rules: " + referenced);
+
+    // Grafana's variables given sample values, every dashboard expression must parse as PromQL.
+    StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard-expressions\n    rules:\n");
+    int n = 0;
+    for (MetricReferences.Expression e : MetricReferences.dashboards(OBSERVABILITY.resolve("dashboards"))) {
+      String promql =
+          e.promql().replace("$__rate_interval", "5m").replace("$__range", "1h").replace("$run_id", ".*")
+              .replace("$monthly_cost_eur", "15");
+      rules.append("      - record: dashboard:expression_").append(n++).append(":check\n")
+          .append("        expr: '").append(promql.replace("'", "''")).append("'\n");
+    }
+    Promtool.Result parsed = Promtool.checkRules(rules.toString());
+    assertThat(parsed.exitCode()).as(parsed.output()).isZero();
+  }
+
+  static final Path OBSERVABILITY = Path.of("..", "observability");
 
   /** The families the platform promises (README, "Metrics"). */
   static final List<String> EXPECTED_FAMILIES =

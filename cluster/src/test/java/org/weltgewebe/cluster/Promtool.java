@@ -27,22 +27,43 @@ final class Promtool {
 
   private Promtool() {}
 
-  /** {@code promtool check metrics} on an exposition given on its standard input. */
-  static Result checkMetrics(String exposition) throws IOException, InterruptedException {
-    Process process;
+  /** {@code promtool check rules} on a rule file's text. */
+  static Result checkRules(String yaml) throws IOException, InterruptedException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("weltgewebe-rules", ".yml");
     try {
-      process = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+      java.nio.file.Files.writeString(file, yaml);
+      Process process = start("check", "rules", file.toString());
+      return finish(process, "check rules");
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  private static Process start(String... arguments) {
+    List<String> command = new java.util.ArrayList<>(List.of("promtool"));
+    command.addAll(List.of(arguments));
+    try {
+      return new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
       throw new IllegalStateException("promtool is missing: apt-get install prometheus (as .ci/run does)", e);
     }
-    try (OutputStream in = process.getOutputStream()) {
-      in.write(exposition.getBytes(StandardCharsets.UTF_8));
-    }
+  }
+
+  private static Result finish(Process process, String what) throws IOException, InterruptedException {
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      throw new IllegalStateException("promtool check metrics did not finish within 60 s");
+      throw new IllegalStateException("promtool " + what + " did not finish within 60 s");
     }
     return new Result(process.exitValue(), output);
+  }
+
+  /** {@code promtool check metrics} on an exposition given on its standard input. */
+  static Result checkMetrics(String exposition) throws IOException, InterruptedException {
+    Process process = start("check", "metrics");
+    try (OutputStream in = process.getOutputStream()) {
+      in.write(exposition.getBytes(StandardCharsets.UTF_8));
+    }
+    return finish(process, "check metrics");
   }
 }
