@@ -21,6 +21,13 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -34,6 +41,8 @@ import org.weltgewebe.actors.Knot;
 import org.weltgewebe.actors.Weave;
 import org.weltgewebe.actors.WeaveThread;
 import org.weltgewebe.persistence.TestDatabase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A node with metrics on, on real PostgreSQL and NATS: after domain writes and a few HTTP requests
@@ -43,6 +52,7 @@ import org.weltgewebe.persistence.TestDatabase;
 class MetricsEndpointTest {
   static final GeoPoint PLACE = new GeoPoint(52.52, 13.405);
   static final String RUN_ID = "metrics-test-run";
+  static final String TRACE_LOGGER = "org.weltgewebe.test.trace";
   static final Config METRICS_ON =
       ConfigFactory.parseString(
           "weltgewebe.metrics { enabled = on, port = 0, interval = 1s, run-id = \"" + RUN_ID + "\" }\n"
@@ -82,6 +92,11 @@ class MetricsEndpointTest {
                 .toCompletableFuture());
       }
       CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      ListAppender<ILoggingEvent> logs = new ListAppender<>();
+      logs.start();
+      ch.qos.logback.classic.Logger traceLogger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(TRACE_LOGGER);
+      traceLogger.setLevel(ch.qos.logback.classic.Level.INFO);
+      traceLogger.addAppender(logs);
       HttpClient client = HttpClient.newHttpClient();
       String api = "http://127.0.0.1:" + http.localAddress().getPort();
       for (int i = 0; i < 5; i++) {
@@ -106,6 +121,7 @@ class MetricsEndpointTest {
         assertThat(sample(scrape[0], "weltgewebe_read_model_events_applied_total")).isGreaterThanOrEqualTo(50);
       });
       http.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      eachRequestsLogsCarryItsTraceIdIntoTheActor(logs.list);
 
       String exposition = scrape[0];
       // Every series of the node carries the run id.
@@ -164,6 +180,29 @@ class MetricsEndpointTest {
     }
     Promtool.Result parsed = Promtool.checkRules(rules.toString());
     assertThat(parsed.exitCode()).as(parsed.output()).isZero();
+  }
+
+  /**
+   * Kamon's context follows a request from the route into the actor it asks, and its trace id is in
+   * the MDC of both log events (trace_id, see metrics.conf): one id per request, the same on both sides.
+   */
+  static void eachRequestsLogsCarryItsTraceIdIntoTheActor(List<ILoggingEvent> events) {
+    List<ILoggingEvent> route = events.stream().filter(e -> e.getFormattedMessage().startsWith("GET knot ")).toList();
+    List<ILoggingEvent> actor = events.stream().filter(e -> e.getFormattedMessage().startsWith("looking up ")).toList();
+    assertThat(route).hasSize(5);
+    assertThat(actor).hasSize(5);
+    Set<String> traceIds = new TreeSet<>();
+    for (ILoggingEvent r : route) {
+      String id = r.getFormattedMessage().substring("GET knot ".length());
+      String traceId = r.getMDCPropertyMap().get("trace_id");
+      assertThat(traceId).as("trace_id of %s", r.getFormattedMessage()).isNotBlank();
+      traceIds.add(traceId);
+      assertThat(actor)
+          .filteredOn(a -> a.getFormattedMessage().equals("looking up " + id))
+          .singleElement()
+          .satisfies(a -> assertThat(a.getMDCPropertyMap().get("trace_id")).isEqualTo(traceId));
+    }
+    assertThat(traceIds).hasSize(5);
   }
 
   static final Path OBSERVABILITY = Path.of("..", "observability");
@@ -228,12 +267,34 @@ class MetricsEndpointTest {
         .toList();
   }
 
-  /** A small API with a path template, so that Kamon's Pekko HTTP series appear in the scrape. */
+  record Lookup(String id, ActorRef<String> replyTo) {}
+
+  /** An actor that logs what it is asked, as entities do. */
+  static Behavior<Lookup> lookups() {
+    return Behaviors.receive((context, lookup) -> {
+      context.setLoggerName(TRACE_LOGGER + ".actor");
+      context.getLog().info("looking up {}", lookup.id());
+      lookup.replyTo().tell("knot " + lookup.id());
+      return Behaviors.same();
+    });
+  }
+
+  /**
+   * A small API with a path template, so that Kamon's Pekko HTTP series appear in the scrape; its
+   * knot route logs, and asks an actor that logs too.
+   */
   static ServerBinding bindRoutes(WeaveNode node) throws Exception {
+    ActorRef<Lookup> actor = node.system().systemActorOf(lookups(), "metrics-test-lookups", Props.empty());
+    Logger routeLog = LoggerFactory.getLogger(TRACE_LOGGER + ".route");
     class Routes extends AllDirectives {
       Route route() {
         return concat(
-            path(PathMatchers.segment("knots").slash(PathMatchers.segment()), id -> get(() -> complete("knot " + id))),
+            path(PathMatchers.segment("knots").slash(PathMatchers.segment()), id -> get(() -> {
+              routeLog.info("GET knot {}", id);
+              return onSuccess(
+                  AskPattern.<Lookup, String>ask(actor, replyTo -> new Lookup(id, replyTo), Duration.ofSeconds(5), node.system().scheduler()),
+                  this::complete);
+            })),
             path(
                 PathMatchers.segment("knots").slash(PathMatchers.segment()).slash("connections"),
                 id -> post(() -> complete("connected " + id))),
