@@ -6,7 +6,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.typesafe.config.Config;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import org.weltgewebe.cluster.NodeConfig;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -44,6 +48,22 @@ class SloRulesTest {
         .isNotEmpty()
         .allSatisfy(o -> assertThat(o.availabilityPercent().doubleValue()).isGreaterThanOrEqualTo(99.95));
     assertThat(objectives.stream().map(o -> o.method() + " " + o.route()).distinct().count()).isEqualTo(objectives.size());
+  }
+
+  /**
+   * An objective's indicator exists only if Kamon names the route's requests by its template: the
+   * node's configuration maps the route's paths (its template, every {parameter} a segment) to it.
+   */
+  @Test
+  void everyRouteWithAnObjectiveIsNamedByItsTemplateInTheMetrics() {
+    Config mappings =
+        NodeConfig.load().getConfig("kamon.instrumentation.pekko.http.server.tracing.operations.mappings");
+    Map<String, String> byGlob = new HashMap<>();
+    mappings.root().keySet().forEach(glob -> byGlob.put(glob, mappings.getString("\"" + glob + "\"")));
+    for (SloRules.Objective o : SloRules.read(ROOT.resolve(SloRules.DEFINITIONS))) {
+      String glob = o.route().replaceAll("\\{[^}/]+\\}", "*");
+      assertThat(byGlob).as("mapping for %s in cluster/src/main/resources/metrics.conf", o.route()).containsEntry(glob, o.route());
+    }
   }
 
   @Test
