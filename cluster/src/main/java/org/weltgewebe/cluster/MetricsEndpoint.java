@@ -76,7 +76,7 @@ public final class MetricsEndpoint extends EmbeddedHttpServer {
 
   @Override
   public void stop() {
-    bound.set(null);
+    bound.compareAndSet(server.getAddress(), null); // a successor may have bound already
     server.stop(0);
     executor.shutdownNow();
   }

@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class NodeMetrics implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeMetrics.class);
-  private static final Duration ENDPOINT_WAIT = Duration.ofSeconds(10);
   private static final NodeMetrics OFF = new NodeMetrics(null, Duration.ZERO);
 
   private static final Object lock = new Object();
@@ -49,21 +48,37 @@ final class NodeMetrics implements AutoCloseable {
     if (!config.getBoolean("weltgewebe.metrics.enabled")) {
       return OFF;
     }
+    InetSocketAddress endpoint;
     synchronized (lock) {
       if (users == 0) {
         Config kamon = kamonConfig(config);
         Kamon.init(kamon);
         // Kamon's module factory would add its reporter bare; wrapped, it applies our renames
-        // (kamon.prometheus.metric-overrides). The reporter starts the endpoint.
-        Kamon.addReporter(
-            "prometheus-reporter",
-            new MetricOverrideReporter(new PrometheusReporter("kamon.prometheus", kamon), kamon));
+        // (kamon.prometheus.metric-overrides). The reporter starts the endpoint as it is made.
+        try {
+          Kamon.addReporter(
+              "prometheus-reporter",
+              new MetricOverrideReporter(new PrometheusReporter("kamon.prometheus", kamon), kamon));
+        } catch (Exception e) { // Scala code throws checked exceptions undeclared
+          log.error("cannot start the Prometheus reporter: {}", rootCause(e).toString());
+        }
+        if (MetricsEndpoint.bound().isEmpty()) {
+          Kamon.stop();
+          throw new IllegalStateException(
+              "cannot serve metrics on " + config.getString("weltgewebe.metrics.host") + ":"
+                  + config.getInt("weltgewebe.metrics.port")
+                  + "; is the port free? (weltgewebe.metrics.port, --metrics-port; 0 picks a free one)");
+        }
       }
       users++;
+      endpoint = MetricsEndpoint.bound().orElseThrow();
     }
-    InetSocketAddress endpoint = awaitEndpoint();
     log.info("metrics for Prometheus at http://{}:{}/metrics", endpoint.getHostString(), endpoint.getPort());
     return new NodeMetrics(endpoint, config.getDuration("weltgewebe.metrics.interval"));
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    return e.getCause() == null || e.getCause() == e ? e : rootCause(e.getCause());
   }
 
   /** Kamon's settings: the node configuration, with the environment tags that label every series. */
@@ -107,24 +122,5 @@ final class NodeMetrics implements AutoCloseable {
         Kamon.stop();
       }
     }
-  }
-
-  private static InetSocketAddress awaitEndpoint() {
-    long deadline = System.nanoTime() + ENDPOINT_WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      Optional<InetSocketAddress> bound = MetricsEndpoint.bound();
-      if (bound.isPresent()) {
-        return bound.get();
-      }
-      try {
-        Thread.sleep(20); // Kamon starts its reporters on a thread of its own
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    throw new IllegalStateException(
-        "the metrics endpoint did not start within " + ENDPOINT_WAIT.toSeconds()
-            + " s; is weltgewebe.metrics.port free? (0 picks a free one)");
   }
 }
