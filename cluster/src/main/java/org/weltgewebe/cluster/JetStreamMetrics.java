@@ -55,8 +55,7 @@ final class JetStreamMetrics {
       "server_id", server.getServerId(),
       "server_name", server.getServerName(),
       "cluster", server.getCluster(),
-      "domain", account.getDomain(),
-      "is_meta_leader", "true"
+      "domain", account.getDomain()
     };
     List<StreamInfo> streams = jsm.getStreams();
     long messages = 0;
@@ -100,7 +99,13 @@ final class JetStreamMetrics {
         "Bytes a stream holds in memory: its stored bytes when its storage is memory, else 0",
         inMemory ? state.getByteCount() : 0, "stream_name", name);
     if (state.getConsumerCount() > 0) {
-      for (ConsumerInfo consumer : jsm.getConsumers(name)) {
+      List<ConsumerInfo> consumers;
+      try {
+        consumers = jsm.getConsumers(name);
+      } catch (JetStreamApiException e) {
+        return; // the stream went away since it was listed
+      }
+      for (ConsumerInfo consumer : consumers) {
         consumer(server, labels, name, consumer);
       }
     }
