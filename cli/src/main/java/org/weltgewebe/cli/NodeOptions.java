@@ -25,6 +25,14 @@ final class NodeOptions {
   @Option(names = "--nats-url", description = "NATS server with JetStream (default nats://127.0.0.1:4222).")
   String natsUrl;
 
+  @Option(
+      names = "--metrics-port",
+      description = "Port of the Prometheus scrape endpoint /metrics (default 9095, 0 = any free port).")
+  Integer metricsPort;
+
+  @Option(names = "--run-id", description = "Label every metric series with run_id=<this>, to join them to a scenario run's results.")
+  String runId;
+
   /** The overrides these options stand for. */
   Config overrides() {
     Map<String, Object> values = new HashMap<>();
@@ -42,6 +50,12 @@ final class NodeOptions {
     }
     if (natsUrl != null) {
       values.put("weltgewebe.nats.url", natsUrl);
+    }
+    if (metricsPort != null) {
+      values.put("weltgewebe.metrics.port", metricsPort);
+    }
+    if (runId != null) {
+      values.put("weltgewebe.metrics.run-id", runId);
     }
     return ConfigFactory.parseMap(values);
   }

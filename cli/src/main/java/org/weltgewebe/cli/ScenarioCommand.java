@@ -45,7 +45,9 @@ final class ScenarioCommand implements Runnable {
       var overrides =
           node.overrides()
               .withFallback(ConfigFactory.parseString("weltgewebe.db.embedded-fallback = true\n"
-                  + "pekko.remote.artery.canonical.port = 0"));
+                  + "pekko.remote.artery.canonical.port = 0\n"
+                  // beside a running `serve`, which holds 9095; --metrics-port names one
+                  + "weltgewebe.metrics.port = 0"));
       try (WeaveNode weaveNode = WeaveNode.start(overrides)) {
         SmokeScenario.runOn(weaveNode, System.out);
       }

@@ -21,7 +21,19 @@ public final class Weltgewebe implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("serve")) {
+      // A node logs for machines: JSON lines at INFO, unless the environment says otherwise. Set
+      // before the first logger exists, since logback reads them when it starts.
+      defaultLogging("WELTGEWEBE_LOG_FORMAT", "JSON");
+      defaultLogging("WELTGEWEBE_LOG_LEVEL", "INFO");
+    }
     System.exit(new CommandLine(new Weltgewebe()).execute(args));
+  }
+
+  private static void defaultLogging(String variable, String value) {
+    if (System.getenv(variable) == null && System.getProperty(variable) == null) {
+      System.setProperty(variable, value);
+    }
   }
 
   @Override

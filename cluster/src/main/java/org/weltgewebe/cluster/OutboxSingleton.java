@@ -2,6 +2,9 @@ package org.weltgewebe.cluster;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -30,8 +33,11 @@ import org.weltgewebe.persistence.readmodel.ReadModelConsumer;
 final class OutboxSingleton {
   private static final Logger log = LoggerFactory.getLogger(OutboxSingleton.class);
 
-  /** What the singleton runs; {@link #metrics} reads the live parts on the node that holds it. */
-  record Running(OutboxRelay relay, ReadModelConsumer readModels, AutoCloseable reconciling) {}
+  /** What the singleton runs; {@link PlatformMetrics} reads the live parts on the node that holds it. */
+  record Running(OutboxRelay relay, ReadModelConsumer readModels, Reconciler reconciler, AutoCloseable reconciling) {}
+
+  // The singleton's parts per actor system (several nodes may share a JVM in tests).
+  private static final Map<ActorSystem<?>, Running> running = new ConcurrentHashMap<>();
 
   private OutboxSingleton() {}
 
@@ -47,11 +53,13 @@ final class OutboxSingleton {
             context -> {
               OutboxRelay relay = OutboxRelay.start(db, nats, outbox);
               ReadModelConsumer readModels = ReadModelConsumer.start(db, nats, consumer, decoder, regions);
-              AutoCloseable reconciling = new Reconciler(db, nats, outbox).repairEvery(reconcileEvery);
+              Reconciler reconciler = new Reconciler(db, nats, outbox);
+              AutoCloseable reconciling = reconciler.repairEvery(reconcileEvery);
               log.info("outbox singleton started on {}", system.address());
-              Running running = new Running(relay, readModels, reconciling);
+              Running parts = new Running(relay, readModels, reconciler, reconciling);
+              running.put(system, parts);
               return Behaviors.<Void>receive(Void.class)
-                  .onSignal(PostStop.class, signal -> stop(running))
+                  .onSignal(PostStop.class, signal -> stop(system, parts))
                   .build();
             });
     ClusterSingleton.get(system)
@@ -62,7 +70,13 @@ final class OutboxSingleton {
                     "outbox"));
   }
 
-  private static Behavior<Void> stop(Running running) {
+  /** The singleton's parts if it runs on {@code system}'s node now. */
+  static Optional<Running> runningOn(ActorSystem<?> system) {
+    return Optional.ofNullable(running.get(system));
+  }
+
+  private static Behavior<Void> stop(ActorSystem<?> system, Running running) {
+    OutboxSingleton.running.remove(system, running);
     try {
       running.reconciling().close();
     } catch (Exception e) {

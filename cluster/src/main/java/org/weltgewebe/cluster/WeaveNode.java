@@ -1,7 +1,9 @@
 package org.weltgewebe.cluster;
 
 import com.typesafe.config.Config;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -13,6 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.weltgewebe.actors.Conversation;
@@ -40,28 +43,46 @@ public final class WeaveNode implements AutoCloseable {
   /** How long the facade waits for an entity's answer. */
   public static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
 
+  /** Every sharded entity type. */
+  static final List<EntityTypeKey<?>> ENTITY_TYPES =
+      List.of(Role.ENTITY_KEY, Knot.ENTITY_KEY, WeaveThread.ENTITY_KEY, Conversation.ENTITY_KEY, Region.ENTITY_KEY);
+
   private final ActorSystem<Void> system;
   private final Weave weave;
   private final DatabaseSettings database;
   private final WeaveClock clock;
+  private final NodeMetrics metrics;
 
-  private WeaveNode(ActorSystem<Void> system, Weave weave, DatabaseSettings database, WeaveClock clock) {
+  private WeaveNode(
+      ActorSystem<Void> system, Weave weave, DatabaseSettings database, WeaveClock clock, NodeMetrics metrics) {
     this.system = system;
     this.weave = weave;
     this.database = database;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /**
    * Boots a node from {@code overrides} on top of the node configuration: prepares and migrates
    * the database, starts the actor system, joins the seed nodes (or itself, when none are given)
-   * and shards every entity type.
+   * and shards every entity type. With {@code weltgewebe.metrics.enabled}, Kamon starts first, so
+   * that its agent instruments Pekko and JDBC as their classes load.
    */
   public static WeaveNode start(Config overrides) {
     Config base = NodeConfig.load(overrides);
-    DatabaseBootstrap.Ready db = DatabaseBootstrap.prepare(base);
-    Config config = NodeConfig.load(db.settings().asConfig().withFallback(overrides));
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, config);
+    NodeMetrics metrics = NodeMetrics.start(base);
+    DatabaseBootstrap.Ready db;
+    ActorSystem<Void> system;
+    try {
+      db = DatabaseBootstrap.prepare(base);
+      Config config = NodeConfig.load(db.settings().asConfig().withFallback(overrides));
+      system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, config);
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
+    metrics.watch(system);
+    Config config = system.settings().config();
     Optional<EmbeddedDatabase> embedded = db.embedded();
     embedded.ifPresent(e -> system.getWhenTerminated().thenRun(e::close));
     joinCluster(system);
@@ -70,7 +91,7 @@ public final class WeaveNode implements AutoCloseable {
         config.getBoolean("weltgewebe.outbox.enabled")
             ? initWithOutbox(system, clock, db.settings())
             : init(system, clock);
-    return new WeaveNode(system, weave, db.settings(), clock);
+    return new WeaveNode(system, weave, db.settings(), clock, metrics);
   }
 
   /**
@@ -136,6 +157,14 @@ public final class WeaveNode implements AutoCloseable {
 
   public WeaveClock clock() {
     return clock;
+  }
+
+  /**
+   * Where Prometheus scrapes this node: {@code http://<address>/metrics}; empty when
+   * {@code weltgewebe.metrics.enabled} is off.
+   */
+  public Optional<InetSocketAddress> metricsEndpoint() {
+    return metrics.endpoint();
   }
 
   /** Leaves the cluster through CoordinatedShutdown and waits until the system has terminated. */

@@ -1,0 +1,109 @@
+package org.weltgewebe.scenarios.slo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import org.weltgewebe.cluster.NodeConfig;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed alert rules are what the SLO definitions give, Prometheus accepts them, and their
+ * unit tests (observability/tests, one firing and one quiet case per alert) pass under
+ * {@code promtool test rules}.
+ */
+class SloRulesTest {
+  /** Tests run in the module's directory; the rules live beside it. */
+  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+  @Test
+  void theCommittedSloRulesAreWhatTheDefinitionsGenerate() throws IOException {
+    String generated = SloRules.render(SloRules.read(ROOT.resolve(SloRules.DEFINITIONS)));
+    String committed = Files.readString(ROOT.resolve(SloRules.RULES), StandardCharsets.UTF_8);
+    assertThat(committed)
+        .as("observability/rules/slo-rules.yml is stale: run org.weltgewebe.scenarios.slo.SloRules (README, Observability)")
+        .isEqualTo(generated);
+  }
+
+  @Test
+  void everyRouteHasAnObjectiveOfEachKind() {
+    List<SloRules.Objective> objectives = SloRules.read(ROOT.resolve(SloRules.DEFINITIONS));
+    assertThat(objectives).isNotEmpty();
+    assertThat(objectives).allSatisfy(o -> {
+      assertThat(o.route()).startsWith("/");
+      assertThat(o.availabilityPercent().doubleValue()).isBetween(99.0, 99.99);
+      assertThat(o.p95Millis()).isPositive().isLessThanOrEqualTo(o.p99Millis());
+    });
+    // Critical write paths are stricter than the rest.
+    assertThat(objectives.stream().filter(SloRules.Objective::critical))
+        .isNotEmpty()
+        .allSatisfy(o -> assertThat(o.availabilityPercent().doubleValue()).isGreaterThanOrEqualTo(99.95));
+    assertThat(objectives.stream().map(o -> o.method() + " " + o.route()).distinct().count()).isEqualTo(objectives.size());
+  }
+
+  /**
+   * An objective's indicator exists only if Kamon names the route's requests by its template: the
+   * node's configuration maps the route's paths (its template, every {parameter} a segment) to it.
+   */
+  @Test
+  void everyRouteWithAnObjectiveIsNamedByItsTemplateInTheMetrics() {
+    Config mappings =
+        NodeConfig.load().getConfig("kamon.instrumentation.pekko.http.server.tracing.operations.mappings");
+    Map<String, String> byGlob = new HashMap<>();
+    mappings.root().keySet().forEach(glob -> byGlob.put(glob, mappings.getString("\"" + glob + "\"")));
+    for (SloRules.Objective o : SloRules.read(ROOT.resolve(SloRules.DEFINITIONS))) {
+      String glob = o.route().replaceAll("\\{[^}/]+\\}", "*");
+      assertThat(byGlob).as("mapping for %s in cluster/src/main/resources/metrics.conf", o.route()).containsEntry(glob, o.route());
+    }
+  }
+
+  @Test
+  void prometheusAcceptsTheRuleFiles() throws Exception {
+    List<String> command = new ArrayList<>(List.of("promtool", "check", "rules"));
+    command.addAll(files("observability/rules"));
+    Result result = run(command);
+    assertThat(result.exitCode()).as(result.output()).isZero();
+  }
+
+  @Test
+  void everyAlertFiresOnItsSeriesAndStaysQuietOnTheOthers() throws Exception {
+    List<String> command = new ArrayList<>(List.of("promtool", "test", "rules"));
+    command.addAll(files("observability/tests"));
+    Result result = run(command);
+    System.out.println(result.output());
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    assertThat(result.output()).doesNotContain("FAILED");
+  }
+
+  private static List<String> files(String directory) throws IOException {
+    try (Stream<Path> files = Files.list(ROOT.resolve(directory))) {
+      return files.filter(f -> f.toString().endsWith(".yml")).map(Path::toString).sorted().toList();
+    }
+  }
+
+  record Result(int exitCode, String output) {}
+
+  private static Result run(List<String> command) throws Exception {
+    Process process;
+    try {
+      process = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new IllegalStateException("promtool is missing: apt-get install prometheus (as .ci/run does)", e);
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!process.waitFor(120, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException(String.join(" ", command) + " did not finish within 120 s");
+    }
+    return new Result(process.exitValue(), output);
+  }
+}
