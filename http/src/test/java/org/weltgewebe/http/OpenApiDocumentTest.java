@@ -66,9 +66,16 @@ class OpenApiDocumentTest {
       String path = operation.substring(operation.indexOf(' ') + 1)
           .replace("{z}", "3").replace("{x}", "1").replace("{y}", "2").replaceAll("\\{[a-z]+}", "x1");
       HttpRequest request = api.request(path).method(method, HttpRequest.BodyPublishers.noBody()).build();
-      HttpResponse<String> response = api.send(request);
+      // A live feed answers with a stream that never ends: read the status, then only a finite body.
+      HttpResponse<java.io.InputStream> response =
+          TestApi.CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
       assertThat(response.statusCode()).as(operation).isNotEqualTo(405);
-      assertThat(response.body()).as(operation).doesNotContain("/problems/no-such-route");
+      try (java.io.InputStream body = response.body()) {
+        if (!response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")) {
+          assertThat(new String(body.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+              .as(operation).doesNotContain("/problems/no-such-route");
+        }
+      }
     }
   }
 
@@ -76,8 +83,7 @@ class OpenApiDocumentTest {
   void operationsOutsideTheDocumentAreNotAnswered() throws Exception {
     assertThat(api.send(api.request("/knots/x1").DELETE().build()).statusCode()).isEqualTo(405);
     assertThat(api.send(api.request("/threads/x1/yarn").GET().build()).statusCode()).isEqualTo(405);
-    assertThat(api.get("/regions/x1/feed").statusCode()).isEqualTo(404);
     assertThat(api.get("/search?q=x").statusCode()).isEqualTo(404);
-    assertThat(documented()).noneMatch(op -> op.contains("/feed") || op.contains("/search") || op.contains("/chat"));
+    assertThat(documented()).noneMatch(op -> op.contains("/search"));
   }
 }
