@@ -51,7 +51,7 @@ class ThreadRoutesTest {
     assertProblem(api.put("/threads/" + threadId + "/yarn", null, bob.token()), 403, "belongs to another role");
     assertProblem(api.delete("/threads/" + threadId + "/yarn", bob.token()), 403, "belongs to another role");
     assertProblem(api.put("/threads/" + threadId + "/yarn", null, null), 401, "access token");
-    assertProblem(api.put("/threads/nope/yarn", null, ada.token()), 404, "thread nope not found");
-    assertProblem(api.get("/threads/nope"), 404, "thread nope not found");
+    assertProblem(api.put("/threads/nope/yarn", null, ada.token()), 404, "thread nope has not been spun");
+    assertProblem(api.get("/threads/nope"), 404, "thread nope has not been spun");
   }
 }
