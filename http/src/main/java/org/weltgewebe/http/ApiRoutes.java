@@ -5,6 +5,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
+import static org.apache.pekko.http.javadsl.server.Directives.mapResponse;
 import static org.apache.pekko.http.javadsl.server.Directives.mapRouteResultFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeaders;
 import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeoutResponse;
@@ -111,7 +112,9 @@ final class ApiRoutes {
   Route route() {
     List<Route> routes = new ArrayList<>();
     for (Operation operation : operations) {
-      routes.add(operation.route(guard(operation.endpoint())));
+      Function<Supplier<Route>, Route> guard = guard(operation.endpoint());
+      routes.add(operation.route(inner -> mapResponse(
+          response -> HttpFigures.countEgress(operation.endpoint(), response), () -> guard.apply(inner))));
     }
     return respondWithHeaders(
         SECURITY_HEADERS,
@@ -134,6 +137,7 @@ final class ApiRoutes {
             request -> {
               Optional<LoadShedder.Permit> permit = shedder.tryAcquire(endpoint);
               if (permit.isEmpty()) {
+                HttpFigures.shed(endpoint);
                 return complete(
                     responses.unavailable(
                         "overloaded",

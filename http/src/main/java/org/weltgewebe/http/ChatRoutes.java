@@ -133,9 +133,12 @@ final class ChatRoutes {
             .mapAsync(1, message -> strictText(message, materializer))
             .mapAsync(1, session::handle)
             .to(Sink.ignore());
+    kamon.metric.Gauge open = HttpFigures.liveConnections("websocket");
+    open.increment();
     Source<Message, NotUsed> out =
         outgoing.second().watchTermination((notUsed, done) -> {
           done.whenComplete((ok, failure) -> {
+            open.decrement();
             idleCheck.cancel();
             try {
               feed.close();

@@ -103,11 +103,14 @@ final class LiveFeedRoutes {
         return extractRequest(request -> complete(responses.unavailable(
             "feed-unavailable", "the event stream cannot be read right now; retry shortly", request.getUri().path())));
       }
+      kamon.metric.Gauge open = HttpFigures.liveConnections("sse");
+      open.increment();
       Source<ByteString, NotUsed> events =
           queued.second()
               .keepAlive(keepAlive, () -> KEEP_ALIVE)
               .watchTermination((notUsed, done) -> {
                 done.whenComplete((ok, failure) -> {
+                  open.decrement();
                   try {
                     tail.close();
                   } catch (Exception e) {

@@ -1,0 +1,55 @@
+package org.weltgewebe.http;
+
+import kamon.Kamon;
+import kamon.metric.Counter;
+import kamon.metric.Gauge;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The API's own series, beside what Kamon's Pekko HTTP instrumentation measures: requests shed per
+ * route template, response bytes (egress) per route template — Kamon's response-size histogram has
+ * no route label, and the cost model prices egress per route — and the live connections (SSE
+ * subscribers, chat WebSockets) a node holds.
+ */
+final class HttpFigures {
+  private HttpFigures() {}
+
+  /** A request of {@code endpoint} was answered 503 by the load shedder. */
+  static void shed(Endpoint endpoint) {
+    Kamon.counter("weltgewebe_http_shed_requests", "Requests answered 503 at once by the load shedder")
+        .withTag("route", endpoint.template())
+        .withTag("method", endpoint.method())
+        .increment();
+  }
+
+  /** Counts the bytes of {@code response} as egress of {@code endpoint}, also for streamed bodies. */
+  static HttpResponse countEgress(Endpoint endpoint, HttpResponse response) {
+    Counter bytes =
+        Kamon.counter("weltgewebe_http_response_bytes", "Response body bytes sent, per route template (egress)")
+            .withTag("route", endpoint.template())
+            .withTag("method", endpoint.method());
+    ResponseEntity entity = response.entity();
+    if (entity.isStrict() || entity.getContentLengthOption().isPresent()) {
+      entity.getContentLengthOption().ifPresent(bytes::increment);
+      return response;
+    }
+    Flow<ByteString, ByteString, NotUsed> counting = Flow.<ByteString>create().map(chunk -> {
+      bytes.increment(chunk.size());
+      return chunk;
+    });
+    // A streamed body (SSE): counted chunk by chunk as it leaves.
+    return response.withEntity(
+        HttpEntities.createChunked(entity.getContentType(), entity.getDataBytes().via(counting)));
+  }
+
+  /** The gauge of open live connections of {@code kind} ("sse" or "websocket"). */
+  static Gauge liveConnections(String kind) {
+    return Kamon.gauge("weltgewebe_http_live_connections", "Open SSE feeds and chat WebSockets on this node")
+        .withTag("kind", kind);
+  }
+}
