@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.weltgewebe.persistence.DatabaseSettings;
@@ -82,11 +83,14 @@ public final class OutboxRelay implements AutoCloseable {
   private final AtomicLong failures = new AtomicLong();
   private final AtomicReference<String> lastFailure = new AtomicReference<>("");
   private final Throughput throughput = new Throughput(10);
+  private final Consumer<JournalEvent> onAcknowledged;
 
-  private OutboxRelay(DatabaseSettings db, NatsSettings nats, OutboxSettings outbox) {
+  private OutboxRelay(
+      DatabaseSettings db, NatsSettings nats, OutboxSettings outbox, Consumer<JournalEvent> onAcknowledged) {
     this.db = db;
     this.nats = nats;
     this.outbox = outbox;
+    this.onAcknowledged = onAcknowledged;
     this.thread = new Thread(this::runSessions, "weltgewebe-outbox-relay");
     this.thread.setDaemon(true);
     this.ticker =
@@ -105,6 +109,16 @@ public final class OutboxRelay implements AutoCloseable {
    *     to something else, or NATS refuses the stream (with the remedy in the message)
    */
   public static OutboxRelay start(DatabaseSettings db, NatsSettings nats, OutboxSettings outbox) {
+    return start(db, nats, outbox, event -> {});
+  }
+
+  /**
+   * As {@link #start(DatabaseSettings, NatsSettings, OutboxSettings)}, telling {@code
+   * onAcknowledged} of every event JetStream acknowledged (new or duplicate), on the thread that
+   * received the acknowledgement. For measurements: the benchmark times commit → ack with it.
+   */
+  static OutboxRelay start(
+      DatabaseSettings db, NatsSettings nats, OutboxSettings outbox, Consumer<JournalEvent> onAcknowledged) {
     if (outbox.slot().length() + SEED_SUFFIX.length() > 63) {
       throw new IllegalArgumentException(
           "weltgewebe.outbox.slot '" + outbox.slot() + "' is too long: at most " + (63 - SEED_SUFFIX.length()) + " characters");
@@ -132,7 +146,7 @@ public final class OutboxRelay implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("cannot prepare replication slot " + outbox.slot() + " on " + db.url(), e);
     }
-    OutboxRelay relay = new OutboxRelay(db, nats, outbox);
+    OutboxRelay relay = new OutboxRelay(db, nats, outbox, onAcknowledged);
     relay.thread.start();
     relay.ticker.scheduleWithFixedDelay(relay::confirmWhileIdle, 1, 1, TimeUnit.SECONDS);
     log.info("outbox relay started: slot {} -> stream {} on {}", outbox.slot(), nats.stream(), nats.url());
@@ -282,13 +296,17 @@ public final class OutboxRelay implements AutoCloseable {
         s.setFetchSize(1000);
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next() && !stopping) {
+            JournalEvent event = JournalRows.event(rs);
             publisher
-                .publish(JournalRows.event(rs), () -> failed.get() != null || stopping)
+                .publish(event, () -> failed.get() != null || stopping)
                 .whenComplete(
                     (ack, e) -> {
                       if (e != null) {
                         failed.compareAndSet(null, e);
-                      } else if (ack.isDuplicate()) {
+                        return;
+                      }
+                      onAcknowledged.accept(event);
+                      if (ack.isDuplicate()) {
                         duplicates.incrementAndGet();
                       } else {
                         published.incrementAndGet();
@@ -391,6 +409,7 @@ public final class OutboxRelay implements AutoCloseable {
         fail(error instanceof Exception e ? e : new IllegalStateException(error));
         return;
       }
+      onAcknowledged.accept(event);
       if (ack.isDuplicate()) {
         duplicates.incrementAndGet();
       } else {

@@ -1,0 +1,550 @@
+package org.weltgewebe.persistence.outbox;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.NatsMessage;
+import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.HdrHistogram.Histogram;
+import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.TestDatabase;
+import org.weltgewebe.persistence.outbox.OutboxStatus.Retention;
+
+/**
+ * The outbox benchmark of issue 3, printing its figures (not a timed test). In one run it measures
+ *
+ * <ol>
+ *   <li>(a) the raw JetStream async publish rate: the relay's own messages (same subject, headers,
+ *       ~330-byte JSON payload and dedupe id), published with the relay's in-flight window to a
+ *       fresh stream of the required policies, from the first publish to the last ack;
+ *   <li>(b) the relay's throughput on a journal backlog: the relay's slot exists (the relay was
+ *       down) while {@code backlog} rows are committed in transactions of {@code batch}; then the
+ *       relay starts, and the time runs until the stream holds every row. Beside it, for
+ *       information, the first-start backfill (no slot yet, the relay reads the journal by SELECT);
+ *   <li>(c) commit → JetStream-ack latency at a steady rate: a paced writer commits {@code batch}
+ *       events every {@code batch / rate} seconds; the latency of an event runs from the moment its
+ *       commit returned to the writer to the moment the relay received JetStream's ack for it (a
+ *       hook of the relay). Both instants are {@link System#nanoTime()} in this one JVM. Beside
+ *       it, commit → delivery to an ordered push consumer, as a reader downstream sees it.
+ * </ol>
+ *
+ * (a) and (b) run {@code repetitions} times, interleaved, and report medians: the machine is
+ * shared. Targets (issue 3): relay ≥ 70 % of the raw rate; p99 ≤ 50 ms. Everything it creates
+ * (databases, replication slots, streams) is removed at the end, also on Ctrl-C.
+ *
+ * <p>Run: {@code persistence/bench/outbox-bench.sh} (see there for the settings).
+ */
+public final class OutboxBenchmark {
+  private static final String MANIFEST = "org.weltgewebe.actors.Knot$Created";
+  private static final int JACKSON_SERIALIZER_ID = 33;
+  private static final double RELAY_RATIO_TARGET = 0.70;
+  private static final double P99_TARGET_MS = 50;
+
+  /** What the run measures with; system properties {@code bench.*} override the defaults. */
+  record Settings(int backlog, int repetitions, int rate, int batch, int latencySeconds, int warmUpSeconds, int entities) {
+    static Settings fromSystemProperties() {
+      return new Settings(
+          Integer.getInteger("bench.backlog", 100_000),
+          Integer.getInteger("bench.repetitions", 3),
+          Integer.getInteger("bench.rate", 5_000),
+          Integer.getInteger("bench.batch", 50),
+          Integer.getInteger("bench.latency-seconds", 20),
+          Integer.getInteger("bench.warm-up-seconds", 2),
+          Integer.getInteger("bench.entities", 1_000));
+    }
+  }
+
+  private final Settings settings;
+  private final Events events;
+  private final Deque<AutoCloseable> cleanUp = new ArrayDeque<>();
+
+  private OutboxBenchmark(Settings settings) {
+    this.settings = settings;
+    this.events = new Events(settings.entities());
+  }
+
+  public static void main(String[] args) throws Exception {
+    OutboxBenchmark benchmark = new OutboxBenchmark(Settings.fromSystemProperties());
+    Thread hook = new Thread(benchmark::cleanUp, "outbox-benchmark-clean-up");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      benchmark.run();
+    } finally {
+      benchmark.cleanUp();
+      Runtime.getRuntime().removeShutdownHook(hook);
+    }
+  }
+
+  private void run() throws Exception {
+    Settings s = settings;
+    System.out.printf(Locale.ROOT, "Outbox benchmark, %s, %d cores (shared with other work)%n", Instant.now(), Runtime.getRuntime().availableProcessors());
+    System.out.printf(
+        Locale.ROOT,
+        "settings: backlog %d, repetitions %d, rate %d events/s in transactions of %d, latency phase %d s (first %d s not counted), %d entities%n",
+        s.backlog(), s.repetitions(), s.rate(), s.batch(), s.latencySeconds(), s.warmUpSeconds(), s.entities());
+
+    warmUp();
+    List<Double> raw = new ArrayList<>();
+    List<Double> relay = new ArrayList<>();
+    List<Double> backfill = new ArrayList<>();
+    OutboxStatus status = null;
+    for (int i = 1; i <= s.repetitions(); i++) {
+      Repetition r = repetition(i);
+      raw.add(r.rawRate());
+      relay.add(r.relayRate());
+      backfill.add(r.backfillRate());
+      status = r.status();
+      System.out.printf(
+          Locale.ROOT,
+          "  run %d: (a) raw %,.0f msgs/s   (b) relay %,.0f msgs/s (%.2f of raw)   first-start backfill %,.0f msgs/s   [backlog inserted at %,.0f rows/s]%n",
+          i, r.rawRate(), r.relayRate(), r.relayRate() / r.rawRate(), r.backfillRate(), r.insertRate());
+    }
+    Latency latency = latency();
+
+    double rawMedian = median(raw);
+    double relayMedian = median(relay);
+    double ratio = relayMedian / rawMedian;
+    System.out.println();
+    System.out.println("== Outbox benchmark results (medians of " + s.repetitions() + " runs) ==");
+    System.out.printf(Locale.ROOT, "message: %s%n", events.describe());
+    System.out.printf(Locale.ROOT, "stream holds %.1f bytes per message (JetStream's count against max_bytes)%n", status.averageMessageBytes());
+    System.out.printf(Locale.ROOT, "(a) raw JetStream async publish:  %,10.0f msgs/s   runs %s%n", rawMedian, rates(raw));
+    System.out.printf(Locale.ROOT, "(b) relay on a %,d-row backlog: %,10.0f msgs/s   runs %s%n", s.backlog(), relayMedian, rates(relay));
+    System.out.printf(Locale.ROOT, "    relay / raw = %.2f   target >= %.2f   %s%n", ratio, RELAY_RATIO_TARGET, ratio >= RELAY_RATIO_TARGET ? "PASS" : "MISS");
+    System.out.printf(Locale.ROOT, "    first-start backfill (no slot yet, SELECT): %,.0f msgs/s   runs %s (information)%n", median(backfill), rates(backfill));
+    System.out.printf(
+        Locale.ROOT,
+        "(c) commit -> JetStream ack at %,d events/s (%d per transaction), %,d events over %d s, clock System.nanoTime (one JVM):%n",
+        s.rate(), s.batch(), latency.ack().getTotalCount(), s.latencySeconds() - s.warmUpSeconds());
+    System.out.printf(Locale.ROOT, "    writer achieved %,.0f events/s; %d of %d transactions started late; commit p99 %.2f ms%n",
+        latency.writerRate(), latency.lateTicks(), latency.ticks(), ms(latency.commit(), 99));
+    System.out.printf(Locale.ROOT, "    commit -> ack:      %s%n", percentiles(latency.ack()));
+    double p99 = ms(latency.ack(), 99);
+    System.out.printf(Locale.ROOT, "    p99 = %.2f ms   target <= %.0f ms   %s%n", p99, P99_TARGET_MS, p99 <= P99_TARGET_MS ? "PASS" : "MISS");
+    System.out.printf(Locale.ROOT, "    commit -> delivery to an ordered push consumer: %s (information)%n", percentiles(latency.delivery()));
+    if (latency.ackBeforeCommitReturned() > 0) {
+      System.out.printf(Locale.ROOT, "    %d acks arrived before the writer saw its commit return (counted as 0 ms)%n", latency.ackBeforeCommitReturned());
+    }
+    System.out.printf(Locale.ROOT, "    relay's own metric: max lag %d ms (write_timestamp before insert -> ack, wall clock)%n", latency.relayMaxLagMillis());
+    System.out.println("projected retention at the measured size (max_bytes 100 GiB, max_age 30 d):");
+    for (Retention r : status.retention()) {
+      System.out.printf(
+          Locale.ROOT, "    %s %,12d events/day: %5.1f days, limited by %-9s (30 days would need <= %,.0f bytes/message)%n",
+          r.scenario(), r.scenario().eventsPerDay(), r.days(), r.limitedBy(), r.bytesPerMessageForMaxAge());
+    }
+  }
+
+  // ---- (a) and (b) ----
+
+  record Repetition(double rawRate, double insertRate, double relayRate, double backfillRate, OutboxStatus status) {}
+
+  private Repetition repetition(int number) throws Exception {
+    int n = settings.backlog();
+    TestDatabase database = TestDatabase.create();
+    cleanUp.push(database);
+    Config config = database.outboxConfig().withFallback(ConfigFactory.load());
+    DatabaseSettings db = database.settings();
+    NatsSettings nats = NatsSettings.fromConfig(config);
+    OutboxSettings outbox = OutboxSettings.fromConfig(config);
+    cleanUp.push(() -> deleteStream(nats));
+
+    double raw = rawPublish(nats, n, outbox.maxInFlight());
+    deleteStream(nats);
+
+    // The relay's slot exists while the backlog is written, as after a relay outage: the relay
+    // reads the backlog by logical decoding, its steady-state path.
+    JournalChangeFeed.createSlot(db, outbox.slot());
+    long insertStart = System.nanoTime();
+    insertBacklog(db, n);
+    double insertRate = n / seconds(System.nanoTime() - insertStart);
+    double relay;
+    OutboxStatus status;
+    try (Connection monitor = nats.connect("outbox-benchmark-monitor")) {
+      long start = System.nanoTime();
+      OutboxRelay r = OutboxRelay.start(db, nats, outbox);
+      awaitStreamHolds(monitor, nats, n, r);
+      relay = n / seconds(System.nanoTime() - start);
+      status = OutboxStatus.read(db, nats, outbox);
+      r.stop();
+      requireExactlyOnce(r, n, "relay run " + number);
+    }
+    deleteStream(nats);
+    JournalChangeFeed.dropSlot(db, outbox.slot());
+
+    NatsSettings refill = nats.withStream(nats.stream() + "_REFILL", nats.subjectPrefix() + "_refill");
+    OutboxSettings freshSlot = outbox.withSlot(outbox.slot() + "_refill");
+    cleanUp.push(() -> deleteStream(refill));
+    double backfill;
+    try (Connection monitor = refill.connect("outbox-benchmark-monitor")) {
+      long start = System.nanoTime();
+      OutboxRelay r = OutboxRelay.start(db, refill, freshSlot);
+      awaitStreamHolds(monitor, refill, n, r);
+      backfill = n / seconds(System.nanoTime() - start);
+      r.stop();
+      requireExactlyOnce(r, n, "backfill run " + number);
+    }
+    deleteStream(refill);
+    database.close(); // drops the slots and the database
+    cleanUp.remove(database);
+    return new Repetition(raw, insertRate, relay, backfill, status);
+  }
+
+  /** Publishes the backlog's events as the relay would, without PostgreSQL; msgs/s. */
+  private double rawPublish(NatsSettings nats, int count, int window) throws Exception {
+    try (Connection connection = nats.connect("outbox-benchmark-raw")) {
+      EventStream.ensure(connection, nats);
+      JetStream jetStream = connection.jetStream();
+      Semaphore inFlight = new Semaphore(window);
+      CountDownLatch acknowledged = new CountDownLatch(count);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      AtomicLong duplicates = new AtomicLong();
+      long ordering = 1;
+      long now = System.currentTimeMillis();
+      long start = System.nanoTime();
+      for (int i = 0; i < count; i++) {
+        JournalEvent event = events.event(i, ordering++, now);
+        inFlight.acquire();
+        jetStream
+            .publishAsync(
+                OutboxMessage.toMessage(nats.subjectPrefix(), event), OutboxMessage.publishOptions(event.dedupeId()))
+            .whenComplete(
+                (PublishAck ack, Throwable e) -> {
+                  inFlight.release();
+                  if (e != null) {
+                    failure.compareAndSet(null, e);
+                  } else if (ack.isDuplicate()) {
+                    duplicates.incrementAndGet();
+                  }
+                  acknowledged.countDown();
+                });
+      }
+      if (!acknowledged.await(2, TimeUnit.MINUTES) || failure.get() != null) {
+        throw new IllegalStateException("raw publish did not complete", failure.get());
+      }
+      double rate = count / seconds(System.nanoTime() - start);
+      long held = connection.jetStreamManagement().getStreamInfo(nats.stream()).getStreamState().getMsgCount();
+      if (held != count || duplicates.get() != 0) {
+        throw new IllegalStateException("raw publish: stream holds " + held + " of " + count + ", " + duplicates + " duplicates");
+      }
+      return rate;
+    }
+  }
+
+  /** Commits {@code count} events in transactions of {@code batch}, each event of another entity. */
+  private void insertBacklog(DatabaseSettings db, int count) throws SQLException {
+    try (java.sql.Connection c = db.connect(); PreparedStatement insert = c.prepareStatement(Events.INSERT)) {
+      c.setAutoCommit(false);
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < count; i++) {
+        events.bind(insert, i, now);
+        insert.addBatch();
+        if ((i + 1) % settings.batch() == 0 || i == count - 1) {
+          insert.executeBatch();
+          c.commit();
+        }
+      }
+    }
+  }
+
+  private static void awaitStreamHolds(Connection monitor, NatsSettings nats, long count, OutboxRelay relay) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (true) {
+      long held;
+      try {
+        held = monitor.jetStreamManagement().getStreamInfo(nats.stream()).getStreamState().getMsgCount();
+      } catch (io.nats.client.JetStreamApiException e) {
+        held = 0; // the relay has not created the stream yet
+      }
+      if (held >= count) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("stream holds " + held + " of " + count + " after 5 minutes; relay: " + relay.metrics());
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+  }
+
+  private static void requireExactlyOnce(OutboxRelay relay, long count, String what) {
+    OutboxRelay.Metrics m = relay.metrics();
+    if (m.eventsPublished() != count || m.duplicatesDropped() != 0 || m.failures() != 0) {
+      throw new IllegalStateException(what + ": expected " + count + " events published once, relay says " + m);
+    }
+  }
+
+  /** A short unmeasured publish, so that (a)'s first run does not pay for the JIT alone. */
+  private void warmUp() throws Exception {
+    String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    NatsSettings nats = NatsSettings.fromConfig(ConfigFactory.load()).withStream("WG_BENCH_WARMUP_" + id.toUpperCase(Locale.ROOT), "wg_bench_" + id + ".events");
+    cleanUp.push(() -> deleteStream(nats));
+    rawPublish(nats, Math.min(20_000, settings.backlog()), 2048);
+    deleteStream(nats);
+  }
+
+  // ---- (c) ----
+
+  record Latency(
+      Histogram ack, Histogram delivery, Histogram commit, long ticks, long lateTicks, double writerRate,
+      long ackBeforeCommitReturned, long relayMaxLagMillis) {}
+
+  private Latency latency() throws Exception {
+    TestDatabase database = TestDatabase.create();
+    cleanUp.push(database);
+    Config config = database.outboxConfig().withFallback(ConfigFactory.load());
+    DatabaseSettings db = database.settings();
+    NatsSettings nats = NatsSettings.fromConfig(config);
+    OutboxSettings outbox = OutboxSettings.fromConfig(config);
+    cleanUp.push(() -> deleteStream(nats));
+
+    int perTick = settings.batch();
+    long tickNanos = TimeUnit.SECONDS.toNanos(1) * perTick / settings.rate();
+    int ticks = (int) (TimeUnit.SECONDS.toNanos(settings.latencySeconds()) / tickNanos);
+    int warmUpTicks = (int) (TimeUnit.SECONDS.toNanos(settings.warmUpSeconds()) / tickNanos);
+    int total = ticks * perTick;
+    long[] committedAt = new long[total];
+    long[] ackedAt = new long[total];
+    long[] deliveredAt = new long[total];
+    Map<String, Integer> index = new ConcurrentHashMap<>(total * 2);
+    for (int i = 0; i < total; i++) {
+      index.put(events.dedupeId(i), i);
+    }
+    AtomicLong acks = new AtomicLong();
+    AtomicLong deliveries = new AtomicLong();
+
+    OutboxRelay relay =
+        OutboxRelay.start(
+            db, nats, outbox,
+            event -> {
+              long now = System.nanoTime();
+              Integer i = index.get(event.dedupeId());
+              if (i != null && ackedAt[i] == 0) {
+                ackedAt[i] = now;
+                acks.incrementAndGet();
+              }
+            });
+    cleanUp.push(relay::kill);
+    awaitUntil(() -> relay.metrics().sessions() > 0, Duration.ofSeconds(30), "the relay's session to start");
+
+    Histogram commitDurations = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    long late = 0;
+    double writerRate;
+    try (Connection reader = nats.connect("outbox-benchmark-reader");
+        java.sql.Connection c = db.connect();
+        PreparedStatement insert = c.prepareStatement(Events.INSERT)) {
+      Dispatcher dispatcher = reader.createDispatcher();
+      JetStreamSubscription subscription =
+          reader.jetStream().subscribe(
+              nats.allSubjects(), dispatcher,
+              m -> {
+                long now = System.nanoTime();
+                Integer i = index.get(m.getHeaders().getFirst("Nats-Msg-Id"));
+                if (i != null && deliveredAt[i] == 0) {
+                  deliveredAt[i] = now;
+                  deliveries.incrementAndGet();
+                }
+              },
+              false,
+              PushSubscribeOptions.builder().ordered(true).build());
+      c.setAutoCommit(false);
+      long start = System.nanoTime();
+      for (int tick = 0; tick < ticks; tick++) {
+        long due = start + tick * tickNanos;
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        } else if (-wait > tickNanos) {
+          late++;
+        }
+        long now = System.currentTimeMillis();
+        long began = System.nanoTime();
+        for (int i = tick * perTick; i < (tick + 1) * perTick; i++) {
+          events.bind(insert, i, now);
+          insert.addBatch();
+        }
+        insert.executeBatch();
+        c.commit();
+        long committed = System.nanoTime();
+        commitDurations.recordValue(Math.max(0, (committed - began) / 1000));
+        for (int i = tick * perTick; i < (tick + 1) * perTick; i++) {
+          committedAt[i] = committed;
+        }
+      }
+      writerRate = total / seconds(System.nanoTime() - start);
+      awaitUntil(() -> acks.get() == total, Duration.ofMinutes(2), "JetStream acks for all " + total + " events");
+      awaitUntil(() -> deliveries.get() == total, Duration.ofMinutes(2), "delivery of all " + total + " events");
+      dispatcher.unsubscribe(subscription);
+    }
+    long relayMaxLag = relay.metrics().maxLagMillis();
+    relay.stop();
+    requireExactlyOnce(relay, total, "latency run");
+
+    Histogram ack = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    Histogram delivery = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    long early = 0;
+    for (int i = warmUpTicks * perTick; i < total; i++) {
+      long toAck = ackedAt[i] - committedAt[i];
+      if (toAck < 0) {
+        early++;
+      }
+      ack.recordValue(Math.max(0, toAck / 1000));
+      delivery.recordValue(Math.max(0, (deliveredAt[i] - committedAt[i]) / 1000));
+    }
+    deleteStream(nats);
+    database.close();
+    cleanUp.remove(database);
+    return new Latency(ack, delivery, commitDurations, ticks, late, writerRate, early, relayMaxLag);
+  }
+
+  // ---- the events ----
+
+  /**
+   * The benchmark's events: knot creations as the platform writes them, a JSON payload of about 330
+   * bytes (Pekko's Jackson serializer, id 33), persistence ids {@code knot|<uuid>}, a UUID writer.
+   * Event {@code i} belongs to entity {@code i % entities} with sequence number {@code i / entities + 1}.
+   */
+  private static final class Events {
+    static final String INSERT =
+        "INSERT INTO event_journal (persistence_id, sequence_number, deleted, writer, write_timestamp,"
+            + " event_ser_id, event_ser_manifest, event_payload) VALUES (?, ?, false, ?, ?, ?, ?, ?)";
+
+    private final String[] persistenceIds;
+    private final byte[][] payloads;
+    private final String writer = UUID.randomUUID().toString();
+
+    Events(int entities) {
+      persistenceIds = new String[entities];
+      payloads = new byte[entities][];
+      for (int e = 0; e < entities; e++) {
+        String knotId = new UUID(0x5eed_0000_0000_4000L | e, 0x8000_0000_0000_0000L | e * 7919L).toString();
+        String roleId = new UUID(0x0001_0000_0000_4000L | e, 0x8000_0000_0000_0000L | e * 104_729L).toString();
+        persistenceIds[e] = "knot|" + knotId;
+        payloads[e] =
+            ("{\"knotId\":\"" + knotId + "\",\"createdBy\":\"" + roleId + "\",\"type\":\"EVENT\","
+                    + "\"title\":\"Repair café in the Wrangelkiez\","
+                    + "\"description\":\"Bring what is broken; we fix it together.\","
+                    + "\"location\":{\"lat\":52.49713" + (e % 10) + ",\"lon\":13.43011" + (e % 10) + "},"
+                    + "\"eventStart\":\"2025-06-14T14:00:00Z\",\"eventEnd\":\"2025-06-14T18:00:00Z\","
+                    + "\"at\":\"2025-06-01T09:12:44.123Z\"}")
+                .getBytes(StandardCharsets.UTF_8);
+      }
+    }
+
+    String persistenceId(int i) {
+      return persistenceIds[i % persistenceIds.length];
+    }
+
+    long sequenceNr(int i) {
+      return i / persistenceIds.length + 1;
+    }
+
+    String dedupeId(int i) {
+      return OutboxMessage.dedupeId(persistenceId(i), sequenceNr(i));
+    }
+
+    JournalEvent event(int i, long ordering, long writeTimestamp) {
+      return new JournalEvent(
+          ordering, persistenceId(i), sequenceNr(i), writer, writeTimestamp, JACKSON_SERIALIZER_ID, MANIFEST,
+          payloads[i % payloads.length]);
+    }
+
+    void bind(PreparedStatement insert, int i, long writeTimestamp) throws SQLException {
+      insert.setString(1, persistenceId(i));
+      insert.setLong(2, sequenceNr(i));
+      insert.setString(3, writer);
+      insert.setLong(4, writeTimestamp);
+      insert.setInt(5, JACKSON_SERIALIZER_ID);
+      insert.setString(6, MANIFEST);
+      insert.setBytes(7, payloads[i % payloads.length]);
+    }
+
+    /** Sizes of one message as the relay publishes it (ordering of 6 digits). */
+    String describe() {
+      JournalEvent e = event(0, 123_456, System.currentTimeMillis());
+      NatsMessage m = OutboxMessage.toMessage("weltgewebe.events", e);
+      // jnats adds the dedupe id as a header of its own when publishing.
+      int headers = m.getHeaders().serializedLength() + ("Nats-Msg-Id: " + e.dedupeId() + "\r\n").length();
+      return String.format(
+          Locale.ROOT, "subject %s (%d B), payload %d B JSON, headers %d B with the dedupe id",
+          m.getSubject(), m.getSubject().length(), e.payload().length, headers);
+    }
+  }
+
+  // ---- plumbing ----
+
+  private static void deleteStream(NatsSettings nats) {
+    try (Connection c = nats.connect("outbox-benchmark-clean-up")) {
+      c.jetStreamManagement().deleteStream(nats.stream());
+    } catch (Exception e) {
+      // not there (any more): nothing to delete
+    }
+  }
+
+  private synchronized void cleanUp() {
+    while (!cleanUp.isEmpty()) {
+      try {
+        cleanUp.pop().close();
+      } catch (Exception e) {
+        System.err.println("clean-up step failed: " + e);
+      }
+    }
+  }
+
+  private static void awaitUntil(BooleanSupplier condition, Duration atMost, String what) {
+    long deadline = System.nanoTime() + atMost.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("gave up waiting for " + what + " after " + atMost);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+  }
+
+  private static double seconds(long nanos) {
+    return nanos / 1e9;
+  }
+
+  private static double median(List<Double> values) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int middle = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  }
+
+  private static String rates(List<Double> values) {
+    return Arrays.toString(values.stream().map(v -> String.format(Locale.ROOT, "%,.0f", v)).toArray());
+  }
+
+  private static double ms(Histogram h, double percentile) {
+    return h.getValueAtPercentile(percentile) / 1000.0;
+  }
+
+  private static String percentiles(Histogram h) {
+    return String.format(
+        Locale.ROOT, "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
+        ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0);
+  }
+}
