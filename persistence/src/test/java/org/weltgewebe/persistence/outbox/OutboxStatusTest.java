@@ -143,6 +143,7 @@ class OutboxStatusTest {
 
       // A negative acknowledgement is no acknowledgement: the server delivers the same 20 again.
       delivered.forEach(Message::nak);
+      c.flush(Duration.ofSeconds(5)); // the naks reach the server before the next pull
       List<Message> again = fetch(consumer, 20);
       assertThat(again).allSatisfy(m -> assertThat(m.metaData().deliveredCount()).isEqualTo(2));
       assertThat(OutboxStatus.read(db, nats, outbox).consumers())
