@@ -46,8 +46,8 @@ import org.weltgewebe.persistence.readmodel.LiveFeeds;
  *
  * <p>Every connection has a token bucket of {@value #RATE} messages a second with bursts of
  * {@value #BURST}: a message over it is refused with an error frame (status 429) and not posted; a
- * client that sends {@value #STRIKES} refused messages in a row is disconnected with a closing frame
- * that names close code 1008 (policy violation). A connection over which the client sent nothing
+ * client that keeps exceeding — {@value #STRIKES} refused messages within ten seconds — is
+ * disconnected with a closing frame that names close code 1008 (policy violation). A connection over which the client sent nothing
  * for the idle timeout (30 s) is closed too. Pekko HTTP's public API cannot choose the code of the
  * WebSocket close frame itself (it sends 1000 when the server completes), so the code is given in
  * the last text frame, {@code {"type":"closing","code":1008|1000,"reason":...}}.
@@ -56,6 +56,7 @@ final class ChatRoutes {
   static final int RATE = 10;
   static final int BURST = 20;
   static final int STRIKES = 20;
+  static final Duration STRIKE_WINDOW = Duration.ofSeconds(10);
   static final int MAX_FRAME = 8 * 1024;
   private static final Pattern CONVERSATION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -167,7 +168,8 @@ final class ChatRoutes {
     final BoundedSourceQueue<Message> out;
     final TokenBucket bucket = new TokenBucket(BURST, RATE, System::nanoTime);
     volatile long lastHeard = System.nanoTime();
-    int strikes;
+    // When the refused messages of the last STRIKE_WINDOW arrived.
+    final java.util.ArrayDeque<Long> strikes = new java.util.ArrayDeque<>();
     volatile boolean closed;
 
     Session(String conversationId, String roleId, BoundedSourceQueue<Message> out) {
@@ -182,9 +184,14 @@ final class ChatRoutes {
         return done();
       }
       if (!bucket.tryTake()) {
-        strikes++;
-        if (strikes >= STRIKES) {
-          close(1008, "policy violation: " + STRIKES + " messages in a row over the rate limit of " + RATE + "/s");
+        long now = System.nanoTime();
+        strikes.addLast(now);
+        while (now - strikes.peekFirst() > STRIKE_WINDOW.toNanos()) {
+          strikes.removeFirst();
+        }
+        if (strikes.size() >= STRIKES) {
+          close(1008, "policy violation: " + STRIKES + " messages within " + STRIKE_WINDOW.toSeconds()
+              + " s over the rate limit of " + RATE + "/s");
         } else {
           send(frame("error").put("status", 429)
               .put("detail", "rate limit: " + RATE + " messages a second, bursts of " + BURST + "; this message was not posted")
@@ -192,7 +199,6 @@ final class ChatRoutes {
         }
         return done();
       }
-      strikes = 0;
       if (text.isEmpty()) {
         send(frame("error").put("status", 400).put("detail", "chat frames are text: {\"messageId\":\"…\",\"text\":\"…\"}").toString());
         return done();
