@@ -1,0 +1,104 @@
+package org.weltgewebe.scenarios.run;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.weltgewebe.reports.RunReport;
+import org.weltgewebe.scenarios.definition.ScenarioDefinition;
+import org.weltgewebe.scenarios.slo.SloRules;
+
+/**
+ * Judges a run's client-side measurements against the per-route objectives and the scenario's
+ * error-budget policy.
+ *
+ * <p>Error budget, per route: the allowed error ratio is 1 − availability; the burn rate is the
+ * measured error ratio over it. The replayed slice of the day stands for the same slice of every
+ * day of the month, so the share of a month's budget it burns is burn rate × (sessions the slice
+ * carries at real volume) / (sessions in a month); a whole replayed day burns {@code rate / 30}.
+ * The policy's thresholds (1 % warning, 5 % escalation) apply to that share.
+ */
+final class Judge {
+  /** Below this many requests a p99 is the maximum of a handful: said in the verdict's reason. */
+  static final long FEW_REQUESTS = 100;
+
+  private final Map<String, SloRules.Objective> objectives;
+  private final ScenarioDefinition.ErrorBudgetPolicy policy;
+  private final double sliceShareOfMonth;
+
+  /**
+   * @param sliceShareOfMonth the replayed slice's share of a month's sessions at the scenario's
+   *     real volume
+   */
+  Judge(List<SloRules.Objective> objectives, ScenarioDefinition.ErrorBudgetPolicy policy, double sliceShareOfMonth) {
+    this.objectives = objectives.stream().collect(Collectors.toMap(o -> o.method() + " " + o.route(), Function.identity()));
+    this.policy = policy;
+    this.sliceShareOfMonth = sliceShareOfMonth;
+  }
+
+  /** The objective of a route, if it has one. */
+  SloRules.Objective objective(String method, String route) {
+    return objectives.get(method + " " + route);
+  }
+
+  /** One route's result; routes without an objective are reported with a verdict that says so. */
+  RunReport.RouteResult judge(RouteMeasure m) {
+    SloRules.Objective o = objective(m.method(), m.route());
+    double availability = m.requests() == 0 ? 100.0 : 100.0 * (m.requests() - m.bad()) / m.requests();
+    if (o == null) {
+      return new RunReport.RouteResult(
+          m.method(), m.route(), null, m.requests(), m.ok(), m.clientErrors(), m.serverErrors(), m.shed(), m.timeouts(),
+          m.bytesReceived(), m.latency(), availability,
+          new RunReport.SloVerdict(true, true, true, true, "no objective for this route"), null);
+    }
+    double target = o.availabilityPercent().doubleValue();
+    boolean availabilityMet = availability >= target;
+    // latency objectives are about answered requests: a shed 503 counts against availability instead
+    RunReport.Latency answered = m.okLatency();
+    boolean p95Met = answered.p95Millis() <= o.p95Millis();
+    boolean p99Met = answered.p99Millis() <= o.p99Millis();
+    List<String> reasons = new ArrayList<>();
+    if (!availabilityMet) {
+      reasons.add(String.format("availability %.3f %% < %.2f %% (%d shed, %d 5xx, %d unanswered of %d)",
+          availability, target, m.shed(), m.serverErrors(), m.timeouts(), m.requests()));
+    }
+    if (!p95Met) {
+      reasons.add(String.format("p95 %.1f ms > %d ms", answered.p95Millis(), o.p95Millis()));
+    }
+    if (!p99Met) {
+      reasons.add(String.format("p99 %.1f ms > %d ms", answered.p99Millis(), o.p99Millis()));
+    }
+    if (m.requests() < FEW_REQUESTS) {
+      reasons.add("only " + m.requests() + " requests: the p99 is close to the maximum");
+    }
+    boolean met = availabilityMet && p95Met && p99Met;
+    return new RunReport.RouteResult(
+        m.method(), m.route(),
+        new RunReport.Objective(target, o.p95Millis(), o.p99Millis(), o.critical()),
+        m.requests(), m.ok(), m.clientErrors(), m.serverErrors(), m.shed(), m.timeouts(), m.bytesReceived(),
+        m.latency(), availability,
+        new RunReport.SloVerdict(availabilityMet, p95Met, p99Met, met, reasons.isEmpty() ? "met" : String.join("; ", reasons)),
+        budget(m, target));
+  }
+
+  private RunReport.ErrorBudget budget(RouteMeasure m, double targetPercent) {
+    double allowed = 1 - targetPercent / 100.0;
+    double errorRatio = m.requests() == 0 ? 0 : (double) m.bad() / m.requests();
+    double burnRate = errorRatio / allowed;
+    double monthConsumed = burnRate * sliceShareOfMonth;
+    String alert = monthConsumed >= policy.escalateAtConsumed() ? "ESCALATION"
+        : monthConsumed >= policy.warnAtConsumed() ? "WARNING" : "NONE";
+    return new RunReport.ErrorBudget(allowed, errorRatio, burnRate, burnRate, monthConsumed, alert);
+  }
+
+  /** True when {@code m} burns its budget faster than the policy's abort threshold (14.4×). */
+  boolean burnsTooFast(RouteMeasure m) {
+    SloRules.Objective o = objective(m.method(), m.route());
+    if (o == null || m.requests() < FEW_REQUESTS) {
+      return false;
+    }
+    double allowed = 1 - o.availabilityPercent().doubleValue() / 100.0;
+    return (double) m.bad() / m.requests() / allowed > policy.abortAtBurnRate();
+  }
+}

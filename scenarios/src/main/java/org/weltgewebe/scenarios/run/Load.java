@@ -1,0 +1,54 @@
+package org.weltgewebe.scenarios.run;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.weltgewebe.reports.RunReport;
+import org.weltgewebe.scenarios.definition.Action;
+
+/**
+ * What the run needs of a load generator: run a phase to its end, then say what the clients
+ * measured. The Gatling driver is the one in use; the in-cluster driver of the reports issue can
+ * be another.
+ */
+interface Load extends AutoCloseable {
+
+  /** A slice of the scenario's day replayed as whole user sessions. */
+  record Sessions(String name, double virtualStartHour, double virtualHours) implements Phase {}
+
+  /** Single requests drawn from {@code mix}, arriving at a rate ramping from {@code fromPerSecond} to {@code toPerSecond}. */
+  record Requests(String name, Duration duration, double fromPerSecond, double toPerSecond, Map<Action, Double> mix)
+      implements Phase {}
+
+  /** A phase of a run. */
+  sealed interface Phase permits Sessions, Requests {
+    String name();
+  }
+
+  /** Runs {@code phase} to its end (blocking). */
+  void run(Phase phase);
+
+  /** Per-route measurements of {@code phase}. */
+  List<RouteMeasure> measures(String phase);
+
+  /** 10-second windows of every phase so far, per route and overall (route "*"). */
+  List<RunReport.Window> windows();
+
+  /** Live figures for the progress line. */
+  Progress.Figures figures();
+
+  /** The H3 cells users live in, hottest first. */
+  List<String> cellsByHeat();
+
+  /** What generates the load, e.g. "Gatling 3.15.1 (in-process)". */
+  String generator();
+
+  /** How it uses connections, and why. */
+  String connectionPolicy();
+
+  /** Sessions started so far. */
+  long sessions();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,346 @@
+package org.weltgewebe.scenarios.run;
+
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.function.Function;
+import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.outbox.OutboxSettings;
+import org.weltgewebe.reports.RunReport;
+import org.weltgewebe.reports.RunReports;
+import org.weltgewebe.scenarios.definition.Action;
+import org.weltgewebe.scenarios.definition.DailyTotals;
+import org.weltgewebe.scenarios.definition.ScenarioDefinition;
+import org.weltgewebe.scenarios.definition.Scenarios;
+import org.weltgewebe.scenarios.slo.SloRules;
+
+/**
+ * One scenario run, start to verdict: start the platform (or take the one given), open the oracle's
+ * watchers, replay a slice of the scenario's day as user sessions, find the sustainable rate with a
+ * short ramp, overload the platform at a multiple of it, drain and check that nothing was lost,
+ * read what the platform used, judge every route, and write {@code reports/<run-id>/report.json}.
+ *
+ * <p>Time: with compression N the slice's virtual hours pass in hours / N of wall time and the
+ * platform's domain clock runs N times faster, starting at the slice's first virtual hour, so
+ * fading and dissolution happen as they would.
+ */
+public final class ScenarioRun {
+  /** Exit code of a run whose verdict failed (an SLO, the shedding check or the oracle). */
+  public static final int FAILED = 1;
+  private static final double DEFAULT_COMPRESSION = 288;
+  private static final Duration PROBE = Duration.ofSeconds(30);
+  private static final Duration DRAIN = Duration.ofSeconds(90);
+  private static final int WATCHED_REGIONS = 3;
+  private static final double MIN_GOODPUT_SHARE = 0.9;
+
+  /**
+   * What to run. {@code compression} and {@code duration} are optional: given one, the other
+   * follows for a whole day; given both, the slice is duration × compression of virtual time,
+   * centred on the scenario's peak hour; given neither, the whole day at 288× (5 minutes).
+   * {@code sustainablePerSecond} skips the probe; {@code serveCommand} starts the platform when no
+   * {@code target} is given.
+   */
+  public record Options(
+      String scenario,
+      OptionalDouble compression,
+      Optional<Duration> duration,
+      Optional<URI> target,
+      Optional<URI> targetMetrics,
+      OptionalDouble overloadFactor,
+      Optional<Duration> overloadDuration,
+      OptionalDouble sustainablePerSecond,
+      boolean abortOnFastBurn,
+      String runId,
+      Path reportsDir,
+      long seed,
+      List<String> serveCommand,
+      Map<String, String> serveEnvironment,
+      DatabaseSettings db,
+      NatsSettings nats,
+      OutboxSettings outbox,
+      Path sloDefinitions) {}
+
+  /** A run's report and where it was written. */
+  public record Outcome(RunReport report, Path directory) {}
+
+  private ScenarioRun() {}
+
+  /** A run id for {@code scenario} started now, e.g. {@code S1-20261128-184502}. */
+  public static String newRunId(String scenario) {
+    return scenario.toUpperCase() + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+  }
+
+  /** Runs {@code options} with the load {@code loads} makes for a plan, printing progress to {@code out}. */
+  public static Outcome run(Options options, Function<LoadContext, Load> loads, PrintStream out) {
+    ScenarioDefinition scenario = Scenarios.load(options.scenario());
+    Slice slice = Slice.of(scenario, options.compression(), options.duration());
+    Path dir = options.reportsDir().resolve(options.runId());
+    Instant started = Instant.now();
+    out.printf("run %s: scenario %s (%s), %.1f virtual hours from %02.0f:00 at %.0fx = %s wall, then a probe and an overload phase%n",
+        options.runId(), scenario.id(), scenario.name(), slice.virtualHours(), slice.startHour(), slice.compression(), human(slice.wall()));
+    Instant virtualStart = LocalDate.now(ZoneOffset.UTC).atStartOfDay(ZoneOffset.UTC).toInstant()
+        .plusSeconds(Math.round(slice.startHour() * 3600));
+    try (Platform platform = platform(options, slice, virtualStart, dir)) {
+      out.println("platform: " + platform.api() + (platform.startedByRun() ? " (started by the run, log " + dir.resolve("platform.log") + ")" : " (given)"));
+      LoadContext context = new LoadContext(platform.api(), scenario, slice.compression(), options.seed(), dir.resolve("gatling"), options.runId());
+      try (Load load = loads.apply(context);
+          Oracle oracle = Oracle.begin(options.db(), options.nats(), options.outbox(), platform.api(),
+              load.cellsByHeat().subList(0, Math.min(WATCHED_REGIONS, load.cellsByHeat().size())));
+          ServerSampler server = new ServerSampler(platform, options.db(), options.nats(), options.outbox())) {
+        double factor = options.overloadFactor().orElse(scenario.overload().factor());
+        Duration overloadFor = options.overloadDuration().orElse(Duration.ofSeconds(scenario.overload().seconds()));
+        Duration planned = slice.wall().plus(options.sustainablePerSecond().isPresent() ? Duration.ZERO : PROBE).plus(overloadFor);
+        Map<Action, Double> mix = apiMix(scenario);
+        RunReport.Overload overload;
+        try (Progress progress = new Progress(out, planned, load::figures, oracle::persistedSoFar)) {
+          progress.phase("main");
+          load.run(new Load.Sessions("main", slice.startHour(), slice.virtualHours()));
+          double mainPeak = peakOkRate(load.windows(), "main");
+          double sustainable;
+          String sustainableSource;
+          if (options.sustainablePerSecond().isPresent()) {
+            sustainable = options.sustainablePerSecond().getAsDouble();
+            sustainableSource = "given (--sustainable)";
+          } else {
+            progress.phase("probe");
+            double from = Math.max(10, mainPeak);
+            load.run(new Load.Requests("probe", PROBE, from, from * 8, mix));
+            sustainable = sustainableRate(load.windows(), "probe");
+            sustainableSource = String.format("probe: highest 10-s goodput without shedding or timeouts while ramping %.0f→%.0f req/s", from, from * 8);
+          }
+          progress.phase("overload");
+          double offered = factor * sustainable;
+          load.run(new Load.Requests("overload", overloadFor, offered, offered, mix));
+          overload = overload(load.measures("overload"), sustainable, sustainableSource, factor, offered, overloadFor, judgeFor(options, scenario, slice));
+        }
+        out.println("draining: waiting for the outbox, read models and feeds to catch up …");
+        RunReport.Oracle verdictOfOracle = oracle.judge(DRAIN);
+        RunReport.ServerUsage usage = server.usage(verdictOfOracle.persisted());
+        Judge judge = judgeFor(options, scenario, slice);
+        List<RunReport.RouteResult> routes = new ArrayList<>();
+        for (RouteMeasure m : load.measures("main")) {
+          routes.add(judge.judge(m));
+        }
+        RunReport report = assemble(options, scenario, slice, platform, load, started, routes, overload, verdictOfOracle, usage);
+        Path file = RunReports.write(report, dir);
+        Summary.print(report, file, out);
+        return new Outcome(report, dir);
+      }
+    }
+  }
+
+  private static Platform platform(Options options, Slice slice, Instant virtualStart, Path dir) {
+    if (options.target().isPresent()) {
+      URI api = options.target().get();
+      return Platform.remote(api, options.targetMetrics().orElse(ServerSampler.metricsBeside(api, 9095)));
+    }
+    if (options.serveCommand().isEmpty()) {
+      throw new IllegalArgumentException("no --target given and no command to start the platform with");
+    }
+    return PlatformProcess.start(
+        options.serveCommand(), options.serveEnvironment(), options.runId(), slice.compression(), virtualStart, dir.resolve("platform.log"));
+  }
+
+  private static Judge judgeFor(Options options, ScenarioDefinition scenario, Slice slice) {
+    double sessionsInSlice = slice.sessionsIn(scenario);
+    double sessionsInMonth = scenario.sessionsInDay() * 30;
+    return new Judge(SloRules.read(options.sloDefinitions()), scenario.errorBudget(), sessionsInSlice / sessionsInMonth);
+  }
+
+  /** The scenario's API actions (no pages, tiles, feeds or chat) in their proportions: the probe's and overload's mix. */
+  static Map<Action, Double> apiMix(ScenarioDefinition scenario) {
+    Map<Action, Double> mix = new EnumMap<>(Action.class);
+    for (Action a : Action.values()) {
+      if (a.kind() == Action.Kind.API && a != Action.LOGIN && a != Action.LOGOUT && scenario.perSession(a) > 0) {
+        mix.put(a, scenario.perSession(a));
+      }
+    }
+    return mix;
+  }
+
+  static double peakOkRate(List<RunReport.Window> windows, String phase) {
+    return windows.stream()
+        .filter(w -> w.phase().equals(phase) && w.route().equals("*"))
+        .mapToDouble(w -> w.ok() / 10.0)
+        .max()
+        .orElse(0);
+  }
+
+  /** The highest goodput of a 10-s window of {@code phase} that shed under 1 % and lost nothing. */
+  static double sustainableRate(List<RunReport.Window> windows, String phase) {
+    return windows.stream()
+        .filter(w -> w.phase().equals(phase) && w.route().equals("*"))
+        .filter(w -> w.requests() > 0 && (double) w.shed() / w.requests() < 0.01 && w.errors() == w.shed())
+        .mapToDouble(w -> w.ok() / 10.0)
+        .max()
+        .orElse(peakOkRate(windows, phase));
+  }
+
+  static RunReport.Overload overload(
+      List<RouteMeasure> measures, double sustainable, String source, double factor, double offeredPerSecond, Duration duration, Judge judge) {
+    long offered = 0;
+    long ok = 0;
+    long shed = 0;
+    long other = 0;
+    long timeouts = 0;
+    double acceptedP99 = 0;
+    double shedP99 = 0;
+    double objective = 0;
+    for (RouteMeasure m : measures) {
+      offered += m.requests();
+      ok += m.ok();
+      shed += m.shed();
+      other += m.serverErrors();
+      timeouts += m.timeouts();
+      acceptedP99 = Math.max(acceptedP99, m.okLatency().p99Millis());
+      shedP99 = Math.max(shedP99, m.shedLatency().p99Millis());
+      SloRules.Objective o = judge.objective(m.method(), m.route());
+      if (o != null) {
+        objective = Math.max(objective, o.p99Millis());
+      }
+    }
+    double seconds = duration.toMillis() / 1000.0;
+    double goodput = ok / seconds;
+    double goodputShare = sustainable > 0 ? goodput / sustainable : 0;
+    List<String> failures = new ArrayList<>();
+    if (timeouts > 0) {
+      failures.add(timeouts + " requests got no answer (the platform must answer 503 at once, never time out)");
+    }
+    if (acceptedP99 > objective) {
+      failures.add(String.format("accepted requests' p99 %.1f ms exceeds the routes' p99 objective %.0f ms", acceptedP99, objective));
+    }
+    if (goodputShare < MIN_GOODPUT_SHARE) {
+      failures.add(String.format("goodput %.0f/s is %.0f %% of the sustainable %.0f/s (needs ≥ %.0f %%)",
+          goodput, goodputShare * 100, sustainable, MIN_GOODPUT_SHARE * 100));
+    }
+    return new RunReport.Overload(
+        sustainable, source, factor, offeredPerSecond, seconds, offered, ok, shed, other, timeouts,
+        offered == 0 ? 0 : (double) shed / offered, goodput, goodputShare, acceptedP99, objective, shedP99,
+        failures.isEmpty(), List.copyOf(failures));
+  }
+
+  private static RunReport assemble(
+      Options options, ScenarioDefinition scenario, Slice slice, Platform platform, Load load, Instant started,
+      List<RunReport.RouteResult> routes, RunReport.Overload overload, RunReport.Oracle oracle, RunReport.ServerUsage usage) {
+    DailyTotals modelled = DailyTotals.of(scenario);
+    double pageBytesPerSession = scenario.perSession(Action.PAGE) * scenario.bytes(Action.PAGE);
+    RunReport.Scenario s = new RunReport.Scenario(
+        scenario.id(), scenario.name(), scenario.monthlyActiveUsers(), scenario.sessionsPerDay(),
+        modelled.requests(), modelled.events(), modelled.tileHits(), modelled.volumeBytes(),
+        DailyTotals.persistedPerSession(scenario), pageBytesPerSession, scenario.errorBudget().serviceAvailabilityPercent());
+    Instant finished = Instant.now();
+    RunReport.Settings settings = new RunReport.Settings(
+        platform.api().toString(), platform.startedByRun(), slice.compression(), slice.startHour(), slice.virtualHours(),
+        Duration.between(started, finished).toMillis() / 1000.0, overload.factor(), overload.seconds(), options.seed(),
+        load.generator(), load.connectionPolicy(), 0, platform.nodes(), host());
+    long requests = 0;
+    long tiles = 0;
+    long bytes = 0;
+    for (RunReport.RouteResult r : routes) {
+      requests += r.requests();
+      bytes += r.bytesReceived();
+      if (r.route().startsWith("/tiles/")) {
+        tiles += r.requests();
+      }
+    }
+    long delivered = oracle.watchers().stream().mapToLong(RunReport.FeedWatch::delivered).sum();
+    RunReport.Totals totals = new RunReport.Totals(
+        load.sessions(), requests - tiles + overload.offered(), tiles, oracle.persisted(), delivered, bytes, slice.virtualHours() * 3600);
+    List<String> failures = new ArrayList<>();
+    boolean slosMet = true;
+    for (RunReport.RouteResult r : routes) {
+      if (!r.verdict().met()) {
+        slosMet = false;
+        failures.add("SLO " + r.method() + " " + r.route() + ": " + r.verdict().reason());
+      }
+    }
+    overload.failures().forEach(f -> failures.add("shedding: " + f));
+    oracle.discrepancies().forEach(d -> failures.add("oracle: " + d));
+    boolean passed = slosMet && overload.passed() && oracle.passed();
+    RunReport.Verdict verdict = new RunReport.Verdict(passed, slosMet, overload.passed(), oracle.passed(), List.copyOf(failures), passed ? 0 : FAILED);
+    return new RunReport(
+        RunReport.SCHEMA_VERSION, options.runId(), started, finished, s, settings, totals, List.copyOf(routes),
+        load.windows(), overload, oracle, usage, verdict);
+  }
+
+  private static String host() {
+    try {
+      return InetAddress.getLocalHost().getHostName() + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+    } catch (UnknownHostException e) {
+      return Runtime.getRuntime().availableProcessors() + " cores";
+    }
+  }
+
+  static String human(Duration d) {
+    long s = d.toSeconds();
+    return s >= 3600 ? String.format("%d h %02d min", s / 3600, (s % 3600) / 60) : String.format("%d min %02d s", s / 60, s % 60);
+  }
+
+  /** What the load generator is handed: where, what, how fast, and where Gatling keeps its report. */
+  public record LoadContext(URI api, ScenarioDefinition scenario, double compression, long seed, Path gatlingResultsDir, String runId) {}
+
+  /** The replayed slice of the scenario's day. */
+  record Slice(double startHour, double virtualHours, double compression) {
+    static Slice of(ScenarioDefinition scenario, OptionalDouble compression, Optional<Duration> duration) {
+      if (compression.isPresent() && !(compression.getAsDouble() >= 1)) {
+        throw new IllegalArgumentException("--compress must be at least 1, got " + compression.getAsDouble());
+      }
+      if (duration.isPresent() && (duration.get().isNegative() || duration.get().isZero())) {
+        throw new IllegalArgumentException("--duration must be positive");
+      }
+      double c;
+      double hours;
+      if (compression.isPresent() && duration.isPresent()) {
+        c = compression.getAsDouble();
+        hours = Math.min(24, duration.get().toMillis() / 1000.0 * c / 3600);
+      } else if (duration.isPresent()) {
+        hours = 24;
+        c = 24 * 3600 / (duration.get().toMillis() / 1000.0);
+      } else {
+        c = compression.orElse(DEFAULT_COMPRESSION);
+        hours = 24;
+      }
+      double start = 0;
+      if (hours < 24) {
+        double[] w = scenario.hourlyWeights();
+        int peak = 0;
+        for (int h = 1; h < 24; h++) {
+          if (w[h] > w[peak]) {
+            peak = h;
+          }
+        }
+        start = Math.max(0, Math.min(24 - hours, peak + 0.5 - hours / 2));
+      }
+      return new Slice(start, hours, c);
+    }
+
+    Duration wall() {
+      return Duration.ofMillis(Math.round(virtualHours * 3600_000 / compression));
+    }
+
+    /** Sessions the slice carries at the scenario's real volume. */
+    double sessionsIn(ScenarioDefinition scenario) {
+      double[] perHour = scenario.sessionsPerHour();
+      double total = 0;
+      for (int h = 0; h < 24; h++) {
+        double overlap = Math.max(0, Math.min(h + 1, startHour + virtualHours) - Math.max(h, startHour));
+        total += perHour[h] * overlap;
+      }
+      return total;
+    }
+  }
+}

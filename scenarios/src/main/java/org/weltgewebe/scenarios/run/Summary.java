@@ -1,0 +1,39 @@
+package org.weltgewebe.scenarios.run;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import org.weltgewebe.reports.RunReport;
+
+/** The few lines a run ends with: verdicts first, then the figures behind them, then the report's path. */
+final class Summary {
+  private Summary() {}
+
+  static void print(RunReport r, Path file, PrintStream out) {
+    out.println();
+    out.printf("%s %s — %s%n", r.runId(), r.verdict().passed() ? "PASSED" : "FAILED", r.scenario().id() + " " + r.scenario().name());
+    out.printf("  SLOs %s | shedding %s | oracle %s%n",
+        r.verdict().slosMet() ? "met" : "MISSED", r.verdict().sheddingPassed() ? "passed" : "FAILED", r.oracle().passed() ? "consistent" : "INCONSISTENT");
+    out.printf("  %-34s %9s %8s %8s %8s %9s %7s %s%n", "route", "requests", "avail%", "p95 ms", "p99 ms", "budget%/mo", "alert", "verdict");
+    for (RunReport.RouteResult route : r.routes()) {
+      RunReport.ErrorBudget b = route.errorBudget();
+      out.printf("  %-34s %9d %8.3f %8.1f %8.1f %9.2f %7s %s%n",
+          route.method() + " " + route.route(), route.requests(), route.availabilityPercent(),
+          route.latency().p95Millis(), route.latency().p99Millis(),
+          b == null ? 0.0 : b.monthConsumedExtrapolated() * 100, b == null ? "-" : b.alert(),
+          route.verdict().met() ? "met" : "MISSED: " + route.verdict().reason());
+    }
+    RunReport.Overload o = r.overload();
+    out.printf("  overload %.1fx of %.0f req/s (%s): offered %d, ok %d, shed %.1f %%, timeouts %d, goodput %.0f/s = %.2f of sustainable, accepted p99 %.1f ms (objective %.0f), 503 p99 %.1f ms%n",
+        o.factor(), o.sustainablePerSecond(), o.sustainableSource(), o.offered(), o.ok(), o.shedShare() * 100, o.timeouts(),
+        o.goodputPerSecond(), o.goodputShare(), o.acceptedP99Millis(), o.acceptedP99ObjectiveMillis(), o.shedP99Millis());
+    RunReport.Oracle oracle = r.oracle();
+    out.printf("  oracle: persisted %d, in JetStream %d, applied to read models %d, SSE %s%n",
+        oracle.persisted(), oracle.inStream(), oracle.appliedToReadModels(),
+        oracle.watchers().stream().map(w -> w.feed() + " " + w.delivered() + "/" + w.expected()).toList());
+    RunReport.ServerUsage s = r.server();
+    out.printf("  server: %.1f CPU s, heap mean %.0f MiB, journal +%.1f MiB, %.0f B per stream message%n",
+        s.cpuSeconds(), s.heapUsedMeanBytes() / 1048576, s.journalBytesGrowth() / 1048576.0, s.streamBytesPerMessage());
+    r.verdict().failures().forEach(f -> out.println("  ✗ " + f));
+    out.println("report: " + file);
+  }
+}
