@@ -1,11 +1,30 @@
 package org.weltgewebe.cli;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
+import org.weltgewebe.cluster.NodeConfig;
 import org.weltgewebe.cluster.WeaveNode;
+import org.weltgewebe.persistence.DatabaseBootstrap;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.outbox.OutboxSettings;
 import org.weltgewebe.scenarios.SmokeScenario;
+import org.weltgewebe.scenarios.definition.Scenarios;
+import org.weltgewebe.scenarios.run.ScenarioLoads;
+import org.weltgewebe.scenarios.run.ScenarioRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code weltgewebe scenario …}: replays traffic against the platform. */
@@ -27,21 +46,139 @@ final class ScenarioCommand implements Runnable {
       name = "run",
       mixinStandardHelpOptions = true,
       description = {
-        "Start a node (with an embedded PostgreSQL when none answers at the configured URL), run the",
-        "scenario against it, print what was persisted and stop the node. Scenarios: smoke."
+        "Replay a traffic scenario against the platform through its real HTTP, SSE and WebSocket API",
+        "(Gatling), judge every route against its SLO, overload it to check load shedding, check that",
+        "every persisted event reached JetStream, the read models and the SSE watchers, and write",
+        "reports/<run-id>/report.json. Without --target the run starts the platform itself (PostgreSQL",
+        "and NATS from the usual settings; an embedded PostgreSQL when none answers) and stops it.",
+        "Exit code 0 when every verdict passed, 1 when an SLO, the shedding check or the oracle failed,",
+        "2 for wrong arguments.",
+        "Scenarios: S1, S2, S3, S4 (scenarios/definitions), a definition file, or smoke."
       })
   static final class Run implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "The scenario to run: smoke.")
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "S1, S2, S3, S4, a definition file, or smoke.")
     String scenario;
+
+    @Option(names = "--compress", paramLabel = "N",
+        description = "Replay N times faster than real time (a day in 24 h / N); the platform's clock runs N times faster too. Default 288 (a day in 5 min), or what --duration implies.")
+    Double compress;
+
+    @Option(names = "--duration", paramLabel = "D",
+        description = "Wall time of the replay, e.g. 90s, 5m, 1h. With --compress: a slice of duration × N virtual time around the peak hour; alone: the whole day in D.")
+    String duration;
+
+    @Option(names = "--target", paramLabel = "URL", description = "Drive a platform that is already running at URL instead of starting one.")
+    URI target;
+
+    @Option(names = "--target-metrics", paramLabel = "URL", description = "Its Prometheus endpoint (default: port 9095 of the --target host).")
+    URI targetMetrics;
+
+    @Option(names = "--overload", paramLabel = "F", description = "Overload phase at F times the sustainable rate (default: the scenario's, 3).")
+    Double overloadFactor;
+
+    @Option(names = "--overload-duration", paramLabel = "D", description = "Length of the overload phase (default: the scenario's, 60s).")
+    String overloadDuration;
+
+    @Option(names = "--sustainable", paramLabel = "RPS", description = "Sustainable request rate to overload from; skips the probe that finds it.")
+    Double sustainable;
+
+    @Option(names = "--abort-on-fast-burn", description = "Stop early when a route burns its error budget faster than 14.4x.")
+    boolean abortOnFastBurn;
+
+    @Option(names = "--reports-dir", paramLabel = "DIR", defaultValue = "reports", description = "Where reports/<run-id>/ goes (default ${DEFAULT-VALUE}).")
+    Path reportsDir;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of every random choice of the load (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--slos", paramLabel = "FILE", description = "SLO definitions to judge by (default: the built-in scenarios/slo/slos.json).")
+    Path slos;
 
     @Mixin NodeOptions node;
 
     @Override
     public Integer call() {
-      if (!"smoke".equalsIgnoreCase(scenario)) {
-        System.err.println("unknown scenario '" + scenario + "'; known: smoke");
+      if ("smoke".equalsIgnoreCase(scenario)) {
+        return smoke();
+      }
+      try {
+        Scenarios.load(scenario);
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
         return 2;
       }
+      Config config = NodeConfig.load(node.overrides().withFallback(ConfigFactory.parseString("weltgewebe.db.embedded-fallback = true")));
+      DatabaseBootstrap.Ready db = DatabaseBootstrap.prepare(config);
+      try {
+        String runId = node.runId != null ? node.runId : ScenarioRun.newRunId(scenario.toUpperCase(Locale.ROOT));
+        Map<String, String> env = new HashMap<>();
+        env.put("WELTGEWEBE_DB_URL", db.settings().url());
+        env.put("WELTGEWEBE_DB_USER", db.settings().user());
+        env.put("WELTGEWEBE_DB_PASSWORD", db.settings().password());
+        if (node.natsUrl != null) {
+          env.put("WELTGEWEBE_NATS_URL", node.natsUrl);
+        }
+        ScenarioRun.Options options = new ScenarioRun.Options(
+            scenario,
+            compress == null ? OptionalDouble.empty() : OptionalDouble.of(compress),
+            Optional.ofNullable(duration).map(Run::parseDuration),
+            Optional.ofNullable(target),
+            Optional.ofNullable(targetMetrics),
+            overloadFactor == null ? OptionalDouble.empty() : OptionalDouble.of(overloadFactor),
+            Optional.ofNullable(overloadDuration).map(Run::parseDuration),
+            sustainable == null ? OptionalDouble.empty() : OptionalDouble.of(sustainable),
+            abortOnFastBurn,
+            runId,
+            reportsDir,
+            seed,
+            serveCommand(),
+            env,
+            db.settings(),
+            NatsSettings.fromConfig(config),
+            OutboxSettings.fromConfig(config),
+            Optional.ofNullable(slos));
+        ScenarioRun.Outcome outcome = ScenarioRun.run(options, ScenarioLoads::gatling, System.out);
+        return outcome.report().verdict().exitCode();
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      } finally {
+        db.embedded().ifPresent(e -> e.close());
+      }
+    }
+
+    /** This very program, started again as {@code serve}: same Java, same class path. */
+    private static List<String> serveCommand() {
+      List<String> command = new ArrayList<>();
+      command.add(ProcessHandle.current().info().command().orElse("java"));
+      command.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add(Weltgewebe.class.getName());
+      command.add("serve");
+      return command;
+    }
+
+    static Duration parseDuration(String text) {
+      String t = text.trim().toLowerCase(Locale.ROOT);
+      try {
+        if (t.startsWith("p")) {
+          return Duration.parse(text.toUpperCase(Locale.ROOT));
+        }
+        long n = Long.parseLong(t.replaceAll("[a-z]+$", ""));
+        String unit = t.replaceAll("^[0-9]+", "");
+        return switch (unit) {
+          case "", "s" -> Duration.ofSeconds(n);
+          case "m", "min" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> throw new IllegalArgumentException("unit");
+        };
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("not a duration: '" + text + "' (examples: 90s, 5m, 1h, PT2M)");
+      }
+    }
+
+    private Integer smoke() {
       var overrides =
           node.overrides()
               .withFallback(ConfigFactory.parseString("weltgewebe.db.embedded-fallback = true\n"

@@ -11,7 +11,7 @@ import org.weltgewebe.scenarios.definition.Action;
  * measured. The Gatling driver is the one in use; the in-cluster driver of the reports issue can
  * be another.
  */
-interface Load extends AutoCloseable {
+public interface Load extends AutoCloseable {
 
   /** A slice of the scenario's day replayed as whole user sessions. */
   record Sessions(String name, double virtualStartHour, double virtualHours) implements Phase {}

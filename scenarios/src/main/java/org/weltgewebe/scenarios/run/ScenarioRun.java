@@ -72,7 +72,7 @@ public final class ScenarioRun {
       DatabaseSettings db,
       NatsSettings nats,
       OutboxSettings outbox,
-      Path sloDefinitions) {}
+      Optional<Path> sloDefinitions) {}
 
   /** A run's report and where it was written. */
   public record Outcome(RunReport report, Path directory) {}
@@ -158,7 +158,7 @@ public final class ScenarioRun {
   private static Judge judgeFor(Options options, ScenarioDefinition scenario, Slice slice) {
     double sessionsInSlice = slice.sessionsIn(scenario);
     double sessionsInMonth = scenario.sessionsInDay() * 30;
-    return new Judge(SloRules.read(options.sloDefinitions()), scenario.errorBudget(), sessionsInSlice / sessionsInMonth);
+    return new Judge(options.sloDefinitions().map(SloRules::read).orElseGet(SloRules::readBuiltIn), scenario.errorBudget(), sessionsInSlice / sessionsInMonth);
   }
 
   /** The scenario's API actions (no pages, tiles, feeds or chat) in their proportions: the probe's and overload's mix. */

@@ -74,25 +74,40 @@ public final class SloRules {
   /** The objectives of a definitions file. */
   public static List<Objective> read(Path definitions) {
     try {
-      JsonNode root = new ObjectMapper().readTree(definitions.toFile());
-      if (root.path("period_days").asInt() != 30) {
-        throw new IllegalArgumentException("the burn rates assume a 30-day period, " + definitions + " says " + root.path("period_days"));
-      }
-      List<Objective> objectives = new ArrayList<>();
-      for (JsonNode slo : root.withArray("slos")) {
-        objectives.add(
-            new Objective(
-                slo.get("method").asText(),
-                slo.get("route").asText(),
-                new BigDecimal(slo.get("availability").asText()),
-                slo.get("p95_ms").asInt(),
-                slo.get("p99_ms").asInt(),
-                slo.path("critical").asBoolean(false)));
-      }
-      return objectives;
+      return read(new ObjectMapper().readTree(definitions.toFile()), definitions.toString());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read SLO definitions " + definitions, e);
     }
+  }
+
+  /** The objectives shipped with this build (scenarios/slo/slos.json, packaged on the class path). */
+  public static List<Objective> readBuiltIn() {
+    try (java.io.InputStream in = SloRules.class.getResourceAsStream("slos.json")) {
+      if (in == null) {
+        throw new IllegalStateException("slos.json is not on the class path beside " + SloRules.class.getName());
+      }
+      return read(new ObjectMapper().readTree(in), "built-in slos.json");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the built-in SLO definitions", e);
+    }
+  }
+
+  private static List<Objective> read(JsonNode root, String definitions) {
+    if (root.path("period_days").asInt() != 30) {
+      throw new IllegalArgumentException("the burn rates assume a 30-day period, " + definitions + " says " + root.path("period_days"));
+    }
+    List<Objective> objectives = new ArrayList<>();
+    for (JsonNode slo : root.withArray("slos")) {
+      objectives.add(
+          new Objective(
+              slo.get("method").asText(),
+              slo.get("route").asText(),
+              new BigDecimal(slo.get("availability").asText()),
+              slo.get("p95_ms").asInt(),
+              slo.get("p99_ms").asInt(),
+              slo.path("critical").asBoolean(false)));
+    }
+    return objectives;
   }
 
   /** The rule file for {@code objectives}. */
