@@ -1,0 +1,202 @@
+package org.weltgewebe.reports;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one scenario run found, as {@code reports/<run-id>/report.json} holds it: the scenario
+ * and settings it ran with, per-route SLIs and verdicts, the timeline, the overload phase, the
+ * consistency oracle and what the platform used. Renderers, the cost model and {@code report diff}
+ * read only this, so its shape is versioned: a change that removes or renames a field raises
+ * {@link #SCHEMA_VERSION}; adding a field does not.
+ *
+ * <p>Units are in the names: {@code Millis}, {@code Bytes}, {@code Seconds}, {@code PerSecond};
+ * percentages are {@code Percent} (0–100), shares and ratios are plain fractions (0–1).
+ */
+public record RunReport(
+    int schemaVersion,
+    String runId,
+    Instant startedAt,
+    Instant finishedAt,
+    Scenario scenario,
+    Settings settings,
+    Totals totals,
+    List<RouteResult> routes,
+    List<Window> timeline,
+    Overload overload,
+    Oracle oracle,
+    ServerUsage server,
+    Verdict verdict) {
+
+  public static final int SCHEMA_VERSION = 1;
+
+  /** The scenario as its definition describes it, with the daily totals it models. */
+  public record Scenario(
+      String id,
+      String name,
+      int monthlyActiveUsers,
+      double sessionsPerDay,
+      double modelledRequestsPerDay,
+      double modelledEventsPerDay,
+      double modelledTileHitsPerDay,
+      double modelledVolumeBytesPerDay,
+      double modelledPersistedEventsPerSession,
+      double modelledPageBytesPerSession,
+      double serviceAvailabilityPercent) {}
+
+  /**
+   * How the run was driven. {@code compression}: virtual seconds per wall second; {@code
+   * virtualStartHour}/{@code virtualHours}: the slice of the scenario's day replayed; {@code
+   * generatorCeilingPerSecond}: the highest request rate the load generator itself reached against
+   * a trivial route on this machine (0 when not measured), so a report never blames the platform
+   * for the generator's limit.
+   */
+  public record Settings(
+      String target,
+      boolean platformStartedByRun,
+      double compression,
+      double virtualStartHour,
+      double virtualHours,
+      double wallSeconds,
+      double overloadFactor,
+      double overloadSeconds,
+      long seed,
+      String generator,
+      String connectionPolicy,
+      double generatorCeilingPerSecond,
+      int nodes,
+      String host) {}
+
+  /** What the run did in total (main phase and overload phase together). */
+  public record Totals(
+      long sessions,
+      long requests,
+      long tileHits,
+      long eventsPersisted,
+      long liveDeliveries,
+      long bytesReceived,
+      double virtualSeconds) {}
+
+  /** One route's objective and what the run measured on it (main phase only; overload is apart). */
+  public record RouteResult(
+      String method,
+      String route,
+      Objective objective,
+      long requests,
+      long ok,
+      long clientErrors,
+      long serverErrors,
+      long shed,
+      long timeouts,
+      long bytesReceived,
+      Latency latency,
+      double availabilityPercent,
+      SloVerdict verdict,
+      ErrorBudget errorBudget) {}
+
+  /** A route's objective from {@code scenarios/slo/slos.json}. */
+  public record Objective(double availabilityPercent, int p95Millis, int p99Millis, boolean critical) {}
+
+  /** Client-side latency percentiles in milliseconds (HdrHistogram, open model: no coordinated omission). */
+  public record Latency(double p50Millis, double p90Millis, double p95Millis, double p99Millis, double maxMillis, double meanMillis) {}
+
+  /** Whether a route met its objective in this run, and why not. */
+  public record SloVerdict(boolean availabilityMet, boolean p95Met, boolean p99Met, boolean met, String reason) {}
+
+  /**
+   * Error budget: {@code consumedInRun} = the run's bad requests over the budget the run's requests
+   * were allowed; {@code monthConsumedExtrapolated} = the share of a month's budget this error
+   * rate would burn at the scenario's real daily volume (a slice of a day stands for the day's
+   * traffic profile); {@code burnRate} = error rate / allowed error rate; {@code alert} = NONE,
+   * WARNING (≥ the policy's warn share, 1 %) or ESCALATION (≥ 5 %).
+   */
+  public record ErrorBudget(
+      double allowedErrorRatio,
+      double errorRatio,
+      double burnRate,
+      double consumedInRun,
+      double monthConsumedExtrapolated,
+      String alert) {}
+
+  /**
+   * One 10-second window of one route (route "*" = all routes), offset from the run's start in
+   * wall seconds, with the phase it belongs to.
+   */
+  public record Window(
+      String phase,
+      double offsetSeconds,
+      String method,
+      String route,
+      long requests,
+      long ok,
+      long shed,
+      long errors,
+      double p50Millis,
+      double p95Millis,
+      double p99Millis) {}
+
+  /**
+   * The overload phase: a request mix offered at {@code factor} × {@code sustainablePerSecond} (the
+   * rate found by the probe before it, or given). Goodput = successful requests per second; its
+   * share is against the sustainable rate. {@code acceptedP99Millis} is the p99 of requests
+   * answered 2xx, {@code shedP99Millis} of the 503s.
+   */
+  public record Overload(
+      double sustainablePerSecond,
+      String sustainableSource,
+      double factor,
+      double offeredPerSecond,
+      double seconds,
+      long offered,
+      long ok,
+      long shed,
+      long otherErrors,
+      long timeouts,
+      double shedShare,
+      double goodputPerSecond,
+      double goodputShare,
+      double acceptedP99Millis,
+      double acceptedP99ObjectiveMillis,
+      double shedP99Millis,
+      boolean passed,
+      List<String> failures) {}
+
+  /**
+   * The consistency oracle: every event the run persisted must be in JetStream (by dedupe id),
+   * applied to the read models, and delivered to each SSE watcher that stayed connected to its
+   * region. {@code watchers}: per watched feed, how many events it should have received and did.
+   */
+  public record Oracle(
+      long persisted,
+      long inStream,
+      long appliedToReadModels,
+      List<FeedWatch> watchers,
+      boolean passed,
+      List<String> discrepancies) {}
+
+  /** One SSE subscriber the runner kept connected for the whole run. */
+  public record FeedWatch(String feed, long expected, long delivered, long duplicates, long outOfOrder) {}
+
+  /**
+   * What the platform used during the run, read from its metrics and its database: CPU seconds of
+   * the node processes, heap, egress per route template, persisted events and their stored size,
+   * JetStream's bytes per message and lag, shed counts per route.
+   */
+  public record ServerUsage(
+      double cpuSeconds,
+      double heapUsedMaxBytes,
+      double heapUsedMeanBytes,
+      Map<String, Long> egressBytesByRoute,
+      Map<String, Long> shedByRoute,
+      long eventsPersisted,
+      long journalBytesGrowth,
+      double streamBytesPerMessage,
+      long streamMessages,
+      double outboxLagMaxSeconds,
+      double jetStreamConsumerPendingMax,
+      String source) {}
+
+  /** The run's overall outcome: passed only if every SLO, the shedding check and the oracle passed. */
+  public record Verdict(boolean passed, boolean slosMet, boolean sheddingPassed, boolean oraclePassed, List<String> failures, int exitCode) {}
+}
