@@ -137,7 +137,7 @@ final class ScenarioCommand implements Runnable {
             NatsSettings.fromConfig(config),
             OutboxSettings.fromConfig(config),
             Optional.ofNullable(slos));
-        ScenarioRun.Outcome outcome = ScenarioRun.run(options, ScenarioLoads::gatling, System.out);
+        ScenarioRun.Outcome outcome = ScenarioRun.run(options, ScenarioLoads::http, System.out);
         return outcome.report().verdict().exitCode();
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());

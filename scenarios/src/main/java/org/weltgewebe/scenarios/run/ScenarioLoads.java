@@ -4,8 +4,8 @@ package org.weltgewebe.scenarios.run;
 public final class ScenarioLoads {
   private ScenarioLoads() {}
 
-  /** Gatling in this JVM, driving the platform's HTTP, SSE and WebSocket API. */
-  public static Load gatling(ScenarioRun.LoadContext context) {
-    throw new UnsupportedOperationException("the Gatling driver lands with the load package");
+  /** The JDK's HTTP client in this JVM, driving the platform's HTTP, SSE and WebSocket API. */
+  public static Load http(ScenarioRun.LoadContext context) {
+    return new HttpLoad(context);
   }
 }

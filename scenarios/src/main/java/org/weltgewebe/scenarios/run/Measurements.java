@@ -1,0 +1,130 @@
+package org.weltgewebe.scenarios.run;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.weltgewebe.reports.RunReport;
+
+/**
+ * What the clients measured, per phase and route, and in 10-second windows: outcome counts and
+ * HdrHistograms of latency (microseconds, 3 significant digits). Thread-safe; every request
+ * records once.
+ */
+final class Measurements {
+  static final long WINDOW_MILLIS = 10_000;
+  private static final long MAX_MICROS = 120_000_000L;
+
+  private final long startMillis = System.currentTimeMillis();
+  private final Map<String, Stats> byRoute = new ConcurrentHashMap<>();
+  private final Map<String, Stats> byWindow = new ConcurrentHashMap<>();
+  final AtomicLong requests = new AtomicLong();
+  final AtomicLong ok = new AtomicLong();
+  final AtomicLong shed = new AtomicLong();
+  final AtomicLong errors = new AtomicLong();
+
+  private static final class Stats {
+    final String phase;
+    final String method;
+    final String route;
+    final long window;
+    final Histogram all = new Histogram(MAX_MICROS, 3);
+    final Histogram okLatency = new Histogram(MAX_MICROS, 3);
+    final Histogram shedLatency = new Histogram(MAX_MICROS, 3);
+    long requests;
+    long ok;
+    long clientErrors;
+    long shed;
+    long serverErrors;
+    long timeouts;
+    long bytes;
+
+    Stats(String phase, String method, String route, long window) {
+      this.phase = phase;
+      this.method = method;
+      this.route = route;
+      this.window = window;
+    }
+
+    synchronized void add(int status, long micros, long bytesReceived, boolean timedOut) {
+      requests++;
+      bytes += bytesReceived;
+      long v = Math.max(1, Math.min(MAX_MICROS, micros));
+      if (timedOut) {
+        timeouts++;
+        return;
+      }
+      all.recordValue(v);
+      if (status == 503) {
+        shed++;
+        shedLatency.recordValue(v);
+      } else if (status >= 500) {
+        serverErrors++;
+      } else if (status >= 400) {
+        clientErrors++;
+      } else {
+        ok++;
+        okLatency.recordValue(v);
+      }
+    }
+  }
+
+  /** One request: its phase, route, when it started, how long it took, its status (0 when none came). */
+  void record(String phase, String method, String route, long startMillis, long micros, int status, long bytes, boolean timedOut) {
+    byRoute.computeIfAbsent(phase + '|' + method + ' ' + route, k -> new Stats(phase, method, route, -1))
+        .add(status, micros, bytes, timedOut);
+    long window = (startMillis - this.startMillis) / WINDOW_MILLIS;
+    byWindow.computeIfAbsent(phase + '|' + window + '|' + method + ' ' + route, k -> new Stats(phase, method, route, window))
+        .add(status, micros, bytes, timedOut);
+    byWindow.computeIfAbsent(phase + '|' + window + "|*", k -> new Stats(phase, "*", "*", window))
+        .add(status, micros, bytes, timedOut);
+    requests.incrementAndGet();
+    if (timedOut || status >= 500) {
+      errors.incrementAndGet();
+      if (status == 503) {
+        shed.incrementAndGet();
+      }
+    } else if (status < 400) {
+      ok.incrementAndGet();
+    }
+  }
+
+  List<RouteMeasure> measures(String phase) {
+    List<RouteMeasure> list = new ArrayList<>();
+    for (Stats s : byRoute.values()) {
+      if (!s.phase.equals(phase)) {
+        continue;
+      }
+      synchronized (s) {
+        list.add(new RouteMeasure(phase, s.method, s.route, s.requests, s.ok, s.clientErrors, s.shed, s.serverErrors,
+            s.timeouts, s.bytes, latency(s.all), latency(s.okLatency), latency(s.shedLatency)));
+      }
+    }
+    list.sort(Comparator.comparing(RouteMeasure::route).thenComparing(RouteMeasure::method));
+    return list;
+  }
+
+  List<RunReport.Window> windows() {
+    List<RunReport.Window> list = new ArrayList<>();
+    for (Stats s : byWindow.values()) {
+      synchronized (s) {
+        list.add(new RunReport.Window(s.phase, s.window * WINDOW_MILLIS / 1000.0, s.method, s.route, s.requests, s.ok, s.shed,
+            s.shed + s.serverErrors + s.timeouts, ms(s.all, 50), ms(s.all, 95), ms(s.all, 99)));
+      }
+    }
+    list.sort(Comparator.comparingDouble(RunReport.Window::offsetSeconds).thenComparing(RunReport.Window::route));
+    return list;
+  }
+
+  private static RunReport.Latency latency(Histogram h) {
+    return new RunReport.Latency(ms(h, 50), ms(h, 90), ms(h, 95), ms(h, 99), h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1000.0,
+        h.getTotalCount() == 0 ? 0 : h.getMean() / 1000.0);
+  }
+
+  private static double ms(Histogram h, double percentile) {
+    return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
+  }
+}
