@@ -6,10 +6,8 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
@@ -111,13 +109,8 @@ final class ScenarioCommand implements Runnable {
       DatabaseBootstrap.Ready db = DatabaseBootstrap.prepare(config);
       try {
         String runId = node.runId != null ? node.runId : ScenarioRun.newRunId(scenario.toUpperCase(Locale.ROOT));
-        Map<String, String> env = new HashMap<>();
-        env.put("WELTGEWEBE_DB_URL", db.settings().url());
-        env.put("WELTGEWEBE_DB_USER", db.settings().user());
-        env.put("WELTGEWEBE_DB_PASSWORD", db.settings().password());
-        if (node.natsUrl != null) {
-          env.put("WELTGEWEBE_NATS_URL", node.natsUrl);
-        }
+        NatsSettings nats = NatsSettings.fromConfig(config);
+        OutboxSettings outbox = OutboxSettings.fromConfig(config);
         ScenarioRun.Options options = new ScenarioRun.Options(
             scenario,
             compress == null ? OptionalDouble.empty() : OptionalDouble.of(compress),
@@ -132,10 +125,10 @@ final class ScenarioCommand implements Runnable {
             reportsDir,
             seed,
             serveCommand(),
-            env,
+            ScenarioRun.platformEnvironment(db.settings(), nats, outbox),
             db.settings(),
-            NatsSettings.fromConfig(config),
-            OutboxSettings.fromConfig(config),
+            nats,
+            outbox,
             Optional.ofNullable(slos));
         ScenarioRun.Outcome outcome = ScenarioRun.run(options, ScenarioLoads::http, System.out);
         return outcome.report().verdict().exitCode();

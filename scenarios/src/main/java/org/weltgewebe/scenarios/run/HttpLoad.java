@@ -43,6 +43,11 @@ import org.weltgewebe.scenarios.definition.ScenarioDefinition;
  */
 final class HttpLoad implements Load {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * Requests in flight at once, as a proxy in front of the platform bounds its upstream connections;
+   * beyond it requests wait in the generator, and their latency counts from when they were due.
+   */
+  private static final int MAX_IN_FLIGHT = 256;
   private static final int TILES_PER_VIEW = 25;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -58,6 +63,8 @@ final class HttpLoad implements Load {
   private final Map<String, List<String>> knotsByCell = new ConcurrentHashMap<>();
   private final List<String> conversations = new CopyOnWriteArrayList<>();
   private final AtomicLong sessions = new AtomicLong();
+  private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
+  private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final SplittableRandom seeds;
 
   /** A user: where they live and, once registered, their id and token. */
@@ -443,7 +450,7 @@ final class HttpLoad implements Load {
     long due = System.nanoTime();
     long startMillis = System.currentTimeMillis();
     String recordedMethod = route.equals("/roles") ? "POST" : a.method();
-    return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
+    return bounded(() -> client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray())).handle((response, error) -> {
       long micros = (System.nanoTime() - due) / 1000;
       if (error != null) {
         // no answer at all, whether the deadline passed (HttpTimeoutException) or the connection failed
@@ -483,7 +490,7 @@ final class HttpLoad implements Load {
     long due = System.nanoTime();
     long startMillis = System.currentTimeMillis();
     HttpRequest request = HttpRequest.newBuilder(context.api().resolve(path)).timeout(REQUEST_TIMEOUT).GET().build();
-    return client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
+    return bounded(() -> client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())).handle((response, error) -> {
       long micros = (System.nanoTime() - due) / 1000;
       if (error != null) {
         measurements.record(phase, a.method(), a.route(), startMillis, micros, 0, 0, true);
@@ -534,6 +541,42 @@ final class HttpLoad implements Load {
           return sending.thenCompose(v -> socket.sendClose(WebSocket.NORMAL_CLOSURE, "done")).<Void>thenApply(s -> null)
               .exceptionally(e -> null);
         }).thenCompose(f -> f);
+  }
+
+  /** Sends when a slot is free: at once, or when an earlier request completes (first come, first sent). */
+  private <T> CompletableFuture<T> bounded(java.util.function.Supplier<CompletableFuture<T>> send) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    waiting.add(() -> {
+      CompletableFuture<T> sent;
+      try {
+        sent = send.get();
+      } catch (RuntimeException e) {
+        sent = CompletableFuture.failedFuture(e);
+      }
+      sent.whenComplete((value, error) -> {
+        inFlight.release();
+        drain();
+        if (error != null) {
+          result.completeExceptionally(error);
+        } else {
+          result.complete(value);
+        }
+      });
+    });
+    drain();
+    return result;
+  }
+
+  /** Starts waiting requests while slots are free; every enqueue and every completion calls it. */
+  private void drain() {
+    while (!waiting.isEmpty() && inFlight.tryAcquire()) {
+      Runnable next = waiting.poll();
+      if (next == null) {
+        inFlight.release();
+      } else {
+        next.run();
+      }
+    }
   }
 
   private CompletableFuture<Void> delay(double seconds) {

@@ -77,13 +77,20 @@ final class Oracle implements AutoCloseable {
    */
   RunReport.Oracle judge(Duration drain) {
     long deadline = System.nanoTime() + drain.toNanos();
-    long persisted = persistedSoFar();
-    long applied = applied();
-    while (applied < persisted && System.nanoTime() < deadline) {
+    long[] counts = persistedAndApplied();
+    // done when every persisted event is applied and nothing new was persisted for two seconds
+    // (a request the load generator gave up on may still be written after the load stopped)
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() < deadline && (counts[1] < counts[0] || System.nanoTime() - quietSince < 2_000_000_000L)) {
       sleep(250);
-      persisted = persistedSoFar();
-      applied = applied();
+      long[] now = persistedAndApplied();
+      if (now[0] != counts[0]) {
+        quietSince = System.nanoTime();
+      }
+      counts = now;
     }
+    long persisted = counts[0];
+    long applied = counts[1];
     List<RunReport.FeedWatch> feeds = new ArrayList<>();
     List<String> discrepancies = new ArrayList<>();
     try (Connection connection = nats.connect("weltgewebe-scenario-oracle")) {
@@ -124,10 +131,20 @@ final class Oracle implements AutoCloseable {
     return new RunReport.Oracle(persisted, inStream, applied, List.copyOf(feeds), discrepancies.isEmpty(), List.copyOf(discrepancies));
   }
 
-  private long applied() {
-    return count(
-        "SELECT COUNT(*) FROM event_journal j WHERE j.ordering > ? AND EXISTS (SELECT 1 FROM rm_applied_event a"
-            + " WHERE a.persistence_id = j.persistence_id AND a.sequence_nr = j.sequence_number)");
+  /** Persisted and applied counts of the run's events, read in one statement (one snapshot). */
+  private long[] persistedAndApplied() {
+    String sql = "SELECT COUNT(*), COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM rm_applied_event a"
+        + " WHERE a.persistence_id = j.persistence_id AND a.sequence_nr = j.sequence_number))"
+        + " FROM event_journal j WHERE j.ordering > ?";
+    try (java.sql.Connection c = db.connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      s.setLong(1, journalStart);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        return new long[] {r.getLong(1), r.getLong(2)};
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("the oracle cannot read the journal at " + db.url() + ": " + e.getMessage(), e);
+    }
   }
 
   private long count(String sql) {

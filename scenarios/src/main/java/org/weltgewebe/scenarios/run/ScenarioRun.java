@@ -43,6 +43,8 @@ public final class ScenarioRun {
   public static final int FAILED = 1;
   private static final double DEFAULT_COMPRESSION = 288;
   private static final Duration PROBE = Duration.ofSeconds(30);
+  /** The probe ramps at least this far (req/s of the API mix): past what one node on 2 cores takes. */
+  private static final double PROBE_CEILING = 400;
   private static final Duration DRAIN = Duration.ofSeconds(90);
   private static final int WATCHED_REGIONS = 3;
   private static final double MIN_GOODPUT_SHARE = 0.9;
@@ -78,6 +80,21 @@ public final class ScenarioRun {
   public record Outcome(RunReport report, Path directory) {}
 
   private ScenarioRun() {}
+
+  /**
+   * The environment that points a platform the run starts at the same database, replication slot
+   * and streams the run's oracle reads.
+   */
+  public static Map<String, String> platformEnvironment(DatabaseSettings db, NatsSettings nats, OutboxSettings outbox) {
+    return Map.of(
+        "WELTGEWEBE_DB_URL", db.url(),
+        "WELTGEWEBE_DB_USER", db.user(),
+        "WELTGEWEBE_DB_PASSWORD", db.password() == null ? "" : db.password(),
+        "WELTGEWEBE_NATS_URL", nats.url(),
+        "WELTGEWEBE_NATS_STREAM", nats.stream(),
+        "WELTGEWEBE_NATS_SUBJECT_PREFIX", nats.subjectPrefix(),
+        "WELTGEWEBE_OUTBOX_SLOT", outbox.slot());
+  }
 
   /** A run id for {@code scenario} started now, e.g. {@code S1-20261128-184502}. */
   public static String newRunId(String scenario) {
@@ -117,10 +134,11 @@ public final class ScenarioRun {
             sustainableSource = "given (--sustainable)";
           } else {
             progress.phase("probe");
-            double from = Math.max(10, mainPeak);
-            load.run(new Load.Requests("probe", PROBE, from, from * 8, mix));
+            double from = 10;
+            double to = Math.max(PROBE_CEILING, 2 * mainPeak);
+            load.run(new Load.Requests("probe", PROBE, from, to, mix));
             sustainable = sustainableRate(load.windows(), "probe");
-            sustainableSource = String.format("probe: highest 10-s goodput without shedding or timeouts while ramping %.0f→%.0f req/s", from, from * 8);
+            sustainableSource = String.format("probe: highest 10-s goodput without shedding or timeouts while ramping %.0f→%.0f req/s", from, to);
           }
           progress.phase("overload");
           double offered = factor * sustainable;

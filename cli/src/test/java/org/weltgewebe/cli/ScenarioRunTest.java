@@ -1,0 +1,102 @@
+package org.weltgewebe.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.TestDatabase;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.outbox.OutboxSettings;
+import org.weltgewebe.reports.RunReport;
+import org.weltgewebe.reports.RunReports;
+import org.weltgewebe.scenarios.run.ScenarioLoads;
+import org.weltgewebe.scenarios.run.ScenarioRun;
+
+/**
+ * A short S1 run end to end, as {@code .ci/run} promises: the runner starts the platform as a
+ * process of its own (this test's class path, {@code weltgewebe serve}), replays three evening
+ * hours at 720x, overloads it for a few seconds, and the report it writes holds what the oracle
+ * and the clients saw. SLO verdicts are this machine's business; what must hold everywhere is
+ * that nothing persisted was lost and that the report's numbers agree with each other.
+ */
+class ScenarioRunTest {
+
+  @Test
+  void aShortS1RunLosesNothingAndWritesAConsistentReport(@TempDir Path reports) {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    try (TestDatabase db = TestDatabase.create()) {
+      var config = db.outboxConfig();
+      DatabaseSettings database = DatabaseSettings.fromConfig(config);
+      NatsSettings nats = NatsSettings.fromConfig(config);
+      OutboxSettings outbox = OutboxSettings.fromConfig(config);
+      ScenarioRun.Options options = new ScenarioRun.Options(
+          "S1",
+          OptionalDouble.of(720),
+          Optional.of(Duration.ofSeconds(15)),
+          Optional.empty(),
+          Optional.empty(),
+          OptionalDouble.of(3),
+          Optional.of(Duration.ofSeconds(5)),
+          OptionalDouble.of(40),
+          false,
+          "S1-test",
+          reports,
+          7,
+          List.of(
+              ProcessHandle.current().info().command().orElse("java"),
+              "-cp", System.getProperty("java.class.path"),
+              Weltgewebe.class.getName(), "serve"),
+          ScenarioRun.platformEnvironment(database, nats, outbox),
+          database,
+          nats,
+          outbox,
+          Optional.empty());
+
+      ScenarioRun.Outcome outcome =
+          ScenarioRun.run(options, ScenarioLoads::http, new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+      RunReport report = RunReports.read(outcome.directory());
+      assertThat(report).isEqualTo(outcome.report());
+      assertThat(report.schemaVersion()).isEqualTo(RunReport.SCHEMA_VERSION);
+      assertThat(report.scenario().id()).isEqualTo("S1");
+      assertThat(report.settings().platformStartedByRun()).isTrue();
+      assertThat(report.settings().virtualHours()).isEqualTo(3.0);
+      assertThat(report.routes()).extracting(RunReport.RouteResult::route)
+          .contains("/regions/{cell}", "/tiles/{z}/{x}/{y}", "/knots/{id}", "/roles");
+      assertThat(report.totals().sessions()).isPositive();
+      // the oracle: every persisted event in the stream, in the read models and at the watchers
+      assertThat(report.oracle().persisted()).isPositive();
+      assertThat(report.oracle().discrepancies()).isEmpty();
+      assertThat(report.oracle().inStream()).isEqualTo(report.oracle().persisted());
+      assertThat(report.oracle().appliedToReadModels()).isEqualTo(report.oracle().persisted());
+      assertThat(report.oracle().watchers()).hasSize(3)
+          .allSatisfy(w -> assertThat(w.delivered()).isEqualTo(w.expected()));
+      assertThat(report.oracle().watchers()).anySatisfy(w -> assertThat(w.expected()).isPositive());
+      // the server side was read from the platform process
+      assertThat(report.server().cpuSeconds()).isPositive();
+      assertThat(report.server().eventsPersisted()).isEqualTo(report.oracle().persisted());
+      assertThat(report.server().egressBytesByRoute()).containsKey("GET /tiles/{z}/{x}/{y}");
+      // the overload phase offered what it was asked to
+      assertThat(report.overload().sustainableSource()).contains("given");
+      assertThat(report.overload().offered()).isBetween(300L, 900L);
+      // verdict and exit code agree with the parts
+      boolean allMet = report.routes().stream().allMatch(r -> r.verdict().met());
+      assertThat(report.verdict().slosMet()).isEqualTo(allMet);
+      assertThat(report.verdict().passed())
+          .isEqualTo(allMet && report.overload().passed() && report.oracle().passed());
+      assertThat(report.verdict().exitCode()).isEqualTo(report.verdict().passed() ? 0 : 1);
+      assertThat(Files.exists(outcome.directory().resolve("platform.log"))).isTrue();
+    }
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("report: ").contains("oracle: persisted");
+  }
+}
