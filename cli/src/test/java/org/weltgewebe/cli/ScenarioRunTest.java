@@ -35,7 +35,7 @@ class ScenarioRunTest {
   void aShortS1RunLosesNothingAndWritesAConsistentReport(@TempDir Path reports) {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (TestDatabase db = TestDatabase.create()) {
-      var config = db.outboxConfig();
+      var config = org.weltgewebe.cluster.NodeConfig.load(db.outboxConfig());
       DatabaseSettings database = DatabaseSettings.fromConfig(config);
       NatsSettings nats = NatsSettings.fromConfig(config);
       OutboxSettings outbox = OutboxSettings.fromConfig(config);
