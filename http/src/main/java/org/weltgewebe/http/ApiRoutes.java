@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -33,6 +34,7 @@ import org.apache.pekko.http.javadsl.server.RouteResult;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.readmodel.LiveFeedReader;
+import org.weltgewebe.persistence.search.PostgresSearchIndex;
 
 /**
  * The whole API in one place: every resource's operations, each behind the load shedder, inside
@@ -94,6 +96,11 @@ final class ApiRoutes {
           new ChatRoutes(node.weave(), feeds, tokens::verify, node.system(), settings.chatIdleTimeout(), responses)
               .operations());
     }
+    PostgresSearchIndex search =
+        PostgresSearchIndex.open(node.database(), settings.searchPoolSize(), settings.searchTimeout(),
+            node.system().dispatchers().lookup(DispatcherSelector.blocking()), node.clock());
+    node.system().getWhenTerminated().thenRun(search::close);
+    operations.addAll(new SearchRoutes(search, responses).operations());
     operations.addAll(new TileRoutes(responses).operations());
     operations.addAll(new KeyRoutes(keys, responses).operations());
     operations.addAll(new OpenApiRoutes().operations());

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * What {@code weltgewebe.http} and {@code weltgewebe.auth} configure, plus the clock that token
+ * What {@code weltgewebe.http}, {@code weltgewebe.auth} and {@code weltgewebe.search} configure, plus the clock that token
  * expiry and key rotation read. That clock is the wall clock, not the domain's (possibly
  * compressed) {@code WeaveClock}: a token's lifetime is a security property of real time.
  */
@@ -22,7 +22,9 @@ record ApiSettings(
     Clock clock,
     boolean liveFeeds,
     Duration sseKeepAlive,
-    Duration chatIdleTimeout) {
+    Duration chatIdleTimeout,
+    int searchPoolSize,
+    Duration searchTimeout) {
 
   static ApiSettings from(Config config, Clock clock) {
     Config http = config.getConfig("weltgewebe.http");
@@ -39,6 +41,8 @@ record ApiSettings(
         clock,
         config.getBoolean("weltgewebe.outbox.enabled"),
         http.getDuration("sse-keep-alive"),
-        http.getDuration("chat-idle-timeout"));
+        http.getDuration("chat-idle-timeout"),
+        config.getInt("weltgewebe.search.pool-size"),
+        config.getDuration("weltgewebe.search.statement-timeout"));
   }
 }

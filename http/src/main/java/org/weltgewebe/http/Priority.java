@@ -13,6 +13,9 @@ enum Priority {
   SESSION_WRITE,
   /** Reads of single entities and regions, and writes that start a session (registration). */
   READ,
-  /** Tiles (and search, later): the largest share of traffic, the cheapest to retry or serve from a cache. */
+  /**
+   * Tiles and search: the largest share of traffic, the cheapest to retry or serve from a cache;
+   * a search box that answers a second later costs a user less than a message that is lost.
+   */
   BULK
 }

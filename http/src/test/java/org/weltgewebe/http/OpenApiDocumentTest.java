@@ -83,7 +83,7 @@ class OpenApiDocumentTest {
   void operationsOutsideTheDocumentAreNotAnswered() throws Exception {
     assertThat(api.send(api.request("/knots/x1").DELETE().build()).statusCode()).isEqualTo(405);
     assertThat(api.send(api.request("/threads/x1/yarn").GET().build()).statusCode()).isEqualTo(405);
-    assertThat(api.get("/search?q=x").statusCode()).isEqualTo(404);
-    assertThat(documented()).noneMatch(op -> op.contains("/search"));
+    assertThat(api.get("/searches?q=x").statusCode()).isEqualTo(404);
+    assertThat(documented()).noneMatch(op -> op.contains("/searches"));
   }
 }

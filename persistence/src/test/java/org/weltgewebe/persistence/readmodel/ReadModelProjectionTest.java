@@ -114,6 +114,24 @@ class ReadModelProjectionTest {
     assertThat(readModels.knot("k3")).isPresent();
   }
 
+  @Test
+  void aProfileUpdateReplacesTheOffersAndLeavesTheAddressOut() throws Exception {
+    applyAll(List.of(
+        ev("role|r7", 1, new Role.Registered("r7", "Cleo", new Role.PersonalData("Weg 7", PLACE), RegionCells.blur(PLACE), T0)),
+        ev("role|r7", 2, new Role.ProfileUpdated(List.of("Lastenrad", "Leiter"), List.of("Nähen"), T0)),
+        ev("role|r7", 3, new Role.ProfileUpdated(List.of("Leiter"), List.of(), T0.plusSeconds(60)))));
+    try (Connection c = db.settings().connect();
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT * FROM rm_role WHERE role_id = 'r7'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat((String[]) rs.getArray("goods").getArray()).containsExactly("Leiter");
+      assertThat((String[]) rs.getArray("skills").getArray()).isEmpty();
+      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+        assertThat(String.valueOf(rs.getObject(i))).as(rs.getMetaData().getColumnName(i)).doesNotContain("Weg 7");
+      }
+    }
+  }
+
   private int applyAll(List<Object[]> events) throws Exception {
     int applied = 0;
     try (Connection c = db.settings().connect()) {
