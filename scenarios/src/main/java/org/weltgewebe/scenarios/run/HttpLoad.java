@@ -49,6 +49,7 @@ final class HttpLoad implements Load {
    */
   private static final int MAX_IN_FLIGHT = 256;
   private static final int TILES_PER_VIEW = 25;
+  private static final int BROWSER_CONNECTIONS = 6;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ScenarioRun.LoadContext context;
@@ -476,13 +477,18 @@ final class HttpLoad implements Load {
     long x0 = (long) ((centre.lng + 180) / 360 * n);
     double latRad = Math.toRadians(centre.lat);
     long y0 = (long) ((1 - Math.log(Math.tan(latRad) + 1 / Math.cos(latRad)) / Math.PI) / 2 * n);
-    List<CompletableFuture<JsonNode>> burst = new ArrayList<>();
-    for (int i = 0; i < TILES_PER_VIEW; i++) {
-      long x = x0 + (i % 5) - 2;
-      long y = y0 + (i / 5) - 2;
-      burst.add(sendRaw(phase, Action.TILE, "/tiles/" + z + "/" + x + "/" + y));
+    // a browser fetches a viewport's tiles over at most 6 connections per host (HTTP/1.1)
+    CompletableFuture<?>[] lanes = new CompletableFuture<?>[BROWSER_CONNECTIONS];
+    for (int lane = 0; lane < BROWSER_CONNECTIONS; lane++) {
+      CompletableFuture<JsonNode> chain = CompletableFuture.completedFuture(null);
+      for (int i = lane; i < TILES_PER_VIEW; i += BROWSER_CONNECTIONS) {
+        long x = x0 + (i % 5) - 2;
+        long y = y0 + (i / 5) - 2;
+        chain = chain.thenCompose(v -> sendRaw(phase, Action.TILE, "/tiles/" + z + "/" + x + "/" + y));
+      }
+      lanes[lane] = chain;
     }
-    return CompletableFuture.allOf(burst.toArray(CompletableFuture[]::new));
+    return CompletableFuture.allOf(lanes);
   }
 
   /** A tile: its bytes are counted, not parsed. */
