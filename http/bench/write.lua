@@ -4,8 +4,12 @@
 -- persists one post at a time, so a single one would measure PostgreSQL's round trip, not the node.
 --
 -- With WG_DELAY_MS set, each connection waits that long after every answer before it sends again:
--- the offered rate is then about connections / (delay + latency), and a 503 answered at once does
--- not turn into an instant retry storm (clients are expected to honour Retry-After).
+-- the offered rate is then about connections / (delay + latency).
+--
+-- With WG_RETRY_AFTER=1 each connection behaves like a client that honours Retry-After: after a
+-- 503 it waits the seconds the header names, stretched by a random 0-50 % so that the refused
+-- clients do not all come back in the same instant; after any other answer it sends again at once.
+-- The wait is per connection, so this too needs one connection per thread.
 --
 -- It also times each request itself, so that the overload run can report latency per status
 -- (wrk's own histogram mixes 200s and 503s). The timing is exact only with one connection per
@@ -42,12 +46,17 @@ function init(args)
   n, sent_at = 0, 0
   ok, shed, other = 0, 0, 0
   shed_latency, ok_latency = {}, {}
+  wait_ms = 0
+  math.randomseed(os.time() * 1000 + id)
 end
 
 local pace = tonumber(os.getenv("WG_DELAY_MS") or "")
-if pace then
+local honour = os.getenv("WG_RETRY_AFTER") == "1"
+if pace or honour then
   function delay()
-    return pace
+    local d = (pace or 0) + wait_ms
+    wait_ms = 0
+    return d
   end
 end
 
@@ -66,15 +75,19 @@ function response(status, headers, body)
   elseif status == 503 then
     shed = shed + 1
     shed_latency[#shed_latency + 1] = latency
+    if honour then
+      local seconds = tonumber(headers["Retry-After"] or headers["retry-after"] or "1") or 1
+      wait_ms = math.floor(seconds * 1000 * (1 + math.random() * 0.5))
+    end
   else
     other = other + 1
   end
 end
 
-local function p99_ms(values)
-  if #values == 0 then return 0 end
-  table.sort(values)
-  return values[math.max(1, math.ceil(#values * 0.99))] / 1000
+-- The p-quantile in ms of values sorted ascending.
+local function quantile_ms(sorted, p)
+  if #sorted == 0 then return 0 end
+  return sorted[math.max(1, math.ceil(#sorted * p))] / 1000
 end
 
 function done(summary, latency, requests)
@@ -87,8 +100,12 @@ function done(summary, latency, requests)
     for _, v in ipairs(thread:get("ok_latency")) do ok_all[#ok_all + 1] = v end
   end
   local seconds = summary.duration / 1e6
+  table.sort(shed_all)
+  table.sort(ok_all)
   io.write(string.format(
-    "WG ok=%d shed=%d other=%d ok_per_s=%.1f offered_per_s=%.1f shed_p99_ms=%.2f ok_p99_ms=%.2f timeouts=%d errors=%d\n",
-    oks, sheds, others, oks / seconds, (oks + sheds + others) / seconds, p99_ms(shed_all), p99_ms(ok_all), summary.errors.timeout,
+    "WG ok=%d shed=%d other=%d ok_per_s=%.1f shed_per_s=%.1f offered_per_s=%.1f ok_p50_ms=%.2f ok_p99_ms=%.2f shed_p50_ms=%.2f shed_p99_ms=%.2f timeouts=%d errors=%d\n",
+    oks, sheds, others, oks / seconds, sheds / seconds, (oks + sheds + others) / seconds,
+    quantile_ms(ok_all, 0.5), quantile_ms(ok_all, 0.99), quantile_ms(shed_all, 0.5), quantile_ms(shed_all, 0.99),
+    summary.errors.timeout,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status - sheds))
 end

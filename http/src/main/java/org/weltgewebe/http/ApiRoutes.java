@@ -12,7 +12,9 @@ import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeout
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -37,8 +39,8 @@ import org.weltgewebe.persistence.readmodel.LiveFeedReader;
 import org.weltgewebe.persistence.search.PostgresSearchIndex;
 
 /**
- * The whole API in one place: every resource's operations, each behind the load shedder, inside
- * the handlers that turn rejections, exceptions and request timeouts into problems, inside the
+ * The whole API in one place: every resource's operations behind the load shedder, which decides
+ * before any routing, inside the handlers that turn rejections, exceptions and request timeouts into problems, inside the
  * security headers that every response carries (errors, 304 and 503 included).
  *
  * <p>The live feeds ({@link LiveFeedRoutes}: SSE) and the chat ({@link ChatRoutes}: WebSocket)
@@ -62,11 +64,21 @@ final class ApiRoutes {
   private final List<Operation> operations;
   private final Responses responses;
   private final LoadShedder shedder;
+  private final EndpointIndex index;
+  /** The detail of a 503 per priority class, written once rather than per refusal. */
+  private final Map<Priority, String> refusals = new EnumMap<>(Priority.class);
 
   ApiRoutes(List<Operation> operations, Responses responses, LoadShedder shedder) {
     this.operations = List.copyOf(operations);
     this.responses = responses;
     this.shedder = shedder;
+    this.index = new EndpointIndex(table());
+    for (Priority priority : Priority.values()) {
+      refusals.put(
+          priority,
+          "the node is at its concurrency limit for " + priority.name().toLowerCase().replace('_', ' ')
+              + " requests; retry in " + Responses.RETRY_AFTER_SECONDS + " s");
+    }
   }
 
   /** Every resource of the API, built over one node's domain facade. */
@@ -119,50 +131,42 @@ final class ApiRoutes {
   Route route() {
     List<Route> routes = new ArrayList<>();
     for (Operation operation : operations) {
-      Function<Supplier<Route>, Route> guard = guard(operation.endpoint());
       routes.add(operation.route(inner -> mapResponse(
-          response -> HttpFigures.countEgress(operation.endpoint(), response), () -> guard.apply(inner))));
+          response -> HttpFigures.countEgress(operation.endpoint(), response), inner)));
     }
-    return respondWithHeaders(
-        SECURITY_HEADERS,
-        () ->
-            withRequestTimeoutResponse(
-                this::timedOut,
-                () ->
-                    handleExceptions(
-                        exceptions(),
-                        () -> handleRejections(rejections(), () -> concat(routes.get(0), routes.subList(1, routes.size()).toArray(Route[]::new))))));
+    Route routed =
+        withRequestTimeoutResponse(
+            this::timedOut,
+            () ->
+                handleExceptions(
+                    exceptions(),
+                    () -> handleRejections(rejections(), () -> concat(routes.get(0), routes.subList(1, routes.size()).toArray(Route[]::new)))));
+    return respondWithHeaders(SECURITY_HEADERS, () -> admitted(routed));
   }
 
-  /** Admits the request through the load shedder, or answers 503 at once. */
-  private Function<Supplier<Route>, Route> guard(Endpoint endpoint) {
-    if (endpoint.priority() == Priority.HEALTH) {
-      return Supplier::get;
-    }
-    return inner ->
-        extractRequest(
-            request -> {
-              Optional<LoadShedder.Permit> permit = shedder.tryAcquire(endpoint);
-              if (permit.isEmpty()) {
-                HttpFigures.shed(endpoint);
-                return complete(
-                    responses.unavailable(
-                        "overloaded",
-                        "the node is at its concurrency limit for " + endpoint.priority().name().toLowerCase()
-                            .replace('_', ' ') + " requests; retry in " + Responses.RETRY_AFTER_SECONDS + " s",
-                        request.getUri().path()));
-              }
-              Route route;
-              try {
-                route = inner.get();
-              } catch (RuntimeException e) {
-                permit.get().release(false);
-                throw e;
-              }
-              return mapRouteResultFuture(
-                  result -> result.whenComplete((r, failure) -> permit.get().release(failure != null || overloaded(r))),
-                  () -> route);
-            });
+  /**
+   * Admits the request through the load shedder before anything else runs, or answers 503 at once.
+   * The endpoint is found from method and path ({@link EndpointIndex}), so a refused request costs
+   * no routing, no entity read, no token check and no ask; health is never shed. The permit is
+   * held until the route's response is ready (for a stream: until its headers go out).
+   */
+  private Route admitted(Route routed) {
+    return extractRequest(
+        request -> {
+          String path = request.getUri().path();
+          Optional<Endpoint> endpoint = index.find(request.method().name(), path);
+          if (endpoint.isEmpty() || endpoint.get().priority() == Priority.HEALTH) {
+            return routed;
+          }
+          Optional<LoadShedder.Permit> permit = shedder.tryAcquire(endpoint.get());
+          if (permit.isEmpty()) {
+            HttpFigures.shed(endpoint.get());
+            return complete(responses.unavailable("overloaded", refusals.get(endpoint.get().priority()), path));
+          }
+          return mapRouteResultFuture(
+              result -> result.whenComplete((r, failure) -> permit.get().release(failure != null || overloaded(r))),
+              () -> routed);
+        });
   }
 
   private static boolean overloaded(RouteResult result) {

@@ -1,5 +1,7 @@
 package org.weltgewebe.http;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import kamon.Kamon;
 import kamon.metric.Counter;
 import kamon.metric.Gauge;
@@ -17,13 +19,18 @@ import org.apache.pekko.util.ByteString;
  * subscribers, chat WebSockets) a node holds.
  */
 final class HttpFigures {
+  /** The shed counter per endpoint, looked up once: a refusal should cost as little as possible. */
+  private static final Map<Endpoint, Counter> SHED = new ConcurrentHashMap<>();
+
   private HttpFigures() {}
 
   /** A request of {@code endpoint} was answered 503 by the load shedder. */
   static void shed(Endpoint endpoint) {
-    Kamon.counter("weltgewebe_http_shed_requests", "Requests answered 503 at once by the load shedder")
-        .withTag("route", endpoint.template())
-        .withTag("method", endpoint.method())
+    SHED.computeIfAbsent(
+            endpoint,
+            e -> Kamon.counter("weltgewebe_http_shed_requests", "Requests answered 503 at once by the load shedder")
+                .withTag("route", e.template())
+                .withTag("method", e.method()))
         .increment();
   }
 

@@ -15,21 +15,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Admission control in front of the routes: an adaptive concurrency limit, shared by priority
- * class, that refuses the excess at once instead of letting it queue.
+ * Admission control in front of the routes: a concurrency limit, shared by priority class, that
+ * refuses the excess at once instead of letting it queue.
  *
- * <p>The limit is Netflix's Gradient2 (concurrency-limits): it compares the short-term latency of
- * finished requests with their long-term average and lowers the number of requests allowed in
- * flight when latency climbs (queues are forming somewhere: the dispatcher, the entity mailboxes,
- * the connection pool to PostgreSQL), raising it again while latency stays flat. A request of
- * priority {@code p} is admitted only while {@code inFlight < limit × share(p)}: with the default
- * shares (session writes 100 %, reads 80 %, bulk 50 %) tiles are shed as soon as half the limit is
- * busy, reads at four fifths, and the writes of sessions in progress only at the limit itself.
- * Health checks never pass through here.
+ * <p>A write costs milliseconds of CPU (most of it the Ed25519 check of the token), so on a node of
+ * a few cores the CPU is saturated by a handful of requests in flight; more in flight add queueing
+ * and latency, not throughput. The limit therefore moves inside a band around that knee: Netflix's
+ * Gradient2 (concurrency-limits) lowers it when the latency of finished requests climbs above
+ * their long-term average (a queue is forming: dispatcher, entity mailboxes, the PostgreSQL pool)
+ * and raises it while latency stays flat, but never below {@code min-limit} (latency also rises
+ * when the CPU is busy answering 503s, and shrinking the limit then would only cut goodput) nor
+ * above {@code max-limit}. Vegas is not offered: it has no floor, and its no-load baseline is the
+ * minimum latency ever seen, which on a busy, shared machine is an outlier.
  *
- * <p>A refused request costs one atomic read and a counter increment, so the 503 stays fast
- * however deep the overload. Shed counts are kept per route template as plain counters until a
- * metrics registry exists.
+ * <p>A request of priority {@code p} is admitted only while {@code inFlight < limit × share(p)}:
+ * with the default shares (session writes 100 %, reads 80 %, bulk 50 %) tiles are shed as soon as
+ * half the limit is busy, reads at four fifths, and the writes of sessions in progress only at the
+ * limit itself. Health checks never pass through here.
+ *
+ * <p>A refused request costs one atomic read and a counter increment; {@link ApiRoutes} asks before
+ * routing, so the 503 stays fast however deep the overload. Shed counts are kept per route
+ * template.
  */
 final class LoadShedder {
   private final Limit limit;
@@ -48,21 +54,28 @@ final class LoadShedder {
   /** The shedder {@code weltgewebe.http.shedding} describes. */
   static LoadShedder from(Config shedding) {
     int initial = shedding.getInt("initial-limit");
+    String algorithm = shedding.getString("algorithm");
     Limit limit;
-    if (shedding.getString("algorithm").equals("fixed")) {
+    if (algorithm.equals("fixed")) {
       limit = FixedLimit.of(initial);
-    } else {
+    } else if (algorithm.equals("gradient2")) {
+      long window = shedding.getDuration("window", TimeUnit.NANOSECONDS);
       limit =
           WindowedLimit.newBuilder()
-              .minWindowTime(shedding.getDuration("window", TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
-              .maxWindowTime(shedding.getDuration("window", TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS)
+              .minWindowTime(window, TimeUnit.NANOSECONDS)
+              .maxWindowTime(window, TimeUnit.NANOSECONDS)
+              .windowSize(shedding.getInt("window-samples"))
               .build(
                   Gradient2Limit.newBuilder()
                       .initialLimit(initial)
                       .minLimit(shedding.getInt("min-limit"))
                       .maxConcurrency(shedding.getInt("max-limit"))
                       .queueSize(shedding.getInt("queue-size"))
+                      .rttTolerance(shedding.getDouble("rtt-tolerance"))
                       .build());
+    } else {
+      throw new IllegalArgumentException(
+          "weltgewebe.http.shedding.algorithm must be gradient2 or fixed, not " + algorithm);
     }
     Map<Priority, Double> shares = new EnumMap<>(Priority.class);
     shares.put(Priority.SESSION_WRITE, shedding.getDouble("share.session-write"));

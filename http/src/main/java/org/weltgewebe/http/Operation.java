@@ -37,9 +37,9 @@ record Operation(Endpoint endpoint, Function<PathParams, Route> handler) {
   }
 
   /**
-   * The route: the template's segments matched one by one, then the method, then {@code guard},
-   * which decides whether the handler runs at all (so nothing is asked of an entity for a request
-   * the load shedder refuses).
+   * The route: the template's segments matched one by one, then the method, then the handler
+   * wrapped in {@code guard} (which counts its egress). Admission is decided before this route runs,
+   * by {@link EndpointIndex}, which matches the same templates.
    */
   Route route(Function<Supplier<Route>, Route> guard) {
     List<String> segments = List.of(endpoint.template().substring(1).split("/"));

@@ -136,6 +136,43 @@ class LoadSheddingTest {
   }
 
   @Test
+  void aRefusalIsDecidedBeforeTheBodyOrTheTokenIsLookedAt() throws Exception {
+    // Fill the limit of 2 by hand, so the next post is refused for certain.
+    Endpoint posts = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
+    LoadShedder shedder = api.bound.routes().shedder();
+    List<LoadShedder.Permit> held = new ArrayList<>();
+    try {
+      held.add(shedder.tryAcquire(posts).orElseThrow());
+      held.add(shedder.tryAcquire(posts).orElseThrow());
+      // No token and a body that is not JSON: admitted, this would be a 401 (or a 400).
+      HttpResponse<String> refused = TestApi.CLIENT.send(
+          TestApi.withBody(api.request("/conversations/" + conversationId + "/messages"), "POST", "{not json"),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(TestApi.json(refused).get("instance").asText()).isEqualTo("/conversations/" + conversationId + "/messages");
+      assertThat(api.get("/health/live").statusCode()).as("health is never shed").isEqualTo(200);
+    } finally {
+      held.forEach(p -> p.release(false));
+    }
+    HttpResponse<String> admitted = TestApi.CLIENT.send(
+        TestApi.withBody(api.request("/conversations/" + conversationId + "/messages"), "POST", "{not json"),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(admitted.statusCode()).as("once admitted, the token is checked").isEqualTo(401);
+  }
+
+  @Test
+  void theIndexPlacesRequestsAsTheRoutesDo() {
+    EndpointIndex index = new EndpointIndex(api.bound.routes().table());
+    assertThat(index.find("POST", "/conversations/c-1/messages")).map(Endpoint::toString).hasValue(POSTS);
+    assertThat(index.find("GET", "/tiles/3/4/5")).map(Endpoint::priority).hasValue(Priority.BULK);
+    assertThat(index.find("GET", "/health/live")).map(Endpoint::priority).hasValue(Priority.HEALTH);
+    assertThat(index.find("GET", "/conversations/c-1/messages")).as("no such method").isEmpty();
+    assertThat(index.find("POST", "/conversations//messages")).as("an empty id").isEmpty();
+    assertThat(index.find("POST", "/conversations/c-1/messages/")).as("a trailing slash").isEmpty();
+  }
+
+  @Test
   void bulkIsShedFirstThenReadsThenSessionWrites() {
     Map<Priority, Double> shares = new EnumMap<>(Priority.class);
     shares.put(Priority.SESSION_WRITE, 1.0);
