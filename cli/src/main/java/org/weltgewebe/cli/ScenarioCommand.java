@@ -30,13 +30,37 @@ import picocli.CommandLine.Parameters;
     name = "scenario",
     mixinStandardHelpOptions = true,
     description = "Run traffic scenarios against the platform.",
-    subcommands = {ScenarioCommand.Run.class})
+    subcommands = {ScenarioCommand.Run.class, ScenarioCommand.Ceiling.class})
 final class ScenarioCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(System.out);
+  }
+
+  /** {@code weltgewebe scenario ceiling --target URL}. */
+  @Command(
+      name = "ceiling",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Measure the load generator's own ceiling on this machine: the highest rate of answered",
+        "GET /health/live it reaches against a running platform (ramp 100 -> 8,000 req/s). Compare",
+        "with wrk (scenarios/bench/generator-ceiling.sh does both)."
+      })
+  static final class Ceiling implements Callable<Integer> {
+    @Option(names = "--target", required = true, paramLabel = "URL", description = "The running platform, e.g. http://127.0.0.1:8080.")
+    URI target;
+
+    @Option(names = "--duration", defaultValue = "10s", paramLabel = "D", description = "Length of the ramp (default ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Override
+    public Integer call() {
+      double ceiling = ScenarioLoads.ceiling(target, Run.parseDuration(duration));
+      System.out.printf("generator ceiling: %.0f req/s (GET /health/live, best second)%n", ceiling);
+      return 0;
+    }
   }
 
   /** {@code weltgewebe scenario run NAME}. */

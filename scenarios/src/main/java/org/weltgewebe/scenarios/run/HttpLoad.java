@@ -429,6 +429,45 @@ final class HttpLoad implements Load {
     return null;
   }
 
+  // ---------------------------------------------------------------- the generator's own ceiling
+
+  /**
+   * The highest rate this generator completes against {@code GET /health/live} (a route that does
+   * no work) on this machine: requests offered open-model at a rate ramping from 100 to 8,000 per
+   * second for {@code duration}, through the same pool and in-flight bound as the load; the answer
+   * is the best one-second count of answers. A run's figures near it are the generator's limit,
+   * not the platform's.
+   */
+  @Override
+  public double ceiling(Duration duration) {
+    long startNanos = System.nanoTime();
+    double seconds = duration.toMillis() / 1000.0;
+    java.util.concurrent.ConcurrentHashMap<Long, AtomicLong> perSecond = new java.util.concurrent.ConcurrentHashMap<>();
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    double t = 0;
+    while (true) {
+      double rate = 100 + (8000 - 100) * (t / seconds);
+      t += 1 / rate;
+      if (t >= seconds) {
+        break;
+      }
+      sleepUntil(startNanos + (long) (t * 1e9));
+      HttpRequest request = HttpRequest.newBuilder(context.api().resolve("/health/live")).timeout(REQUEST_TIMEOUT).GET().build();
+      all.add(bounded(() -> client.sendAsync(request, HttpResponse.BodyHandlers.discarding())).handle((r, e) -> {
+        if (e == null && r.statusCode() == 200) {
+          perSecond.computeIfAbsent((System.nanoTime() - startNanos) / 1_000_000_000L, k -> new AtomicLong()).incrementAndGet();
+        }
+        return null;
+      }));
+    }
+    try {
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(REQUEST_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // what completed is counted
+    }
+    return perSecond.values().stream().mapToLong(AtomicLong::get).max().orElse(0);
+  }
+
   // ---------------------------------------------------------------- transport
 
   private CompletableFuture<JsonNode> get(String phase, Action a, String path, String token) {

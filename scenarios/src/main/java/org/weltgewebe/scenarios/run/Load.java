@@ -46,6 +46,9 @@ public interface Load extends AutoCloseable {
   /** How it uses connections, and why. */
   String connectionPolicy();
 
+  /** The highest request rate this generator reaches on this machine against a route that does no work. */
+  double ceiling(Duration duration);
+
   /** Sessions started so far. */
   long sessions();
 

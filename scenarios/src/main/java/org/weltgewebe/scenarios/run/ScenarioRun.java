@@ -43,6 +43,7 @@ public final class ScenarioRun {
   public static final int FAILED = 1;
   private static final double DEFAULT_COMPRESSION = 288;
   private static final Duration PROBE = Duration.ofSeconds(30);
+  private static final Duration CEILING = Duration.ofSeconds(8);
   /** The probe ramps at least this far (req/s of the API mix): past what one node on 2 cores takes. */
   private static final double PROBE_CEILING = 400;
   private static final Duration DRAIN = Duration.ofSeconds(90);
@@ -123,6 +124,9 @@ public final class ScenarioRun {
         Duration planned = slice.wall().plus(options.sustainablePerSecond().isPresent() ? Duration.ZERO : PROBE).plus(overloadFor);
         Map<Action, Double> mix = apiMix(scenario);
         RunReport.Overload overload;
+        out.printf("generator ceiling: measuring for %d s against /health/live …%n", CEILING.toSeconds());
+        double ceiling = load.ceiling(CEILING);
+        out.printf("generator ceiling: %.0f req/s (figures near it are the generator's limit, not the platform's)%n", ceiling);
         try (Progress progress = new Progress(out, planned, load::figures, oracle::persistedSoFar)) {
           progress.phase("main");
           load.run(new Load.Sessions("main", slice.startHour(), slice.virtualHours()));
@@ -153,7 +157,7 @@ public final class ScenarioRun {
         for (RouteMeasure m : load.measures("main")) {
           routes.add(judge.judge(m));
         }
-        RunReport report = assemble(options, scenario, slice, platform, load, started, routes, overload, verdictOfOracle, usage);
+        RunReport report = assemble(options, scenario, slice, platform, load, started, routes, overload, verdictOfOracle, usage, ceiling);
         Path file = RunReports.write(report, dir);
         Summary.print(report, file, out);
         return new Outcome(report, dir);
@@ -253,7 +257,8 @@ public final class ScenarioRun {
 
   private static RunReport assemble(
       Options options, ScenarioDefinition scenario, Slice slice, Platform platform, Load load, Instant started,
-      List<RunReport.RouteResult> routes, RunReport.Overload overload, RunReport.Oracle oracle, RunReport.ServerUsage usage) {
+      List<RunReport.RouteResult> routes, RunReport.Overload overload, RunReport.Oracle oracle, RunReport.ServerUsage usage,
+      double generatorCeiling) {
     DailyTotals modelled = DailyTotals.of(scenario);
     double pageBytesPerSession = scenario.perSession(Action.PAGE) * scenario.bytes(Action.PAGE);
     RunReport.Scenario s = new RunReport.Scenario(
@@ -264,7 +269,7 @@ public final class ScenarioRun {
     RunReport.Settings settings = new RunReport.Settings(
         platform.api().toString(), platform.startedByRun(), slice.compression(), slice.startHour(), slice.virtualHours(),
         Duration.between(started, finished).toMillis() / 1000.0, overload.factor(), overload.seconds(), options.seed(),
-        load.generator(), load.connectionPolicy(), 0, platform.nodes(), host());
+        load.generator(), load.connectionPolicy(), generatorCeiling, platform.nodes(), host());
     long requests = 0;
     long tiles = 0;
     long bytes = 0;

@@ -26,6 +26,8 @@ final class Summary {
     out.printf("  overload %.1fx of %.0f req/s (%s): offered %d, ok %d, shed %.1f %%, timeouts %d, goodput %.0f/s = %.2f of sustainable, accepted p99 %.1f ms (objective %.0f), 503 p99 %.1f ms%n",
         o.factor(), o.sustainablePerSecond(), o.sustainableSource(), o.offered(), o.ok(), o.shedShare() * 100, o.timeouts(),
         o.goodputPerSecond(), o.goodputShare(), o.acceptedP99Millis(), o.acceptedP99ObjectiveMillis(), o.shedP99Millis());
+    out.printf("  generator: %s; its ceiling on this machine %.0f req/s against a route that does no work%n",
+        r.settings().generator(), r.settings().generatorCeilingPerSecond());
     RunReport.Oracle oracle = r.oracle();
     out.printf("  oracle: persisted %d, in JetStream %d, applied to read models %d, SSE %s%n",
         oracle.persisted(), oracle.inStream(), oracle.appliedToReadModels(),
