@@ -28,10 +28,11 @@ import java.util.concurrent.atomic.LongAdder;
  * above {@code max-limit}. Vegas is not offered: it has no floor, and its no-load baseline is the
  * minimum latency ever seen, which on a busy, shared machine is an outlier.
  *
- * <p>A request of priority {@code p} is admitted only while {@code inFlight < limit × share(p)}:
- * with the default shares (session writes 100 %, reads 80 %, bulk 50 %) tiles are shed as soon as
- * half the limit is busy, reads at four fifths, and the writes of sessions in progress only at the
- * limit itself. Health checks never pass through here.
+ * <p>A read or write of priority {@code p} is admitted only while {@code inFlight < limit ×
+ * share(p)}: reads are shed at four fifths of the limit, the writes of sessions in progress only at
+ * the limit itself. Tiles and search (bulk) have a fixed budget of their own and are shed first, as
+ * soon as reads and writes fill half the limit (see {@link #tryAcquireBulk}). Health checks never
+ * pass through here.
  *
  * <p>A refused request costs one atomic read and a counter increment; {@link ApiRoutes} asks before
  * routing, so the 503 stays fast however deep the overload. Shed counts are kept per route
@@ -41,11 +42,14 @@ final class LoadShedder {
   private final Limit limit;
   private final Map<Priority, Double> shares;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger bulkInFlight = new AtomicInteger();
+  private final int bulkLimit;
   private final Map<String, LongAdder> shed = new ConcurrentHashMap<>();
   private volatile int currentLimit;
 
-  LoadShedder(Limit limit, Map<Priority, Double> shares) {
+  LoadShedder(Limit limit, Map<Priority, Double> shares, int bulkLimit) {
     this.limit = limit;
+    this.bulkLimit = bulkLimit;
     this.shares = new EnumMap<>(shares);
     this.currentLimit = limit.getLimit();
     limit.notifyOnChange(changed -> currentLimit = changed);
@@ -81,11 +85,14 @@ final class LoadShedder {
     shares.put(Priority.SESSION_WRITE, shedding.getDouble("share.session-write"));
     shares.put(Priority.READ, shedding.getDouble("share.read"));
     shares.put(Priority.BULK, shedding.getDouble("share.bulk"));
-    return new LoadShedder(limit, shares);
+    return new LoadShedder(limit, shares, shedding.getInt("bulk-limit"));
   }
 
   /** A permit to run a request of {@code endpoint}, or empty when it must be shed. */
   Optional<Permit> tryAcquire(Endpoint endpoint) {
+    if (endpoint.priority() == Priority.BULK) {
+      return tryAcquireBulk(endpoint);
+    }
     int allowed = Math.max(1, (int) Math.floor(currentLimit * shares.get(endpoint.priority())));
     while (true) {
       int now = inFlight.get();
@@ -94,9 +101,32 @@ final class LoadShedder {
         return Optional.empty();
       }
       if (inFlight.compareAndSet(now, now + 1)) {
-        return Optional.of(new Permit(System.nanoTime(), now + 1));
+        return Optional.of(new Permit(System.nanoTime(), now + 1, false));
       }
     }
+  }
+
+  /**
+   * Tiles and search cost a millisecond and touch no entity, and a browser asks for a viewport's
+   * tiles six at a time: counted against the adaptive limit (set around the write knee) they would
+   * be shed at a handful in flight under normal load. So they have a budget of their own ({@code
+   * bulk-limit}) and do not teach the limit their latency, but are still shed first: as soon as
+   * the other classes fill {@code share.bulk} of the adaptive limit, which only happens near
+   * overload.
+   */
+  private Optional<Permit> tryAcquireBulk(Endpoint endpoint) {
+    int overloadSignal = Math.max(1, (int) Math.floor(currentLimit * shares.get(Priority.BULK)));
+    while (inFlight.get() < overloadSignal) {
+      int now = bulkInFlight.get();
+      if (now >= bulkLimit) {
+        break;
+      }
+      if (bulkInFlight.compareAndSet(now, now + 1)) {
+        return Optional.of(new Permit(System.nanoTime(), now + 1, true));
+      }
+    }
+    shed.computeIfAbsent(endpoint.toString(), k -> new LongAdder()).increment();
+    return Optional.empty();
   }
 
   /** Requests shed so far, per endpoint ({@code "POST /conversations/{id}/messages"}). */
@@ -110,18 +140,21 @@ final class LoadShedder {
     return currentLimit;
   }
 
+  /** Requests in flight, bulk included. */
   int inFlight() {
-    return inFlight.get();
+    return inFlight.get() + bulkInFlight.get();
   }
 
   /** An admitted request; released once its response is ready. */
   final class Permit {
     private final long startNanos;
     private final int inFlightAtStart;
+    private final boolean bulk;
 
-    private Permit(long startNanos, int inFlightAtStart) {
+    private Permit(long startNanos, int inFlightAtStart, boolean bulk) {
       this.startNanos = startNanos;
       this.inFlightAtStart = inFlightAtStart;
+      this.bulk = bulk;
     }
 
     /**
@@ -129,6 +162,10 @@ final class LoadShedder {
      * timed out): the limit then backs off as it would for a latency rise.
      */
     void release(boolean dropped) {
+      if (bulk) {
+        bulkInFlight.decrementAndGet();
+        return;
+      }
       inFlight.decrementAndGet();
       limit.onSample(startNanos, System.nanoTime() - startNanos, inFlightAtStart, dropped);
     }

@@ -178,16 +178,22 @@ class LoadSheddingTest {
     shares.put(Priority.SESSION_WRITE, 1.0);
     shares.put(Priority.READ, 0.8);
     shares.put(Priority.BULK, 0.5);
-    LoadShedder shedder = new LoadShedder(FixedLimit.of(10), shares);
+    LoadShedder shedder = new LoadShedder(FixedLimit.of(10), shares, 6);
     Endpoint tiles = new Endpoint("GET", "/tiles/{z}/{x}/{y}", Priority.BULK);
     Endpoint reads = new Endpoint("GET", "/knots/{id}", Priority.READ);
     Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
 
     List<LoadShedder.Permit> held = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
       held.add(shedder.tryAcquire(tiles).orElseThrow());
     }
-    assertThat(shedder.tryAcquire(tiles)).as("bulk stops at half the limit").isEmpty();
+    assertThat(shedder.tryAcquire(tiles)).as("bulk stops at its own budget").isEmpty();
+    LoadShedder.Permit oneTile = held.remove(0);
+    oneTile.release(false);
+    for (int i = 0; i < 5; i++) {
+      held.add(shedder.tryAcquire(reads).orElseThrow());
+    }
+    assertThat(shedder.tryAcquire(tiles)).as("bulk stops once reads and writes fill half the limit").isEmpty();
     held.add(shedder.tryAcquire(reads).orElseThrow());
     held.add(shedder.tryAcquire(reads).orElseThrow());
     held.add(shedder.tryAcquire(reads).orElseThrow());
@@ -200,7 +206,7 @@ class LoadSheddingTest {
     assertThat(shedder.inFlight()).isZero();
     assertThat(shedder.tryAcquire(tiles)).isPresent();
     assertThat(shedder.shedCounts())
-        .containsEntry("GET /tiles/{z}/{x}/{y}", 1L)
+        .containsEntry("GET /tiles/{z}/{x}/{y}", 2L)
         .containsEntry("GET /knots/{id}", 1L)
         .containsEntry("POST /conversations/{id}/messages", 1L);
   }
