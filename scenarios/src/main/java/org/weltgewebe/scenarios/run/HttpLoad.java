@@ -170,6 +170,9 @@ final class HttpLoad implements Load {
     double virtualEnd = (phase.virtualStartHour() + phase.virtualHours()) * 3600;
     double virtual = phase.virtualStartHour() * 3600;
     SplittableRandom random = seeds.split();
+    // a platform in service is warm: the first registrations and reads (JIT, pools) are made in a
+    // setup phase of their own that no verdict reads
+    prepare(phase.name() + "-setup", random);
     long startNanos = System.nanoTime();
     List<CompletableFuture<Void>> running = new CopyOnWriteArrayList<>();
     while (true) {
@@ -187,10 +190,12 @@ final class HttpLoad implements Load {
       running.add(session);
       session.whenComplete((v, e) -> running.remove(session));
     }
-    // sessions started near the end finish their actions; a deadline keeps a stuck one from holding the run
+    // sessions started near the end finish their actions before the next phase begins (a phase
+    // that overlapped the next would be judged on the next one's load); a generous deadline keeps
+    // a stuck session from holding the run
     try {
       CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
-          .get(Math.round(scenario.sessionMinutes() * 60 / compression) + 30, TimeUnit.SECONDS);
+          .get(Math.round(3 * scenario.sessionMinutes() * 60 / compression) + 120, TimeUnit.SECONDS);
     } catch (Exception e) {
       // whatever has not finished is reported as it stands
     }
