@@ -55,6 +55,8 @@ final class HttpLoad implements Load {
   private final ScenarioRun.LoadContext context;
   private final ScenarioDefinition scenario;
   private final ExecutorService io = Executors.newFixedThreadPool(4, daemon("load-io"));
+  /** Reads held-open SSE streams; blocking readers on the client's executor would stall every other answer. */
+  private final ExecutorService feedReaders = Executors.newCachedThreadPool(daemon("load-feed"));
   private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, daemon("load-timer"));
   private final HttpClient client;
   private final Measurements measurements = new Measurements();
@@ -565,7 +567,7 @@ final class HttpLoad implements Load {
       }
       measurements.record(phase, a.method(), a.route(), startMillis, micros, response.statusCode(), 0, false);
       Stream<String> lines = response.body();
-      CompletableFuture.runAsync(() -> lines.forEach(l -> { }), io).exceptionally(e -> null);
+      CompletableFuture.runAsync(() -> lines.forEach(l -> { }), feedReaders).exceptionally(e -> null);
       return delay(holdSeconds).thenRun(lines::close);
     }).thenCompose(f -> f);
   }
@@ -658,6 +660,7 @@ final class HttpLoad implements Load {
   @Override
   public void close() {
     timer.shutdownNow();
+    feedReaders.shutdownNow();
     io.shutdownNow();
   }
 }
