@@ -142,7 +142,7 @@ public final class ScenarioRun {
             double to = Math.max(PROBE_CEILING, 2 * mainPeak);
             load.run(new Load.Requests("probe", PROBE, from, to, mix));
             sustainable = sustainableRate(load.windows(), "probe");
-            sustainableSource = String.format("probe: highest 10-s goodput without shedding or timeouts while ramping %.0f→%.0f req/s", from, to);
+            sustainableSource = String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s", from, to);
           }
           progress.phase("overload");
           double offered = factor * sustainable;
@@ -202,14 +202,21 @@ public final class ScenarioRun {
         .orElse(0);
   }
 
-  /** The highest goodput of a 10-s window of {@code phase} that shed under 1 % and lost nothing. */
+  /**
+   * The platform's capacity as the probe saw it: the highest goodput (answered 2xx per second) of a
+   * whole 10-s window of the ramp. Shedding windows count: what the platform still answers while it
+   * sheds the excess is what it can sustain. The phase's first and last windows are cut by the
+   * phase's start and end and would understate it.
+   */
   static double sustainableRate(List<RunReport.Window> windows, String phase) {
-    return windows.stream()
+    List<RunReport.Window> whole = windows.stream()
         .filter(w -> w.phase().equals(phase) && w.route().equals("*"))
-        .filter(w -> w.requests() > 0 && (double) w.shed() / w.requests() < 0.01 && w.errors() == w.shed())
-        .mapToDouble(w -> w.ok() / 10.0)
-        .max()
-        .orElse(peakOkRate(windows, phase));
+        .sorted(java.util.Comparator.comparingDouble(RunReport.Window::offsetSeconds))
+        .toList();
+    if (whole.size() >= 3) {
+      whole = whole.subList(1, whole.size() - 1);
+    }
+    return whole.stream().mapToDouble(w -> w.ok() / 10.0).max().orElse(0);
   }
 
   static RunReport.Overload overload(
