@@ -104,9 +104,6 @@ final class ScenarioCommand implements Runnable {
     @Option(names = "--sustainable", paramLabel = "RPS", description = "Sustainable request rate to overload from; skips the probe that finds it.")
     Double sustainable;
 
-    @Option(names = "--abort-on-fast-burn", description = "Stop early when a route burns its error budget faster than 14.4x.")
-    boolean abortOnFastBurn;
-
     @Option(names = "--reports-dir", paramLabel = "DIR", defaultValue = "reports", description = "Where reports/<run-id>/ goes (default ${DEFAULT-VALUE}).")
     Path reportsDir;
 
@@ -144,7 +141,6 @@ final class ScenarioCommand implements Runnable {
             overloadFactor == null ? OptionalDouble.empty() : OptionalDouble.of(overloadFactor),
             Optional.ofNullable(overloadDuration).map(Run::parseDuration),
             sustainable == null ? OptionalDouble.empty() : OptionalDouble.of(sustainable),
-            abortOnFastBurn,
             runId,
             reportsDir,
             seed,

@@ -48,7 +48,6 @@ class ScenarioRunTest {
           OptionalDouble.of(3),
           Optional.of(Duration.ofSeconds(5)),
           OptionalDouble.of(40),
-          false,
           "S1-test",
           reports,
           7,

@@ -91,14 +91,4 @@ final class Judge {
         : monthConsumed >= policy.warnAtConsumed() ? "WARNING" : "NONE";
     return new RunReport.ErrorBudget(allowed, errorRatio, burnRate, burnRate, monthConsumed, alert);
   }
-
-  /** True when {@code m} burns its budget faster than the policy's abort threshold (14.4×). */
-  boolean burnsTooFast(RouteMeasure m) {
-    SloRules.Objective o = objective(m.method(), m.route());
-    if (o == null || m.requests() < FEW_REQUESTS) {
-      return false;
-    }
-    double allowed = 1 - o.availabilityPercent().doubleValue() / 100.0;
-    return (double) m.bad() / m.requests() / allowed > policy.abortAtBurnRate();
-  }
 }

@@ -66,7 +66,6 @@ public final class ScenarioRun {
       OptionalDouble overloadFactor,
       Optional<Duration> overloadDuration,
       OptionalDouble sustainablePerSecond,
-      boolean abortOnFastBurn,
       String runId,
       Path reportsDir,
       long seed,
