@@ -11,7 +11,7 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 log="$(mktemp)"
 "$root/weltgewebe" serve --http-port "$port" --metrics-port 0 --cluster-port 0 >"$log" 2>&1 &
 node=$!
-trap 'kill $node 2>/dev/null; wait $node 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $node 2>/dev/null; wait $node 2>/dev/null; rm -f "$log"; true' EXIT
 for _ in $(seq 1 180); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 1; done
 target="http://127.0.0.1:$port"
 ours=()

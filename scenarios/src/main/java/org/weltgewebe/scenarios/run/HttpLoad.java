@@ -50,6 +50,8 @@ final class HttpLoad implements Load {
   private static final int MAX_IN_FLIGHT = 256;
   private static final int TILES_PER_VIEW = 25;
   private static final int BROWSER_CONNECTIONS = 6;
+  /** Times a user's request is sent again after a 503 (honouring Retry-After). */
+  private static final int RETRIES = 2;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ScenarioRun.LoadContext context;
@@ -69,6 +71,8 @@ final class HttpLoad implements Load {
   private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(MAX_IN_FLIGHT);
   private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final SplittableRandom seeds;
+  /** Phases that replay users (who retry after Retry-After); probe and overload offer raw load. */
+  private final java.util.Set<String> sessionPhases = ConcurrentHashMap.newKeySet();
 
   /** A user: where they live and, once registered, their id and token. */
   private static final class Role {
@@ -172,6 +176,8 @@ final class HttpLoad implements Load {
     double virtualEnd = (phase.virtualStartHour() + phase.virtualHours()) * 3600;
     double virtual = phase.virtualStartHour() * 3600;
     SplittableRandom random = seeds.split();
+    sessionPhases.add(phase.name());
+    sessionPhases.add(phase.name() + "-setup");
     // a platform in service is warm: the first registrations and reads (JIT, pools) are made in a
     // setup phase of their own that no verdict reads
     prepare(phase.name() + "-setup", random);
@@ -486,6 +492,16 @@ final class HttpLoad implements Load {
   }
 
   private CompletableFuture<JsonNode> send(String phase, Action a, String method, String path, String token, JsonNode body, String route) {
+    return send(phase, a, method, path, token, body, route, 0);
+  }
+
+  /**
+   * One request; in session phases a shed request (503) is sent again after its Retry-After (at
+   * most {@link #RETRIES} times), as the app does for its users. Every attempt is measured: the
+   * 503 counts against availability, the retry is a request of its own.
+   */
+  private CompletableFuture<JsonNode> send(
+      String phase, Action a, String method, String path, String token, JsonNode body, String route, int attempt) {
     HttpRequest.Builder request = HttpRequest.newBuilder(context.api().resolve(path)).timeout(REQUEST_TIMEOUT)
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.toString()));
     if (body != null) {
@@ -502,18 +518,31 @@ final class HttpLoad implements Load {
       if (error != null) {
         // no answer at all, whether the deadline passed (HttpTimeoutException) or the connection failed
         measurements.record(phase, recordedMethod, route, startMillis, micros, 0, 0, true);
-        return null;
+        return CompletableFuture.<JsonNode>completedFuture(null);
       }
       measurements.record(phase, recordedMethod, route, startMillis, micros, response.statusCode(), response.body().length, false);
+      if (response.statusCode() == 503 && attempt < RETRIES && sessionPhases.contains(phase)) {
+        double wait = response.headers().firstValue("Retry-After").map(HttpLoad::seconds).orElse(1.0);
+        return delay(wait).thenCompose(v -> send(phase, a, method, path, token, body, route, attempt + 1));
+      }
       if (response.statusCode() >= 300 || response.body().length == 0) {
-        return null;
+        return CompletableFuture.<JsonNode>completedFuture(null);
       }
       try {
-        return JSON.readTree(response.body());
+        return CompletableFuture.completedFuture(JSON.readTree(response.body()));
       } catch (java.io.IOException e) {
-        return null;
+        return CompletableFuture.<JsonNode>completedFuture(null);
       }
-    });
+    }).thenCompose(f -> f);
+  }
+
+  /** Retry-After in seconds (RFC 9110 also allows a date: then a second), at most 5. */
+  private static double seconds(String retryAfter) {
+    try {
+      return Math.min(5, Math.max(0, Double.parseDouble(retryAfter.trim())));
+    } catch (NumberFormatException e) {
+      return 1;
+    }
   }
 
   private CompletableFuture<Void> tiles(String phase, String cell, SplittableRandom random) {
