@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,8 +37,8 @@ import org.weltgewebe.persistence.DatabaseSettings;
  *
  * <p>Only knots still standing on the domain clock are found. Queries run on {@code executor}
  * through a small pool of their own, with a statement timeout, so a slow search can neither hold
- * the journal's connections nor a dispatcher thread for long; a timed-out search fails with a
- * {@link TimeoutException}, which the API answers with 503.
+ * the journal's connections nor a dispatcher thread for long; a search that timed out, or found no
+ * free connection within 3 s, fails with a {@link TimeoutException}, which the API answers with 503.
  */
 public final class PostgresSearchIndex implements SearchIndex, AutoCloseable {
   /** ts_rank weights for D, C, B, A: names (A) count 1.0, descriptions and offers (B) 0.4. */
@@ -93,6 +94,9 @@ public final class PostgresSearchIndex implements SearchIndex, AutoCloseable {
     return CompletableFuture.supplyAsync(() -> {
       try (Connection c = pool.getConnection()) {
         return run(c, query);
+      } catch (SQLTransientConnectionException e) {
+        // Every pooled connection stayed busy (or PostgreSQL did not answer) for the pool's timeout.
+        throw new CompletionException(new TimeoutException("no connection for the search: " + e.getMessage()));
       } catch (SQLException e) {
         // 57014: query_canceled, which is what statement_timeout raises.
         throw new CompletionException("57014".equals(e.getSQLState())

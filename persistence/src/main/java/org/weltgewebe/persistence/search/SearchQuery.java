@@ -44,6 +44,10 @@ public record SearchQuery(
     if (text.length() > MAX_TEXT_LENGTH) {
       throw new IllegalArgumentException("search text must have at most " + MAX_TEXT_LENGTH + " characters");
     }
+    if (text.indexOf('\u0000') >= 0) {
+      // PostgreSQL text cannot hold NUL: refused here rather than failing in the database.
+      throw new IllegalArgumentException("search text must not contain NUL");
+    }
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new IllegalArgumentException("limit must be in [1, " + MAX_LIMIT + "], got " + limit);
     }

@@ -133,8 +133,8 @@ class PostgresSearchIndexTest {
 
   @Test
   void anyTextIsASearchNotASyntaxError() {
-    for (String text : List.of("foo:* & | ! ( ) <-> ''", "'", "\\", "a\\'b", "!!!", "Fahrrad' | 'x", "%_", "\u0000x")) {
-      assertThat(search(text.replace("\u0000", "")).hits()).as(text).isNotNull();
+    for (String text : List.of("foo:* & | ! ( ) <-> ''", "'", "\\", "a\\'b", "!!!", "Fahrrad' | 'x", "%_", "x:*")) {
+      assertThat(search(text).hits()).as(text).isNotNull();
     }
     assertThat(ids(search("Fahrrad' | 'Suppe"))).as("operators in the text are words, not operators").isEmpty();
     assertThat(ids(search("(Fahrrad)!"))).contains("workshop");
@@ -156,6 +156,7 @@ class PostgresSearchIndexTest {
   void theQueryRefusesWhatNoIndexAnswers() {
     assertThatThrownBy(() -> SearchQuery.of(" ")).hasMessageContaining("empty");
     assertThatThrownBy(() -> SearchQuery.of("x".repeat(201))).hasMessageContaining("200");
+    assertThatThrownBy(() -> SearchQuery.of("a\u0000b")).hasMessageContaining("NUL");
     assertThatThrownBy(() -> new SearchQuery("x", Set.of(SearchQuery.Kind.ROLE), Optional.of(Knot.Type.IDEA), Optional.empty(), 10, 0))
         .hasMessageContaining("knot type");
     assertThatThrownBy(() -> new SearchQuery("x", Set.of(), Optional.empty(), Optional.empty(), 51, 0)).hasMessageContaining("limit");
