@@ -181,7 +181,9 @@ public record RunReport(
   /**
    * What the platform used during the run, read from its metrics and its database: CPU seconds of
    * the node processes, heap, egress per route template, persisted events and their stored size,
-   * JetStream's bytes per message and lag, shed counts per route.
+   * JetStream's bytes per message and lag, shed counts per route. {@code cpuSecondsByPhase}: the
+   * same CPU seconds split by the phase that ran when they were used ("ceiling", "main" including
+   * its unjudged setup, "probe", "overload", "drain"); empty when CPU was not measured.
    */
   public record ServerUsage(
       double cpuSeconds,
@@ -195,7 +197,8 @@ public record RunReport(
       long streamMessages,
       double outboxLagMaxSeconds,
       double jetStreamConsumerPendingMax,
-      String source) {}
+      String source,
+      Map<String, Double> cpuSecondsByPhase) {}
 
   /** The run's overall outcome: passed only if every SLO, the shedding check and the oracle passed. */
   public record Verdict(boolean passed, boolean slosMet, boolean sheddingPassed, boolean oraclePassed, List<String> failures, int exitCode) {}

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 public final class RunReports {
   /** The file name of a run's results inside {@code reports/<run-id>/}. */
   public static final String FILE = "report.json";
+  /** The file name of a capacity search's results inside {@code reports/<run-id>/}. */
+  public static final String CAPACITY_FILE = "capacity.json";
 
   private static final ObjectMapper JSON =
       new ObjectMapper()
@@ -49,6 +51,33 @@ public final class RunReports {
       return report;
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read run report " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes {@code report} to {@code dir/capacity.json}, creating the directory; returns the file. */
+  public static Path writeCapacity(CapacityReport report, Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Path file = dir.resolve(CAPACITY_FILE);
+      JSON.writeValue(file.toFile(), report);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + dir.resolve(CAPACITY_FILE), e);
+    }
+  }
+
+  /** Reads a capacity search from a {@code capacity.json} file or the run directory holding it. */
+  public static CapacityReport readCapacity(Path fileOrDir) {
+    Path file = Files.isDirectory(fileOrDir) ? fileOrDir.resolve(CAPACITY_FILE) : fileOrDir;
+    try {
+      CapacityReport report = JSON.readValue(file.toFile(), CapacityReport.class);
+      if (report.schemaVersion() != CapacityReport.SCHEMA_VERSION) {
+        throw new IllegalArgumentException(
+            file + " has schema version " + report.schemaVersion() + "; this build reads " + CapacityReport.SCHEMA_VERSION);
+      }
+      return report;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read capacity report " + file + ": " + e.getMessage(), e);
     }
   }
 }

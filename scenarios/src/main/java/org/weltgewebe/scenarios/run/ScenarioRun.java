@@ -128,6 +128,7 @@ public final class ScenarioRun {
         out.printf("generator ceiling: %.0f req/s (figures near it are the generator's limit, not the platform's)%n", ceiling);
         try (Progress progress = new Progress(out, planned, load::figures, oracle::persistedSoFar)) {
           progress.phase("main");
+          server.phase("main");
           load.run(new Load.Sessions("main", slice.startHour(), slice.virtualHours()));
           double mainPeak = peakOkRate(load.windows(), "main");
           double sustainable;
@@ -137,6 +138,7 @@ public final class ScenarioRun {
             sustainableSource = "given (--sustainable)";
           } else {
             progress.phase("probe");
+            server.phase("probe");
             double from = 10;
             double to = Math.max(PROBE_CEILING, 2 * mainPeak);
             load.run(new Load.Requests("probe", PROBE, from, to, mix));
@@ -144,11 +146,13 @@ public final class ScenarioRun {
             sustainableSource = String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s", from, to);
           }
           progress.phase("overload");
+          server.phase("overload");
           double offered = factor * sustainable;
           load.run(new Load.Requests("overload", overloadFor, offered, offered, mix));
           overload = overload(load.measures("overload"), sustainable, sustainableSource, factor, offered, overloadFor, judgeFor(options, scenario, slice));
         }
         out.println("draining: waiting for the outbox, read models and feeds to catch up …");
+        server.phase("drain");
         RunReport.Oracle verdictOfOracle = oracle.judge(DRAIN);
         RunReport.ServerUsage usage = server.usage(verdictOfOracle.persisted());
         Judge judge = judgeFor(options, scenario, slice);

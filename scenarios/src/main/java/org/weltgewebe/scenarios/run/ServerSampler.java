@@ -44,6 +44,9 @@ final class ServerSampler implements AutoCloseable {
   private volatile MetricsScrape previous;
   private volatile double outboxLagMax = 0;
   private volatile double pendingMax = 0;
+  private final Map<String, Double> cpuByPhase = new java.util.LinkedHashMap<>();
+  private String phase = "ceiling";
+  private double phaseCpuStart;
 
   ServerSampler(Platform platform, DatabaseSettings db, NatsSettings nats, OutboxSettings outbox) {
     this.platform = platform;
@@ -53,6 +56,7 @@ final class ServerSampler implements AutoCloseable {
     this.first = MetricsScrape.of(platform.metrics());
     this.previous = first.orElse(null);
     this.cpuAtStart = platform.cpuSeconds();
+    this.phaseCpuStart = cpuAtStart.orElse(Double.NaN);
     this.journalBytesAtStart = journalBytes();
     every.scheduleWithFixedDelay(this::sample, 5, 5, TimeUnit.SECONDS);
   }
@@ -83,9 +87,24 @@ final class ServerSampler implements AutoCloseable {
     }
   }
 
+  /** Marks the start of phase {@code name}: CPU used from now on counts to it. */
+  synchronized void phase(String name) {
+    double now = platform.cpuSeconds().orElse(Double.NaN);
+    if (!Double.isNaN(now) && !Double.isNaN(phaseCpuStart)) {
+      cpuByPhase.merge(phase, now - phaseCpuStart, Double::sum);
+    }
+    phase = name;
+    phaseCpuStart = now;
+  }
+
   /** The usage between construction and now; {@code eventsPersisted} comes from the oracle. */
   RunReport.ServerUsage usage(long eventsPersisted) {
     every.shutdownNow();
+    phase("end");
+    Map<String, Double> byPhase;
+    synchronized (this) {
+      byPhase = Map.copyOf(cpuByPhase);
+    }
     Optional<MetricsScrape> last = MetricsScrape.of(platform.metrics());
     OptionalDouble cpuNow = platform.cpuSeconds();
     double cpu = cpuNow.isPresent() && cpuAtStart.isPresent() ? cpuNow.getAsDouble() - cpuAtStart.getAsDouble() : Double.NaN;
@@ -115,7 +134,7 @@ final class ServerSampler implements AutoCloseable {
         + ", journal and stream read directly";
     return new RunReport.ServerUsage(
         cpu, heapMax, heapMean, Map.copyOf(egress), Map.copyOf(shed), eventsPersisted,
-        journalBytes() - journalBytesAtStart, bytesPerMessage, streamMessages, outboxLagMax, pendingMax, source);
+        journalBytes() - journalBytesAtStart, bytesPerMessage, streamMessages, outboxLagMax, pendingMax, source, byPhase);
   }
 
   private static void delta(Map<String, Double> before, Map<String, Double> after, Map<String, Long> into) {
