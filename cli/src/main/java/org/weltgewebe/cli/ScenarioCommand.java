@@ -150,7 +150,7 @@ final class ScenarioCommand implements Runnable {
             nats,
             outbox,
             Optional.ofNullable(slos));
-        ScenarioRun.Outcome outcome = ScenarioRun.run(options, ScenarioLoads::http, System.out);
+        ScenarioRun.Outcome outcome = ScenarioRun.run(options, ScenarioLoads::gatling, System.out);
         return outcome.report().verdict().exitCode();
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());

@@ -62,7 +62,7 @@ class ScenarioRunTest {
           Optional.empty());
 
       ScenarioRun.Outcome outcome =
-          ScenarioRun.run(options, ScenarioLoads::http, new PrintStream(printed, true, StandardCharsets.UTF_8));
+          ScenarioRun.run(options, ScenarioLoads::gatling, new PrintStream(printed, true, StandardCharsets.UTF_8));
 
       RunReport report = RunReports.read(outcome.directory());
       assertThat(report).isEqualTo(outcome.report());

@@ -4,13 +4,18 @@ package org.weltgewebe.scenarios.run;
 public final class ScenarioLoads {
   private ScenarioLoads() {}
 
-  /** The built-in generator's ceiling against the platform at {@code api} (see {@link Load#ceiling}). */
+  /** The Gatling generator's ceiling against the platform at {@code api} (see {@link Load#ceiling}). */
   public static double ceiling(java.net.URI api, java.time.Duration duration) {
     ScenarioRun.LoadContext context = new ScenarioRun.LoadContext(
-        api, org.weltgewebe.scenarios.definition.Scenarios.load("S1"), 1, 1, java.nio.file.Path.of("."), "ceiling");
-    try (Load load = http(context)) {
+        api, org.weltgewebe.scenarios.definition.Scenarios.load("S1"), 1, 1, java.nio.file.Path.of("reports", "ceiling", "gatling"), "ceiling");
+    try (Load load = gatling(context)) {
       return load.ceiling(duration);
     }
+  }
+
+  /** The Gatling engine in this JVM, driving the platform's HTTP, SSE and WebSocket API. */
+  public static Load gatling(ScenarioRun.LoadContext context) {
+    return new GatlingLoad(context);
   }
 
   /** The JDK's HTTP client in this JVM, driving the platform's HTTP, SSE and WebSocket API. */

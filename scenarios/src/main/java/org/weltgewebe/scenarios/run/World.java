@@ -1,0 +1,151 @@
+package org.weltgewebe.scenarios.run;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.weltgewebe.actors.RegionCells;
+import org.weltgewebe.scenarios.definition.ScenarioDefinition;
+
+/**
+ * What the virtual users of a run share: where they live (H3 cells around the scenario's centre,
+ * with a Zipf skew so a few hot neighbourhoods carry most of the traffic, as real cities do), who
+ * of them has registered, and the knots, threads and conversations they have learnt of from the
+ * platform's answers. Whatever transport drives them reads and grows the same world.
+ */
+final class World {
+  /** Knots remembered per cell and conversations overall: enough to choose from, bounded in memory. */
+  private static final int KNOTS_PER_CELL = 200;
+  private static final int CONVERSATIONS = 1000;
+
+  /** A user: where they live and, once registered, their id and token. */
+  static final class Role {
+    final int index;
+    final String cell;
+    volatile String id;
+    volatile String token;
+    final List<String> threads = new CopyOnWriteArrayList<>();
+
+    Role(int index, String cell) {
+      this.index = index;
+      this.cell = cell;
+    }
+  }
+
+  private final ScenarioDefinition scenario;
+  private final double compression;
+  private final List<String> cells;
+  private final double[] cellWeights;
+  private final Role[] roles;
+  private final Map<String, List<String>> knotsByCell = new ConcurrentHashMap<>();
+  private final List<String> conversations = new CopyOnWriteArrayList<>();
+
+  World(ScenarioDefinition scenario, double compression, long seed) {
+    this.scenario = scenario;
+    this.compression = compression;
+    ScenarioDefinition.Geography g = scenario.geography();
+    String centre = RegionCells.h3().latLngToCellAddress(g.centreLat(), g.centreLng(), RegionCells.REGION_RESOLUTION);
+    List<String> disk = new ArrayList<>(RegionCells.h3().gridDisk(centre, g.ringSize()));
+    Collections.sort(disk);
+    Collections.shuffle(disk, new java.util.Random(seed));
+    this.cells = List.copyOf(disk);
+    this.cellWeights = new double[cells.size()];
+    double sum = 0;
+    for (int i = 0; i < cells.size(); i++) {
+      sum += 1 / Math.pow(i + 1, g.zipfExponent());
+      cellWeights[i] = sum;
+    }
+    for (int i = 0; i < cellWeights.length; i++) {
+      cellWeights[i] /= sum;
+    }
+    SplittableRandom placing = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    this.roles = new Role[scenario.monthlyActiveUsers()];
+    for (int i = 0; i < roles.length; i++) {
+      roles[i] = new Role(i, cellByHeat(placing.nextDouble()));
+    }
+  }
+
+  ScenarioDefinition scenario() {
+    return scenario;
+  }
+
+  /** Virtual seconds per wall second. */
+  double compression() {
+    return compression;
+  }
+
+  /** The cells users live in, hottest first. */
+  List<String> cellsByHeat() {
+    return cells;
+  }
+
+  /** A cell drawn by heat: {@code u} uniform in [0, 1). */
+  String cellByHeat(double u) {
+    for (int i = 0; i < cellWeights.length; i++) {
+      if (u <= cellWeights[i]) {
+        return cells.get(i);
+      }
+    }
+    return cells.get(cells.size() - 1);
+  }
+
+  int roleCount() {
+    return roles.length;
+  }
+
+  Role role(int index) {
+    return roles[index];
+  }
+
+  Role anyRole(SplittableRandom random) {
+    return roles[random.nextInt(roles.length)];
+  }
+
+  /** A registered role among the first few (those the setup registers), or null while none is. */
+  Role registered(SplittableRandom random) {
+    for (int tries = 0; tries < 20; tries++) {
+      Role r = roles[random.nextInt(Math.min(roles.length, 20))];
+      if (r.token != null) {
+        return r;
+      }
+    }
+    for (Role r : roles) {
+      if (r.token != null) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  List<String> knots(String cell) {
+    return knotsByCell.getOrDefault(cell, List.of());
+  }
+
+  boolean anyKnot() {
+    return knotsByCell.values().stream().anyMatch(l -> !l.isEmpty());
+  }
+
+  String firstKnot() {
+    return knotsByCell.values().stream().flatMap(List::stream).findFirst().orElse(null);
+  }
+
+  void learnKnot(String cell, String knot) {
+    List<String> known = knotsByCell.computeIfAbsent(cell, c -> new CopyOnWriteArrayList<>());
+    if (known.size() < KNOTS_PER_CELL && !known.contains(knot)) {
+      known.add(knot);
+    }
+  }
+
+  List<String> conversations() {
+    return conversations;
+  }
+
+  void learnConversation(String conversation) {
+    if (conversations.size() < CONVERSATIONS) {
+      conversations.add(conversation);
+    }
+  }
+}
