@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The scenario runner's load generator against wrk, on the same machine and the same route
+# The scenario runner's load generator (Gatling, in-process) against wrk, on the same machine and the same route
 # (GET /health/live, which does no work): what the runner itself can drive here. A run's figures
 # near the generator's ceiling are the generator's limit, not the platform's.
 # Usage: scenarios/bench/generator-ceiling.sh [seconds]   (needs wrk: apt-get install -y wrk)
@@ -17,7 +17,7 @@ target="http://127.0.0.1:$port"
 ours=()
 theirs=()
 for run in 1 2 3; do
-  ours+=("$("$root/weltgewebe" scenario ceiling --target "$target" --duration "${seconds}s" | sed -E 's/[^0-9]*([0-9]+) req.*/\1/')")
+  ours+=("$("$root/weltgewebe" scenario ceiling --target "$target" --duration "${seconds}s" | sed -n -E 's/^generator ceiling: ([0-9]+) req.*/\1/p')")
   theirs+=("$(wrk -t2 -c64 -d"${seconds}s" "$target/health/live" | awk '/Requests\/sec/ {printf "%d", $2}')")
 done
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }

@@ -44,7 +44,7 @@ import org.weltgewebe.scenarios.definition.ScenarioDefinition;
 
 /**
  * The run's load generator: the Gatling engine in the runner's JVM, one Gatling simulation per
- * phase (its HTML report lands in {@code reports/<run-id>/gatling/}). Users arrive open-model
+ * phase (its HTML report lands in {@code reports/<run-id>/gatling/<phase>/index.html}). Users arrive open-model
  * ({@code constantUsersPerSec(...).randomized()}, i.e. Poisson arrivals) at the rate the scenario's
  * diurnal curve gives for each virtual hour, compressed; each virtual user then follows its
  * {@link Journey} — the same user model whatever the transport — over HTTP, SSE and WebSocket.
@@ -346,32 +346,62 @@ final class GatlingLoad implements Load {
         .wsBaseUrl(api.replaceFirst("^http", "ws"))
         .shareConnections()
         .maxConnectionsPerHost(CONNECTIONS)
+        // Gatling answers repeated GETs of immutable tiles from a per-user cache without a request
+        // (and without a status: seen as 63 % "unanswered" tiles); the scenario's tile hits are hits
+        // on the platform, so every one is sent
+        .disableCaching()
         .acceptHeader("application/json")
         .userAgentHeader("weltgewebe-scenario-runner (Gatling)");
   }
 
   // ---------------------------------------------------------------- the engine
 
-  /** Runs one Gatling simulation with {@code setUp} to its end; its report goes to the run's gatling folder. */
+  /**
+   * Runs one Gatling simulation with {@code setUp} to its end. Its report lands in the run's
+   * gatling folder under the phase's name ({@code gatling/main/index.html}); what Gatling prints
+   * (its summary table, its report path) goes to {@code gatling/console.log}, so the runner's own
+   * progress line stays readable.
+   */
   private void start(String phase, Consumer<Simulation> setUp) {
     Path results = context.gatlingResultsDir();
     synchronized (ENGINE) {
+      java.io.PrintStream console = System.out;
+      int code;
       try {
         Files.createDirectories(results);
+        java.util.Set<Path> before = reportDirs(results);
+        try (java.io.PrintStream log = new java.io.PrintStream(
+            Files.newOutputStream(results.resolve("console.log"), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND),
+            true, java.nio.charset.StandardCharsets.UTF_8)) {
+          System.setOut(log);
+          GatlingSimulation.next = setUp;
+          code = io.gatling.app.Gatling$.MODULE$.fromArgs(new String[] {
+              GatlingCliOptions.Simulation.shortOption(), GatlingSimulation.class.getName(),
+              GatlingCliOptions.ResultsFolder.shortOption(), results.toAbsolutePath().toString(),
+              GatlingCliOptions.RunDescription.shortOption(), context.runId() + " " + phase,
+              GatlingCliOptions.Launcher.shortOption(), "weltgewebe"});
+        } finally {
+          System.setOut(console);
+          GatlingSimulation.next = null;
+        }
+        java.util.Set<Path> made = reportDirs(results);
+        made.removeAll(before);
+        if (made.size() == 1 && !Files.exists(results.resolve(phase))) {
+          Files.move(made.iterator().next(), results.resolve(phase));
+        }
       } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot create " + results, e);
+        throw new java.io.UncheckedIOException("cannot keep Gatling's report in " + results, e);
       }
-      GatlingSimulation.next = setUp;
-      int code = io.gatling.app.Gatling$.MODULE$.fromArgs(new String[] {
-          GatlingCliOptions.Simulation.shortOption(), GatlingSimulation.class.getName(),
-          GatlingCliOptions.ResultsFolder.shortOption(), results.toAbsolutePath().toString(),
-          GatlingCliOptions.RunDescription.shortOption(), context.runId() + " " + phase,
-          GatlingCliOptions.Launcher.shortOption(), "weltgewebe"});
-      GatlingSimulation.next = null;
       // Gatling's own verdict (assertions) is not ours: the runner judges by its SLOs; a crash is reported
       if (code != 0 && code != 2) {
-        throw new IllegalStateException("Gatling ended the " + phase + " phase with status " + code + " (see its log above)");
+        throw new IllegalStateException("Gatling ended the " + phase + " phase with status " + code + " (see " + results.resolve("console.log") + ")");
       }
+    }
+  }
+
+  private static java.util.Set<Path> reportDirs(Path results) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> list = Files.list(results)) {
+      return list.filter(Files::isDirectory).collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
     }
   }
 

@@ -17,9 +17,4 @@ public final class ScenarioLoads {
   public static Load gatling(ScenarioRun.LoadContext context) {
     return new GatlingLoad(context);
   }
-
-  /** The JDK's HTTP client in this JVM, driving the platform's HTTP, SSE and WebSocket API. */
-  public static Load http(ScenarioRun.LoadContext context) {
-    return new HttpLoad(context);
-  }
 }

@@ -36,6 +36,13 @@ final class Summary {
     out.printf("  server: %.1f CPU s, heap mean %.0f MiB, journal +%.1f MiB, %.0f B per stream message%n",
         s.cpuSeconds(), s.heapUsedMeanBytes() / 1048576, s.journalBytesGrowth() / 1048576.0, s.streamBytesPerMessage());
     r.verdict().failures().forEach(f -> out.println("  ✗ " + f));
+    java.nio.file.Path gatling = file.resolveSibling("gatling");
+    for (String phase : java.util.List.of("ceiling", "main", "probe", "overload")) {
+      java.nio.file.Path index = gatling.resolve(phase).resolve("index.html");
+      if (java.nio.file.Files.exists(index)) {
+        out.println("gatling " + phase + ": " + index);
+      }
+    }
     out.println("report: " + file);
   }
 }

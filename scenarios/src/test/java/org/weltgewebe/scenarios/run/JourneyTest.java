@@ -1,0 +1,132 @@
+package org.weltgewebe.scenarios.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.weltgewebe.scenarios.definition.Action;
+import org.weltgewebe.scenarios.definition.ScenarioDefinition;
+import org.weltgewebe.scenarios.definition.Scenarios;
+
+/** The user model apart from any transport: what a session, a single request and the setup send. */
+class JourneyTest {
+  private final ScenarioDefinition s1 = Scenarios.load("S1");
+
+  @Test
+  void aNewUsersSessionRegistersActsWithItsTokenAndLogsOut() {
+    World world = new World(s1, 24, 7);
+    Journey journey = Journey.session(world, new SplittableRandom(3));
+
+    assertTrue(journey.advance());
+    Journey.Step first = journey.current();
+    assertEquals("POST /roles", first.name(), "a user without a token registers first");
+    assertNotNull(first.body());
+    journey.answered(first, 201, json("{\"roleId\":\"r-1\",\"accessToken\":\"tok\"}"), null);
+
+    List<Journey.Step> steps = new ArrayList<>();
+    while (journey.advance()) {
+      Journey.Step step = journey.current();
+      steps.add(step);
+      journey.answered(step, 200, new byte[0], null);
+    }
+    Journey.Step last = steps.get(steps.size() - 1);
+    assertEquals("DELETE", last.method());
+    assertEquals("/roles/r-1/session", last.path(), "the session ends with a logout of the registered role");
+    for (Journey.Step step : steps) {
+      if (step.action().writes() && step.transport() == Journey.Transport.HTTP) {
+        assertEquals("tok", step.token(), step.name() + " carries the token the registration answered");
+      }
+    }
+    long tiles = steps.stream().filter(s -> s.action() == Action.TILE).count();
+    assertEquals(0, tiles % Journey.TILES_PER_VIEW, "tiles come by whole viewports of " + Journey.TILES_PER_VIEW);
+    assertTrue(tiles > 0, "S1's sessions view tiles (500 per session on average)");
+  }
+
+  @Test
+  void aShedRequestOfAUserIsSentAgainAfterItsRetryAfterTwiceAtMost() {
+    World world = new World(s1, 24, 7);
+    Journey journey = Journey.session(world, new SplittableRandom(3));
+    assertTrue(journey.advance());
+    Journey.Step register = journey.current();
+
+    journey.answered(register, 503, new byte[0], "2");
+    assertTrue(journey.advance());
+    Journey.Step retry = journey.current();
+    assertEquals(register.path(), retry.path());
+    assertEquals(2.0, retry.pauseSeconds(), 1e-9, "the retry waits for the Retry-After");
+    assertEquals(1, retry.attempt());
+
+    journey.answered(retry, 503, new byte[0], "not a number");
+    assertTrue(journey.advance());
+    assertEquals(1.0, journey.current().pauseSeconds(), 1e-9, "an unreadable Retry-After counts as one second");
+    journey.answered(journey.current(), 503, new byte[0], "1");
+    assertFalse(journey.advance(), "after the second retry is shed too, a user without a token gives up");
+  }
+
+  @Test
+  void aSingleRequestOfTheOverloadMixIsSentOnceWithoutRetry() {
+    World world = new World(s1, 24, 7);
+    world.role(0).id = "r-0";
+    world.role(0).token = "tok";
+    Map<Action, Double> mix = new EnumMap<>(Action.class);
+    mix.put(Action.SEARCH, 1.0);
+    Journey journey = Journey.single(world, mix, new SplittableRandom(1));
+
+    assertTrue(journey.advance());
+    assertTrue(journey.current().path().startsWith("/search?q="));
+    journey.answered(journey.current(), 503, new byte[0], "1");
+    assertFalse(journey.advance(), "probe and overload offer raw load: a shed request is not sent again");
+  }
+
+  @Test
+  void theSetupRegistersTheFirstRolesAndSeedsTheHottestCellsAndAConversation() {
+    World world = new World(s1, 24, 7);
+    Journey setup = Journey.setup(world, new SplittableRandom(5));
+    List<String> names = new ArrayList<>();
+    int n = 0;
+    while (setup.advance()) {
+      Journey.Step step = setup.current();
+      names.add(step.name());
+      String answer = switch (step.action()) {
+        case LOGIN -> "{\"roleId\":\"r-" + n + "\",\"accessToken\":\"t-" + n + "\"}";
+        case CREATE_KNOT -> "{\"knotId\":\"k-" + n + "\"}";
+        case START_CONVERSATION -> "{\"conversationId\":\"c-" + n + "\"}";
+        default -> "{}";
+      };
+      n++;
+      setup.answered(step, 201, json(answer), null);
+    }
+    assertEquals(20, names.stream().filter("POST /roles"::equals).count());
+    assertEquals(3, names.stream().filter("POST /knots"::equals).count());
+    assertEquals(List.of("c-23"), world.conversations());
+    assertFalse(world.knots(world.cellsByHeat().get(0)).isEmpty(), "the hottest cell has a knot to connect to");
+  }
+
+  @Test
+  void usersLiveMostlyInTheHotCells() {
+    World world = new World(s1, 24, 7);
+    String hottest = world.cellsByHeat().get(0);
+    String coldest = world.cellsByHeat().get(world.cellsByHeat().size() - 1);
+    SplittableRandom random = new SplittableRandom(11);
+    int hot = 0;
+    int cold = 0;
+    for (int i = 0; i < 10_000; i++) {
+      String cell = world.cellByHeat(random.nextDouble());
+      hot += cell.equals(hottest) ? 1 : 0;
+      cold += cell.equals(coldest) ? 1 : 0;
+    }
+    assertTrue(hot > 10 * Math.max(1, cold), "Zipf skew: hottest " + hot + " vs coldest " + cold);
+  }
+
+  private static byte[] json(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}
