@@ -140,7 +140,11 @@ public record RunReport(
    * The overload phase: a request mix offered at {@code factor} × {@code sustainablePerSecond} (the
    * rate found by the probe before it, or given). Goodput = successful requests per second; its
    * share is against the sustainable rate. {@code acceptedP99Millis} is the p99 of requests
-   * answered 2xx, {@code shedP99Millis} of the 503s.
+   * answered 2xx, {@code shedP99Millis} of the 503s. {@code achievedPerSecond}: the rate the
+   * generator really offered; {@code generatorLimited}: the planned rate was above 80 % of the
+   * generator's own ceiling or the generator offered less than 90 % of it — then a goodput
+   * shortfall may be the generator's, and the goodput check is not held against the platform
+   * ({@code note} says so).
    */
   public record Overload(
       double sustainablePerSecond,
@@ -160,7 +164,10 @@ public record RunReport(
       double acceptedP99ObjectiveMillis,
       double shedP99Millis,
       boolean passed,
-      List<String> failures) {}
+      List<String> failures,
+      double achievedPerSecond,
+      boolean generatorLimited,
+      String note) {}
 
   /**
    * The consistency oracle: every event the run persisted must be in JetStream (by dedupe id),
