@@ -113,6 +113,10 @@ final class ScenarioCommand implements Runnable {
     @Option(names = "--slos", paramLabel = "FILE", description = "SLO definitions to judge by (default: the built-in scenarios/slo/slos.json).")
     Path slos;
 
+    @Option(names = "--abort-on-burn", description = "Stop the run early when a route burns its error budget faster than the scenario's abort rate "
+        + "(14.4x over the last minute, the SRE workbook's paging threshold); the report says why, the exit code is 1.")
+    boolean abortOnBurn;
+
     @Mixin NodeOptions node;
 
     @Override
@@ -149,7 +153,8 @@ final class ScenarioCommand implements Runnable {
             db.settings(),
             nats,
             outbox,
-            Optional.ofNullable(slos));
+            Optional.ofNullable(slos),
+            abortOnBurn);
         ScenarioRun.Outcome outcome = ScenarioRun.run(options, ScenarioLoads::gatling, System.out);
         return outcome.report().verdict().exitCode();
       } catch (IllegalArgumentException e) {

@@ -59,7 +59,8 @@ class ScenarioRunTest {
           database,
           nats,
           outbox,
-          Optional.empty());
+          Optional.empty(),
+          false);
 
       ScenarioRun.Outcome outcome =
           ScenarioRun.run(options, ScenarioLoads::gatling, new PrintStream(printed, true, StandardCharsets.UTF_8));

@@ -207,6 +207,11 @@ public record RunReport(
       String source,
       Map<String, Double> cpuSecondsByPhase) {}
 
-  /** The run's overall outcome: passed only if every SLO, the shedding check and the oracle passed. */
-  public record Verdict(boolean passed, boolean slosMet, boolean sheddingPassed, boolean oraclePassed, List<String> failures, int exitCode) {}
+  /**
+   * The run's overall outcome: passed only if every SLO, the shedding check and the oracle passed.
+   * {@code abortedEarly}: why the run stopped before its end (an error budget burning faster than
+   * the policy's abort rate, with {@code --abort-on-burn}), empty when it ran to the end.
+   */
+  public record Verdict(
+      boolean passed, boolean slosMet, boolean sheddingPassed, boolean oraclePassed, List<String> failures, int exitCode, String abortedEarly) {}
 }

@@ -14,6 +14,7 @@ import static io.gatling.javaapi.core.CoreDsl.onCase;
 import static io.gatling.javaapi.core.CoreDsl.pause;
 import static io.gatling.javaapi.core.CoreDsl.rampUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
+import static io.gatling.javaapi.core.CoreDsl.stopLoadGeneratorIf;
 import static io.gatling.javaapi.http.HttpDsl.header;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.sse;
@@ -90,6 +91,7 @@ final class GatlingLoad implements Load {
   private final Measurements measurements = new Measurements();
   private final SplittableRandom seeds;
   private final AtomicLong sessions = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicReference<String> abort = new java.util.concurrent.atomic.AtomicReference<>();
 
   GatlingLoad(ScenarioRun.LoadContext context) {
     this.context = context;
@@ -135,7 +137,15 @@ final class GatlingLoad implements Load {
   }
 
   @Override
+  public void abort(String reason) {
+    abort.compareAndSet(null, reason);
+  }
+
+  @Override
   public void run(Phase phase) {
+    if (abort.get() != null) {
+      return;
+    }
     if (phase instanceof Sessions s) {
       runSessions(s);
     } else if (phase instanceof Requests r) {
@@ -239,6 +249,7 @@ final class GatlingLoad implements Load {
   /** Asks the user's journey for its next step, sends it by its transport, measures it, tells the journey. */
   private ChainBuilder drive(String phase) {
     return asLongAs(session -> journey(session).advance()).on(
+        stopLoadGeneratorIf(session -> "aborted: " + abort.get(), session -> abort.get() != null),
         pause(session -> Duration.ofMillis(Math.round(journey(session).current().pauseSeconds() * 1000))),
         exec(session -> session.markAsSucceeded()
             .remove(STATUS).remove(BODY).remove(RETRY_AFTER)

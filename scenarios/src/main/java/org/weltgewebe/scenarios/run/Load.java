@@ -28,6 +28,12 @@ public interface Load extends AutoCloseable {
   /** Runs {@code phase} to its end (blocking). */
   void run(Phase phase);
 
+  /**
+   * Stops the running phase early (its users stop at their next step) and makes every later
+   * {@link #run} return at once; {@code reason} goes into the generator's own record.
+   */
+  void abort(String reason);
+
   /** Per-route measurements of {@code phase}. */
   List<RouteMeasure> measures(String phase);
 

@@ -74,7 +74,8 @@ public final class ScenarioRun {
       DatabaseSettings db,
       NatsSettings nats,
       OutboxSettings outbox,
-      Optional<Path> sloDefinitions) {}
+      Optional<Path> sloDefinitions,
+      boolean abortOnBurn) {}
 
   /** A run's report and where it was written. */
   public record Outcome(RunReport report, Path directory) {}
@@ -123,34 +124,50 @@ public final class ScenarioRun {
         Duration planned = slice.wall().plus(options.sustainablePerSecond().isPresent() ? Duration.ZERO : PROBE).plus(overloadFor);
         Map<Action, Double> mix = apiMix(scenario);
         RunReport.Overload overload;
+        String abortedEarly = "";
         out.printf("generator ceiling: measuring for %d s against /health/live …%n", CEILING.toSeconds());
         double ceiling = load.ceiling(CEILING);
         out.printf("generator ceiling: %.0f req/s (figures near it are the generator's limit, not the platform's)%n", ceiling);
         try (Progress progress = new Progress(out, planned, load::figures, oracle::persistedSoFar)) {
           progress.phase("main");
           server.phase("main");
-          load.run(new Load.Sessions("main", slice.startHour(), slice.virtualHours()));
-          double mainPeak = peakOkRate(load.windows(), "main");
-          double sustainable;
-          String sustainableSource;
-          if (options.sustainablePerSecond().isPresent()) {
-            sustainable = options.sustainablePerSecond().getAsDouble();
-            sustainableSource = "given (--sustainable)";
-          } else {
-            progress.phase("probe");
-            server.phase("probe");
-            double from = 10;
-            double to = Math.max(PROBE_CEILING, 2 * mainPeak);
-            load.run(new Load.Requests("probe", PROBE, from, to, mix));
-            sustainable = sustainableRate(load.windows(), "probe");
-            sustainableSource = String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s", from, to);
+          java.util.concurrent.atomic.AtomicReference<String> aborted = new java.util.concurrent.atomic.AtomicReference<>("");
+          java.util.concurrent.ScheduledExecutorService watch = options.abortOnBurn()
+              ? watchBurn(new BurnWatch(judgeFor(options, scenario, slice), scenario.errorBudget().abortAtBurnRate()), load, aborted, out)
+              : null;
+          try {
+            load.run(new Load.Sessions("main", slice.startHour(), slice.virtualHours()));
+          } finally {
+            if (watch != null) {
+              watch.shutdownNow();
+            }
           }
-          progress.phase("overload");
-          server.phase("overload");
-          double offered = factor * sustainable;
-          load.run(new Load.Requests("overload", overloadFor, offered, offered, mix));
-          overload = overload(load.measures("overload"), sustainable, sustainableSource, factor, offered, overloadFor,
-              judgeFor(options, scenario, slice), ceiling);
+          abortedEarly = aborted.get();
+          if (!abortedEarly.isEmpty()) {
+            overload = notRun("the run stopped early: " + abortedEarly, factor);
+          } else {
+            double mainPeak = peakOkRate(load.windows(), "main");
+            double sustainable;
+            String sustainableSource;
+            if (options.sustainablePerSecond().isPresent()) {
+              sustainable = options.sustainablePerSecond().getAsDouble();
+              sustainableSource = "given (--sustainable)";
+            } else {
+              progress.phase("probe");
+              server.phase("probe");
+              double from = 10;
+              double to = Math.max(PROBE_CEILING, 2 * mainPeak);
+              load.run(new Load.Requests("probe", PROBE, from, to, mix));
+              sustainable = sustainableRate(load.windows(), "probe");
+              sustainableSource = String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s", from, to);
+            }
+            progress.phase("overload");
+            server.phase("overload");
+            double offered = factor * sustainable;
+            load.run(new Load.Requests("overload", overloadFor, offered, offered, mix));
+            overload = overload(load.measures("overload"), sustainable, sustainableSource, factor, offered, overloadFor,
+                judgeFor(options, scenario, slice), ceiling);
+          }
         }
         out.println("draining: waiting for the outbox, read models and feeds to catch up …");
         server.phase("drain");
@@ -161,7 +178,7 @@ public final class ScenarioRun {
         for (RouteMeasure m : load.measures("main")) {
           routes.add(judge.judge(m));
         }
-        RunReport report = assemble(options, scenario, slice, platform, load, started, routes, overload, verdictOfOracle, usage, ceiling);
+        RunReport report = assemble(options, scenario, slice, platform, load, started, routes, overload, verdictOfOracle, usage, ceiling, abortedEarly);
         Path file = RunReports.write(report, dir);
         Summary.print(report, file, out);
         return new Outcome(report, dir);
@@ -223,6 +240,36 @@ public final class ScenarioRun {
     return whole.stream().mapToDouble(w -> w.ok() / 10.0).max().orElse(0);
   }
 
+  /** Checks the main phase's burn rate every 10 s; on a breach stops the load and keeps the reason. */
+  private static java.util.concurrent.ScheduledExecutorService watchBurn(
+      BurnWatch watch, Load load, java.util.concurrent.atomic.AtomicReference<String> aborted, PrintStream out) {
+    java.util.concurrent.ScheduledExecutorService every = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "burn-watch");
+      t.setDaemon(true);
+      return t;
+    });
+    every.scheduleWithFixedDelay(() -> {
+      try {
+        watch.check(load.windows(), "main").ifPresent(reason -> {
+          if (aborted.compareAndSet("", reason)) {
+            out.println();
+            out.println("aborting: " + reason);
+            load.abort(reason);
+          }
+        });
+      } catch (RuntimeException e) {
+        // a failed check is retried at the next tick; the run is judged at its end in any case
+      }
+    }, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
+    return every;
+  }
+
+  /** The overload phase of a run that stopped before it. */
+  private static RunReport.Overload notRun(String why, double factor) {
+    return new RunReport.Overload(0, "not measured", factor, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false,
+        List.of("not run: " + why), 0, false, why);
+  }
+
   /** The share of the generator's ceiling above which an overload's figures may be the generator's. */
   static final double GENERATOR_HEADROOM = 0.8;
   /** The share of the planned rate the generator must really offer for the goodput check to hold. */
@@ -282,7 +329,7 @@ public final class ScenarioRun {
   private static RunReport assemble(
       Options options, ScenarioDefinition scenario, Slice slice, Platform platform, Load load, Instant started,
       List<RunReport.RouteResult> routes, RunReport.Overload overload, RunReport.Oracle oracle, RunReport.ServerUsage usage,
-      double generatorCeiling) {
+      double generatorCeiling, String abortedEarly) {
     DailyTotals modelled = DailyTotals.of(scenario);
     double pageBytesPerSession = scenario.perSession(Action.PAGE) * scenario.bytes(Action.PAGE);
     RunReport.Scenario s = new RunReport.Scenario(
@@ -317,8 +364,12 @@ public final class ScenarioRun {
     }
     overload.failures().forEach(f -> failures.add("shedding: " + f));
     oracle.discrepancies().forEach(d -> failures.add("oracle: " + d));
-    boolean passed = slosMet && overload.passed() && oracle.passed();
-    RunReport.Verdict verdict = new RunReport.Verdict(passed, slosMet, overload.passed(), oracle.passed(), List.copyOf(failures), passed ? 0 : FAILED);
+    if (!abortedEarly.isEmpty()) {
+      failures.add(0, "aborted early: " + abortedEarly);
+    }
+    boolean passed = slosMet && overload.passed() && oracle.passed() && abortedEarly.isEmpty();
+    RunReport.Verdict verdict = new RunReport.Verdict(
+        passed, slosMet, overload.passed(), oracle.passed(), List.copyOf(failures), passed ? 0 : FAILED, abortedEarly);
     return new RunReport(
         RunReport.SCHEMA_VERSION, options.runId(), started, finished, s, settings, totals, List.copyOf(routes),
         load.windows(), overload, oracle, usage, verdict);
