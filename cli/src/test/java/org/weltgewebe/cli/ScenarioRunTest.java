@@ -96,6 +96,13 @@ class ScenarioRunTest {
           .isEqualTo(allMet && report.overload().passed() && report.oracle().passed());
       assertThat(report.verdict().exitCode()).isEqualTo(report.verdict().passed() ? 0 : 1);
       assertThat(Files.exists(outcome.directory().resolve("platform.log"))).isTrue();
+      // the load came from Gatling, whose own report of each phase is kept beside ours
+      assertThat(report.settings().generator()).startsWith("Gatling 3.15");
+      assertThat(report.settings().generatorCeilingPerSecond()).isPositive();
+      assertThat(report.server().cpuSecondsByPhase()).containsKeys("ceiling", "main", "overload", "drain");
+      for (String phase : List.of("ceiling", "main", "overload")) {
+        assertThat(outcome.directory().resolve("gatling").resolve(phase).resolve("index.html")).isRegularFile();
+      }
     }
     assertThat(printed.toString(StandardCharsets.UTF_8)).contains("report: ").contains("oracle: persisted");
   }
