@@ -379,7 +379,17 @@ public final class HtmlReport {
           });
           return Object.keys(spans).map(function(p){return [{name:p,xAxis:spans[p][0]},{xAxis:spans[p][1]}];});
         }
-        var all=data.windows.filter(function(w){return w.route==='*';}).sort(function(a,b){return a.t-b.t;});
+        // phases can share a 10-second window where one ends and the next begins: add their counts,
+        // keep the latency of the busier one
+        var byT={};
+        data.windows.forEach(function(w){
+          if(w.route!=='*'){return;}
+          var a=byT[w.t];
+          if(!a){byT[w.t]={t:w.t,requests:w.requests,ok:w.ok,shed:w.shed,p50:w.p50,p95:w.p95,p99:w.p99,busiest:w.requests};return;}
+          a.requests+=w.requests;a.ok+=w.ok;a.shed+=w.shed;
+          if(w.requests>a.busiest){a.busiest=w.requests;a.p50=w.p50;a.p95=w.p95;a.p99=w.p99;}
+        });
+        var all=Object.keys(byT).map(function(k){return byT[k];}).sort(function(a,b){return a.t-b.t;});
         function line(name,key,src){return {name:name,type:'line',showSymbol:false,connectNulls:false,data:src.map(function(w){return [w.t,w[key]];})};}
         var latency=[line('p50','p50',all),line('p95','p95',all),line('p99','p99',all)];
         latency[0].markArea={silent:true,itemStyle:{color:'rgba(120,140,180,0.08)',borderColor:'rgba(120,140,180,0.4)',borderWidth:1},
@@ -410,7 +420,7 @@ public final class HtmlReport {
         draw('chart-overload',{tooltip:{},grid:{left:60,right:30},xAxis:{type:'category',data:['offered','goodput','shed','errors']},
           yAxis:{type:'value',name:'req/s'},
           series:[{type:'bar',data:[o.offered,o.goodput,o.shed,o.errors],
-            markLine:{symbol:'none',data:[{yAxis:o.sustainable,name:'sustainable'}],label:{formatter:'sustainable {c}'}}}]});
+            markLine:{symbol:'none',data:[{yAxis:o.sustainable,name:'sustainable'}],label:{position:'insideEndTop',formatter:'sustainable {c}'}}}]});
 
         draw('chart-budget',{tooltip:{},grid:{left:60,right:30,bottom:120},
           xAxis:{type:'category',data:data.budgets.map(function(b){return b.route;}),axisLabel:{rotate:40,fontSize:10}},
