@@ -61,6 +61,7 @@ public final class CostModel {
       double sessionsPerMonth,
       double eventsPerMonth,
       double coresAtPeak,
+      double coresAtPeakMarginal,
       double coresNeeded,
       double ramPerNodeGiB,
       double apiBytesPerMonth,
@@ -141,6 +142,11 @@ public final class CostModel {
   static List<String> assumptions(RunUsage usage, double utilisation) {
     List<String> a = new ArrayList<>();
     a.add("CPU per session: " + usage.cpuBasis() + ", over " + usage.sessions() + " sessions.");
+    if (Double.isFinite(usage.loadedCpuSecondsPerRequest())) {
+      a.add(String.format(java.util.Locale.ROOT, "The main phase's CPU includes a node's fixed background work; on a busy node (overload phase) a request "
+          + "cost %.2f ms CPU against the main phase's %.2f ms. \"cores at peak (marginal)\" prices that: the nodes are sized "
+          + "with the main phase's figure, an upper bound.", usage.loadedCpuSecondsPerRequest() * 1000, usage.cpuSecondsPerRequest() * 1000));
+    }
     a.add(String.format("Nodes sized for the peak hour at %.0f %% utilisation; RAM per node ≥ %.0f × measured heap (≥ %.0f GiB).",
         utilisation * 100, RAM_PER_HEAP, MIN_NODE_RAM_GIB));
     a.add(String.format("Database not measured by the run: its cores taken as %.1f × the nodes'; storage for %d months of journal "
@@ -165,6 +171,7 @@ public final class CostModel {
   static Need need(RunUsage usage, ScenarioVolume v, double utilisation) {
     double sessionsPerMonth = v.sessionsPerDay() * DAYS_PER_MONTH;
     double coresAtPeak = usage.cpuSecondsPerSession() * v.sessionsPerDay() * v.peakHourFactor() / 86_400;
+    double marginal = usage.loadedCpuSecondsPerRequest() * usage.requestsPerSession() * v.sessionsPerDay() * v.peakHourFactor() / 86_400;
     double ramPerNode = Math.max(MIN_NODE_RAM_GIB, Double.isFinite(usage.heapMaxBytes()) ? RAM_PER_HEAP * usage.heapMaxBytes() / GIB : 0);
     double api = finiteOr0(usage.apiBytesPerSession()) * sessionsPerMonth;
     double tiles = finiteOr0(usage.tileBytesPerHit()) * v.tileHitsPerDay() * DAYS_PER_MONTH;
@@ -172,7 +179,7 @@ public final class CostModel {
     double journal = finiteOr0(usage.journalBytesPerEvent()) * v.persistedEventsPerSession() * sessionsPerMonth * STORAGE_MONTHS;
     double all = api + tiles + pages;
     return new Need(
-        sessionsPerMonth, v.eventsPerDay() * DAYS_PER_MONTH, coresAtPeak, coresAtPeak / utilisation, ramPerNode,
+        sessionsPerMonth, v.eventsPerDay() * DAYS_PER_MONTH, coresAtPeak, marginal, coresAtPeak / utilisation, ramPerNode,
         api, tiles, pages, journal, all > 0 ? 100 * (tiles + pages) / all : 0);
   }
 

@@ -30,12 +30,12 @@ public final class CostTable {
           Figures.eur(c.eurPer1000Sessions()), Figures.eur(c.eurPerSession()), c.sessionTargetMet() ? "met" : "missed",
           Figures.eur(c.eurPerGBEgress()), Figures.eur(c.eurPerMillionEvents()), own.need().edgeQuotaPercent(), c.edge().note()));
     }
-    b.append(String.format(Locale.ROOT, "%-4s %12s %10s", "S", "sessions/mo", "cores"));
+    b.append(String.format(Locale.ROOT, "%-4s %12s %10s %10s", "S", "sessions/mo", "cores", "marginal"));
     own.providers().forEach(c -> b.append(String.format(Locale.ROOT, " %24s", c.providerId() + " €/month")));
     b.append("  JetStream retention\n");
     for (CostModel.Estimate e : p.references()) {
-      b.append(String.format(Locale.ROOT, "%-4s %12s %10s", e.scenario().id(), Figures.num(e.need().sessionsPerMonth(), 0),
-          Figures.num(e.need().coresAtPeak(), 3)));
+      b.append(String.format(Locale.ROOT, "%-4s %12s %10s %10s", e.scenario().id(), Figures.num(e.need().sessionsPerMonth(), 0),
+          Figures.num(e.need().coresAtPeak(), 3), Figures.num(e.need().coresAtPeakMarginal(), 3)));
       e.providers().forEach(c -> b.append(String.format(Locale.ROOT, " %24s", Figures.eur(c.totalEur()) + " (" + c.band().position().replace(" band", "") + ")")));
       CostModel.Retention r = e.retention();
       b.append(String.format(Locale.ROOT, "  %.1f d, %s (%s/day): %s%n", r.retainedDays(), Figures.bytes(r.retainedBytes()), Figures.bytes(r.bytesPerDay()), r.limitedBy()));

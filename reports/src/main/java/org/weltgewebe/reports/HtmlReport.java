@@ -85,12 +85,13 @@ public final class HtmlReport {
     h.append("</table>");
     chart(h, "chart-cost", "Cost per month by provider and line; the marker is the scenario's point of the provider's band (S1 low end → S4 high end)");
     chart(h, "chart-scale", "S1–S4 priced with this run's measurements (log scale), bands dashed");
-    h.append("<table><tr><th>scenario</th><th>sessions / month</th><th>cores at peak</th>");
+    h.append("<table><tr><th>scenario</th><th>sessions / month</th><th>cores at peak</th><th>cores at peak (marginal)</th>");
     own.providers().forEach(c -> h.append("<th>").append(esc(c.providerName())).append("</th>"));
     h.append("<th>JetStream retention (max_bytes 100 GiB, max_age 30 d)</th></tr>");
     for (CostModel.Estimate e : pricing.references()) {
       h.append("<tr><td>").append(esc(e.scenario().id())).append("</td><td>").append(esc(Figures.num(e.need().sessionsPerMonth(), 0)))
-          .append("</td><td>").append(esc(Figures.num(e.need().coresAtPeak(), 3))).append("</td>");
+          .append("</td><td>").append(esc(Figures.num(e.need().coresAtPeak(), 3)))
+          .append("</td><td>").append(esc(Figures.num(e.need().coresAtPeakMarginal(), 3))).append("</td>");
       for (CostModel.ProviderCost c : e.providers()) {
         h.append("<td>").append(esc(Figures.eur(c.totalEur()) + " (" + c.band().position() + ")"))
             .append(c.band().why().isEmpty() ? "" : "<br><small>" + esc(c.band().why()) + "</small>").append("</td>");

@@ -71,16 +71,17 @@ public final class MarkdownReport {
     md.append('\n');
 
     md.append("### S1–S4 at this run's measurements\n\n");
-    md.append("| scenario | sessions / month | cores at peak |");
+    md.append("| scenario | sessions / month | cores at peak | cores at peak (marginal) |");
     for (CostModel.ProviderCost c : own.providers()) {
       md.append(' ').append(Figures.cell(c.providerName())).append(" € / month |");
     }
-    md.append(" JetStream retention |\n|---|---|---|");
+    md.append(" JetStream retention |\n|---|---|---|---|");
     own.providers().forEach(c -> md.append("---|"));
     md.append("---|\n");
     for (CostModel.Estimate e : pricing.references()) {
       md.append("| ").append(e.scenario().id()).append(" | ").append(Figures.num(e.need().sessionsPerMonth(), 0))
-          .append(" | ").append(Figures.num(e.need().coresAtPeak(), 3)).append(" |");
+          .append(" | ").append(Figures.num(e.need().coresAtPeak(), 3))
+          .append(" | ").append(Figures.num(e.need().coresAtPeakMarginal(), 3)).append(" |");
       for (CostModel.ProviderCost c : e.providers()) {
         md.append(' ').append(Figures.eur(c.totalEur())).append(" (").append(c.band().position()).append(") |");
       }
@@ -146,6 +147,9 @@ public final class MarkdownReport {
               + "measured p95 %s, p99 %s over all routes.%n%n",
           w.serviceSecondsPerRequest() * 1000, w.runRatePerSecond(), w.runNodes(), w.coresPerNode(), Figures.pct(w.runCpuUtilisation()),
           Figures.ms(w.measuredP95Millis()), Figures.ms(w.measuredP99Millis())));
+      md.append(String.format("Predicted capacity c μ: %s req/s; the run's probe measured a sustainable %s req/s; at the overload "
+              + "phase's CPU per request the capacity would be %s req/s.%n%n",
+          Figures.num(w.predictedCapacityPerSecond(), 0), Figures.num(w.measuredSustainablePerSecond(), 0), Figures.num(w.loadedCapacityPerSecond(), 0)));
       md.append("| nodes | rate req/s | utilisation | p95 | p99 | nodes' € / month |\n|---|---|---|---|---|---|\n");
       for (WhatIf.Prediction p : w.predictions()) {
         if (p.utilisation() == 0.3 || p.utilisation() == 0.6 || p.utilisation() == 0.9) {

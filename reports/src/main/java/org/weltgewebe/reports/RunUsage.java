@@ -13,6 +13,11 @@ import java.util.regex.Pattern;
  * main, probe, overload, drain), so the main phase's share is taken from {@code cpuSecondsByPhase}
  * when the report has it, else estimated as the main phase's share of all requests answered.
  * {@link #cpuBasis} says which.
+ *
+ * <p>The main phase's CPU includes what a node burns regardless of load (cluster heartbeats, the
+ * outbox relay, metrics, JIT compilation early in the run), which at S1's few requests per second
+ * is most of it. {@code loadedCpuSecondsPerRequest} is the overload phase's CPU per request offered,
+ * the marginal cost of a request on a busy node (NaN when the report has no per-phase CPU).
  */
 public record RunUsage(
     String runId,
@@ -30,6 +35,7 @@ public record RunUsage(
     double heapMaxBytes,
     double journalBytesPerEvent,
     double streamBytesPerMessage,
+    double loadedCpuSecondsPerRequest,
     int nodes,
     int coresPerNode) {
 
@@ -70,6 +76,10 @@ public record RunUsage(
     long sessions = report.totals().sessions();
     int nodes = Math.max(1, report.settings().nodes());
     double events = server.eventsPersisted();
+    double loaded = Double.NaN;
+    if (byPhase != null && byPhase.get("overload") != null && report.overload().offered() > 0) {
+      loaded = byPhase.get("overload") / report.overload().offered();
+    }
     return new RunUsage(
         report.runId(),
         report.scenario().id(),
@@ -86,6 +96,7 @@ public record RunUsage(
         server.heapUsedMaxBytes(),
         events > 0 && server.journalBytesGrowth() > 0 ? server.journalBytesGrowth() / events : Double.NaN,
         server.streamBytesPerMessage(),
+        loaded,
         nodes,
         coresPerNode(report.settings().host()));
   }
@@ -134,6 +145,11 @@ public record RunUsage(
       return report.settings().virtualHours() * 3600 / Math.max(1, report.settings().compression());
     }
     return last - first + 10;
+  }
+
+  /** Requests per session in the main phase (tiles included). */
+  public double requestsPerSession() {
+    return sessions > 0 ? (double) mainRequests / sessions : Double.NaN;
   }
 
   /** Whether CPU was measured at all. */

@@ -14,7 +14,9 @@ import java.util.Optional;
  * queue does not see; so the model is calibrated once against the run itself: the difference
  * between the run's measured percentile and the model's at the run's own rate is kept as a fixed
  * non-CPU delay and added to every prediction (never negative). When a capacity search exists, its
- * steps show how far the prediction is from what was measured.
+ * steps show how far the prediction is from what was measured; without one, the run's own probe
+ * (its sustainable rate) is the check on the predicted capacity c μ. {@code loadedCapacityPerSecond}
+ * is the capacity at the overload phase's CPU per request, for comparison (NaN without per-phase CPU).
  */
 public record WhatIf(
     double serviceSecondsPerRequest,
@@ -26,6 +28,9 @@ public record WhatIf(
     double measuredP99Millis,
     double offsetP95Millis,
     double offsetP99Millis,
+    double predictedCapacityPerSecond,
+    double loadedCapacityPerSecond,
+    double measuredSustainablePerSecond,
     List<Prediction> predictions,
     List<RoutePrediction> routes,
     List<CapacityCheck> capacity,
@@ -105,7 +110,9 @@ public record WhatIf(
         String.format("Calibrated at the run's rate %.1f req/s: a fixed non-CPU delay of %.1f ms (p95) and %.1f ms (p99) is added to every prediction.",
             runRate, off95, off99),
         "Measured percentiles over all routes are the request-weighted mean of the main phase's 10-second windows.");
+    double loaded = usage.loadedCpuSecondsPerRequest();
     return Optional.of(new WhatIf(s, cores, nodes, runRate, atRun.utilisation(), measured[0], measured[1], off95, off99,
+        cores * nodes * mu, loaded > 0 ? cores * nodes / loaded : Double.NaN, report.overload().sustainablePerSecond(),
         List.copyOf(predictions), List.copyOf(routes), List.copyOf(checks), assumptions));
   }
 

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
  */
 class CostModelTest {
 
+  /** The Gatling S1 run's overload phase: requests offered (report.json, overload.offered). */
+  private static final long OVERLOAD_OFFERED = 43_884;
+
   private final CostModel.Pricing pricing = CostModel.price(Fixtures.handMade(), Fixtures.testPrices(), 0.6);
   private final CostModel.ProviderCost cost = pricing.own().providers().get(0);
 
@@ -113,6 +116,16 @@ class CostModelTest {
     assertThat(u.cpuSecondsPerSession()).isCloseTo(1.470478, within(1e-6));
     assertThat(u.tileBytesPerHit()).isCloseTo(113_861_882 / 4500.0, within(1e-9));
     assertThat(u.journalBytesPerEvent()).isCloseTo(3_678_208 / 6480.0, within(1e-9));
+  }
+
+  @Test
+  void aRunWithCpuPerPhaseUsesTheMainPhaseAndReportsTheMarginalCost() {
+    RunUsage u = RunUsage.of(RunReports.read(Fixtures.runDir("S1-20261129-043841")));
+    // Gatling S1 run: 71.64 CPU s in the main phase for 8 sessions; 61.94 CPU s for the overload phase's offered requests
+    assertThat(u.cpuBasis()).startsWith("main phase's CPU seconds (71.6 of 190.8 s");
+    assertThat(u.cpuSecondsPerSession()).isCloseTo(71.64 / 8, within(1e-9));
+    assertThat(u.cpuSecondsPerRequest()).isCloseTo(71.64 / 4734, within(1e-9));
+    assertThat(u.loadedCpuSecondsPerRequest()).isCloseTo(61.94 / OVERLOAD_OFFERED, within(1e-9));
   }
 
   @Test
