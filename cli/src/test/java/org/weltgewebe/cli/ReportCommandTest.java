@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.weltgewebe.reports.ReportRendering;
+import org.weltgewebe.reports.RunReport;
+import org.weltgewebe.reports.RunReports;
 import org.weltgewebe.reports.ScenarioVolume;
 import org.weltgewebe.scenarios.definition.DailyTotals;
 import org.weltgewebe.scenarios.definition.ScenarioDefinition;
@@ -84,6 +86,23 @@ class ReportCommandTest {
     Path dir = copyOfS1();
     assertThat(run("report", "diff", dir.toString(), dir.toString(), "--fail-on-regression")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("no regression beyond noise").contains("noise taken as 10 %");
+  }
+
+  @Test
+  void aRegressionBeyondNoiseFailsTheDiffOnlyWhenAskedTo() throws Exception {
+    Path baseline = copyOfS1();
+    RunReport a = RunReports.read(baseline);
+    RunReport slower = new RunReport(a.schemaVersion(), "S1-slower", a.startedAt(), a.finishedAt(), a.scenario(), a.settings(), a.totals(),
+        a.routes().stream().map(r -> new RunReport.RouteResult(r.method(), r.route(), r.objective(), r.requests(), r.ok(), r.clientErrors(),
+            r.serverErrors(), r.shed(), r.timeouts(), r.bytesReceived(),
+            new RunReport.Latency(r.latency().p50Millis() * 3, r.latency().p90Millis() * 3, r.latency().p95Millis() * 3,
+                r.latency().p99Millis() * 3, r.latency().maxMillis() * 3, r.latency().meanMillis() * 3),
+            r.availabilityPercent(), r.verdict(), r.errorBudget())).toList(),
+        a.timeline(), a.overload(), a.oracle(), a.server(), a.verdict());
+    Path candidate = RunReports.write(slower, tmp.resolve("S1-slower")).getParent();
+    assertThat(run("report", "diff", baseline.toString(), candidate.toString())).isZero();
+    assertThat(run("report", "diff", baseline.toString(), candidate.toString(), "--fail-on-regression")).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("GET /tiles/{z}/{x}/{y} p95 ms").contains("REGRESSION");
   }
 
   @Test

@@ -189,7 +189,7 @@ public record RunDiff(
     double base = mean(baseline);
     double noise = noise(baseline, single);
     double change = relative(base, candidate);
-    boolean worse = candidate > base;
+    boolean worse = candidate - base > 1e-9 * Math.max(1, Math.abs(base));
     boolean beyond = Double.isFinite(change) ? change > noise : worse && candidate - base > minAbsolute;
     boolean regression = judged && worse && beyond && candidate - base > minAbsolute;
     return new MetricChange(metric, base, candidate, change, noise, worse, regression, note);
@@ -200,7 +200,7 @@ public record RunDiff(
     double base = mean(baseline);
     double noise = noise(baseline, single);
     double change = relative(base, candidate);
-    boolean worse = candidate < base;
+    boolean worse = base - candidate > 1e-9 * Math.max(1, Math.abs(base));
     boolean regression = worse && Double.isFinite(change) && -change > noise;
     return new MetricChange(metric, base, candidate, change, noise, worse, regression, "");
   }
@@ -227,6 +227,9 @@ public record RunDiff(
     notes.forEach(n -> b.append("note: ").append(n).append('\n'));
     b.append('\n').append(String.format(Locale.ROOT, "%-52s %12s %12s %9s %7s  %s%n", "metric", "baseline", "candidate", "change", "noise", ""));
     for (MetricChange m : metrics) {
+      if (m.baseline() == 0 && m.candidate() == 0) {
+        continue; // e.g. no errors in either run: nothing to read
+      }
       String mark = m.regression() ? "REGRESSION" : m.worse() && !m.note().isEmpty() ? m.note() : m.worse() ? "worse, within noise" : "";
       b.append(String.format(Locale.ROOT, "%-52s %12s %12s %9s %7s  %s%n", m.metric(), Figures.num(m.baseline(), 2),
           Figures.num(m.candidate(), 2), Double.isFinite(m.change()) ? String.format(Locale.ROOT, "%+.1f %%", m.change() * 100) : "–",
