@@ -188,10 +188,11 @@ public final class CostModel {
     double messages = v.persistedEventsPerSession() * v.sessionsPerDay();
     double bytes = messages * finiteOr0(bytesPerMessage);
     double daysInMax = bytes > 0 ? STREAM_MAX_BYTES / bytes : Double.POSITIVE_INFINITY;
+    if (!(bytesPerMessage > 0) || !Double.isFinite(bytesPerMessage)) {
+      return new Retention(v.id(), messages, bytesPerMessage, Double.NaN, Double.NaN, Double.NaN, Double.NaN, "unknown (message size not measured)");
+    }
     double retained = Math.min(STREAM_MAX_AGE_DAYS, daysInMax);
-    String limit = !Double.isFinite(bytesPerMessage) || bytesPerMessage <= 0
-        ? "unknown (message size not measured)"
-        : daysInMax < STREAM_MAX_AGE_DAYS ? "max_bytes (100 GiB) before max_age" : "max_age (30 d)";
+    String limit = daysInMax < STREAM_MAX_AGE_DAYS ? "max_bytes (100 GiB) before max_age" : "max_age (30 d)";
     return new Retention(v.id(), messages, bytesPerMessage, bytes, daysInMax, retained, retained * bytes, limit);
   }
 
@@ -205,7 +206,7 @@ public final class CostModel {
         .min(Comparator.comparingDouble(Prices.DatabasePlan::eurPerMonth))
         .orElse(p.database().plans().stream().max(Comparator.comparingInt(Prices.DatabasePlan::vcpu)).orElseThrow());
     int dbServers = Math.max(1, (int) Math.ceil(dbCores / db.vcpu()));
-    double storedGB = (need.journalBytesAfterStorageMonths() + retention.retainedBytes()) / GB;
+    double storedGB = (need.journalBytesAfterStorageMonths() + finiteOr0(retention.retainedBytes())) / GB;
     double extraStorageGB = Math.max(0, storedGB - db.includedStorageGB() * dbServers);
     double originEdgeGB = need.apiBytesPerMonth() / GB;
     double originAllGB = need.egressBytesPerMonth() / GB;
@@ -216,11 +217,14 @@ public final class CostModel {
     double cdn = Math.max(p.cdn().minimumEurPerMonth(), Math.max(0, edgeGB - p.cdn().includedGB()) * p.cdn().eurPerGB());
 
     List<Line> lines = new ArrayList<>();
-    lines.add(new Line("nodes", String.format("%d × %s (%d vCPU, %.0f GiB) for %.2f cores needed at the peak hour",
-        app.nodes(), app.instance().name(), app.instance().vcpu(), app.instance().ramGiB(), need.coresNeeded()), app.eur()));
+    String forCores = Double.isFinite(need.coresNeeded())
+        ? String.format("for %.2f cores needed at the peak hour", need.coresNeeded())
+        : "CPU not measured: the smallest that fits";
+    lines.add(new Line("nodes", String.format("%d × %s (%d vCPU, %.0f GiB) %s",
+        app.nodes(), app.instance().name(), app.instance().vcpu(), app.instance().ramGiB(), forCores), app.eur()));
     lines.add(new Line("database", String.format("%d × %s", dbServers, db.name()), dbServers * db.eurPerMonth()));
     lines.add(new Line("storage", String.format("%.1f GB stored (%d months of journal %.2f GB + stream %.2f GB), %.1f GB beyond the plan",
-        storedGB, STORAGE_MONTHS, need.journalBytesAfterStorageMonths() / GB, retention.retainedBytes() / GB, extraStorageGB),
+        storedGB, STORAGE_MONTHS, need.journalBytesAfterStorageMonths() / GB, finiteOr0(retention.retainedBytes()) / GB, extraStorageGB),
         extraStorageGB * p.storage().eurPerGBMonth()));
     lines.add(new Line("egress", String.format("%.1f GB API from the origin, %s GB included", originEdgeGB, Figures.num(includedGB, 0)), egressEdge));
     lines.add(new Line("edge", String.format("%.1f GB tiles and pages from %s", edgeGB, p.cdn().name()), cdn));
@@ -297,6 +301,9 @@ public final class CostModel {
     double share = 100 * biggest.eurPerMonth() / total;
     switch (biggest.item()) {
       case "nodes":
+        if (!Double.isFinite(need.coresNeeded())) {
+          return String.format("the nodes dominate (%.0f %% of the month); the run did not measure CPU, so the smallest node that fits is priced", share);
+        }
         if (need.coresNeeded() < 1) {
           return String.format("the minimum instance dominates (%.0f %% of the month): %.3f cores are needed at the peak hour, "
               + "a fraction of the smallest server that fits %.1f GiB RAM per node", share, need.coresNeeded(), need.ramPerNodeGiB());

@@ -38,7 +38,7 @@ public final class CostTable {
           Figures.num(e.need().coresAtPeak(), 3), Figures.num(e.need().coresAtPeakMarginal(), 3)));
       e.providers().forEach(c -> b.append(String.format(Locale.ROOT, " %24s", Figures.eur(c.totalEur()) + " (" + c.band().position().replace(" band", "") + ")")));
       CostModel.Retention r = e.retention();
-      b.append(String.format(Locale.ROOT, "  %.1f d, %s (%s/day): %s%n", r.retainedDays(), Figures.bytes(r.retainedBytes()), Figures.bytes(r.bytesPerDay()), r.limitedBy()));
+      b.append(String.format(Locale.ROOT, "  %s d, %s (%s/day): %s%n", Figures.num(r.retainedDays(), 1), Figures.bytes(r.retainedBytes()), Figures.bytes(r.bytesPerDay()), r.limitedBy()));
     }
     b.append('\n');
     p.assumptions().forEach(a -> b.append("- ").append(a).append('\n'));

@@ -65,9 +65,9 @@ public final class HtmlReport {
 
     CostModel.Estimate own = pricing.own();
     h.append("<section><h2>KPIs and cost</h2><p>").append(esc(String.format(
-        "Scenario %s at its real volume: %s sessions and %s events per month, %.3f cores at the peak hour, sized for %.0f %% utilisation; prices of %s.",
+        "Scenario %s at its real volume: %s sessions and %s events per month, %s cores at the peak hour, sized for %.0f %% utilisation; prices of %s.",
         own.scenario().id(), Figures.num(own.need().sessionsPerMonth(), 0), Figures.num(own.need().eventsPerMonth(), 0),
-        own.need().coresAtPeak(), pricing.utilisation() * 100, pricing.pricesDate()))).append("</p>");
+        Figures.num(own.need().coresAtPeak(), 3), pricing.utilisation() * 100, pricing.pricesDate()))).append("</p>");
     h.append("<table><tr><th>provider</th><th>€ / month</th><th>band S1 → S4</th><th>€ / 1,000 sessions</th><th>€ / session (&lt; €1)</th>"
         + "<th>€ / GB egress</th><th>€ / M events</th><th>edge quota</th><th>edge budget</th></tr>");
     for (CostModel.ProviderCost c : own.providers()) {
@@ -149,7 +149,26 @@ public final class HtmlReport {
 
     h.append("<section><h2>What-if (M/M/c)</h2>");
     if (whatIf.isPresent()) {
+      WhatIf w = whatIf.get();
+      h.append("<p>").append(esc(String.format(
+          "Service time %.2f ms CPU per request; the run: %.1f req/s on %d × %d cores (CPU %s busy); predicted capacity c μ %s req/s, "
+              + "the run's probe measured a sustainable %s req/s; at the overload phase's CPU per request the capacity would be %s req/s.",
+          w.serviceSecondsPerRequest() * 1000, w.runRatePerSecond(), w.runNodes(), w.coresPerNode(), Figures.pct(w.runCpuUtilisation()),
+          Figures.num(w.predictedCapacityPerSecond(), 0), Figures.num(w.measuredSustainablePerSecond(), 0),
+          Figures.num(w.loadedCapacityPerSecond(), 0)))).append("</p>");
       chart(h, "chart-whatif", "Predicted p95 against request rate per node count; capacity search measured where given");
+      if (!w.capacity().isEmpty()) {
+        h.append("<table><tr><th>offered req/s</th><th>utilisation</th><th>p95 predicted</th><th>p95 measured</th><th>error</th>"
+            + "<th>p99 predicted</th><th>p99 measured</th><th>error</th></tr>");
+        for (WhatIf.CapacityCheck c : w.capacity()) {
+          h.append("<tr><td>").append(esc(Figures.num(c.offeredPerSecond(), 0))).append("</td><td>").append(esc(Figures.pct(c.utilisation())))
+              .append("</td><td>").append(esc(Figures.ms(c.predictedP95Millis()))).append("</td><td>").append(esc(Figures.ms(c.measuredP95Millis())))
+              .append("</td><td>").append(esc(Figures.pct(c.errorP95()))).append("</td><td>").append(esc(Figures.ms(c.predictedP99Millis())))
+              .append("</td><td>").append(esc(Figures.ms(c.measuredP99Millis()))).append("</td><td>").append(esc(Figures.pct(c.errorP99())))
+              .append("</td></tr>");
+        }
+        h.append("</table>");
+      }
       h.append("<ul>");
       whatIf.get().assumptions().forEach(a -> h.append("<li>").append(esc(a)).append("</li>"));
       h.append("</ul>");

@@ -33,10 +33,10 @@ public final class MarkdownReport {
 
     CostModel.Estimate own = pricing.own();
     md.append("## KPIs\n\n");
-    md.append(String.format("Scenario %s at its real volume: %s sessions and %s events per month; %.3f cores at the peak hour, "
+    md.append(String.format("Scenario %s at its real volume: %s sessions and %s events per month; %s cores at the peak hour, "
             + "sized for %.0f %% utilisation. Prices of %s.%n%n",
         Figures.cell(own.scenario().id()), Figures.num(own.need().sessionsPerMonth(), 0), Figures.num(own.need().eventsPerMonth(), 0),
-        own.need().coresAtPeak(), pricing.utilisation() * 100, pricing.pricesDate()));
+        Figures.num(own.need().coresAtPeak(), 3), pricing.utilisation() * 100, pricing.pricesDate()));
     md.append("| provider | € / month | band (S1 → S4) | € / 1,000 sessions | € / session (< €1) | € / GB egress | € / M events | edge quota | edge budget |\n");
     md.append("|---|---|---|---|---|---|---|---|---|\n");
     for (CostModel.ProviderCost c : own.providers()) {
