@@ -65,8 +65,9 @@ final class ReportCommand implements Runnable {
       name = "render",
       mixinStandardHelpOptions = true,
       description = {
-        "Write report.html (self-contained, opens offline) and report.md beside a run's report.json,",
-        "with capacity.json when the directory has one; print their paths."
+        "Write report.html and report.md beside a run's report.json.",
+        "report.html is one self-contained file that opens offline; capacity.json is used when the",
+        "directory has one. Prints the paths of both files."
       })
   static final class Render implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory (reports/<run-id>) or its report.json.")
@@ -94,9 +95,10 @@ final class ReportCommand implements Runnable {
       name = "cost",
       mixinStandardHelpOptions = true,
       description = {
-        "Price a run's measurements at its scenario's real monthly volume and at S1-S4, per provider:",
-        "nodes, database, storage, egress, edge; EUR per 1,000 sessions, per GB egress, per million events,",
-        "edge quota, the customer's bands and the edge-budget rules."
+        "Print the cost table of a run per provider.",
+        "The run's measurements priced at its scenario's real monthly volume and at S1-S4: nodes, database,",
+        "storage, egress, edge; EUR per 1,000 sessions, per GB egress, per million events, edge quota, the",
+        "customer's bands and the edge-budget rules."
       })
   static final class Cost implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory (reports/<run-id>) or its report.json.")
@@ -122,8 +124,9 @@ final class ReportCommand implements Runnable {
       name = "diff",
       mixinStandardHelpOptions = true,
       description = {
-        "What changed from run A (baseline) to run B: latency and errors per route, overload, CPU per session,",
-        "cost, verdicts. A change is a REGRESSION only when it exceeds the run-to-run noise: give further",
+        "Compare run B with baseline run A.",
+        "Latency and errors per route, overload, CPU per session, cost, verdicts. A change is a",
+        "REGRESSION only when it exceeds the run-to-run noise: give further",
         "runs of A's configuration with --baseline-repeat to measure the noise per metric; without them it",
         "is taken as 10 %. Exit code 0, or 1 with --fail-on-regression when a regression was found, 2 for bad input."
       })
