@@ -128,7 +128,8 @@ final class ReportCommand implements Runnable {
         "Latency and errors per route, overload, CPU per session, cost, verdicts. A change is a",
         "REGRESSION only when it exceeds the run-to-run noise: give further",
         "runs of A's configuration with --baseline-repeat to measure the noise per metric; without them it",
-        "is taken as 10 %. Exit code 0, or 1 with --fail-on-regression when a regression was found, 2 for bad input."
+        "is taken as 10 %. Exit code 0, or 1 with --fail-on-regression when a regression was found, 2 for bad input.",
+        "Example: weltgewebe report diff reports/A reports/B --baseline-repeat reports/A2 reports/A3"
       })
   static final class Diff implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "A", description = "The baseline run directory or report.json.")
