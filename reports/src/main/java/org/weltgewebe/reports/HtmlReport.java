@@ -159,13 +159,13 @@ public final class HtmlReport {
       chart(h, "chart-whatif", "Predicted p95 against request rate per node count; capacity search measured where given");
       if (!w.capacity().isEmpty()) {
         h.append("<table><tr><th>offered req/s</th><th>utilisation</th><th>p95 predicted</th><th>p95 measured</th><th>error</th>"
-            + "<th>p99 predicted</th><th>p99 measured</th><th>error</th></tr>");
+            + "<th>p99 predicted</th><th>p99 measured</th><th>error</th><th>step's CPU per request</th></tr>");
         for (WhatIf.CapacityCheck c : w.capacity()) {
           h.append("<tr><td>").append(esc(Figures.num(c.offeredPerSecond(), 0))).append("</td><td>").append(esc(Figures.pct(c.utilisation())))
               .append("</td><td>").append(esc(Figures.ms(c.predictedP95Millis()))).append("</td><td>").append(esc(Figures.ms(c.measuredP95Millis())))
               .append("</td><td>").append(esc(Figures.pct(c.errorP95()))).append("</td><td>").append(esc(Figures.ms(c.predictedP99Millis())))
               .append("</td><td>").append(esc(Figures.ms(c.measuredP99Millis()))).append("</td><td>").append(esc(Figures.pct(c.errorP99())))
-              .append("</td></tr>");
+              .append("</td><td>").append(esc(Figures.ms(c.measuredCpuMillisPerRequest()))).append("</td></tr>");
         }
         h.append("</table>");
       }

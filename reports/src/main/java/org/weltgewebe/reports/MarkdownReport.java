@@ -162,13 +162,14 @@ public final class MarkdownReport {
       }
       md.append('\n');
       if (!w.capacity().isEmpty()) {
-        md.append("Against the capacity search:\n\n| offered req/s | utilisation | p95 predicted | p95 measured | error | p99 predicted | p99 measured | error |\n");
-        md.append("|---|---|---|---|---|---|---|---|\n");
+        md.append("Against the capacity search:\n\n| offered req/s | utilisation | p95 predicted | p95 measured | error | p99 predicted | p99 measured | error | step's CPU per request |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|\n");
         for (WhatIf.CapacityCheck c : w.capacity()) {
           md.append("| ").append(Figures.num(c.offeredPerSecond(), 0)).append(" | ").append(Figures.pct(c.utilisation()))
               .append(" | ").append(Figures.ms(c.predictedP95Millis())).append(" | ").append(Figures.ms(c.measuredP95Millis()))
               .append(" | ").append(Figures.pct(c.errorP95())).append(" | ").append(Figures.ms(c.predictedP99Millis()))
-              .append(" | ").append(Figures.ms(c.measuredP99Millis())).append(" | ").append(Figures.pct(c.errorP99())).append(" |\n");
+              .append(" | ").append(Figures.ms(c.measuredP99Millis())).append(" | ").append(Figures.pct(c.errorP99()))
+              .append(" | ").append(Figures.ms(c.measuredCpuMillisPerRequest())).append(" |\n");
         }
         md.append('\n');
       }

@@ -46,10 +46,14 @@ public record WhatIf(
   /** One route's measured p95 at the run's rate and predicted at twice and five times that rate on the run's nodes. */
   public record RoutePrediction(String method, String route, double shareOfRequests, double measuredP95Millis, double p95AtDoubleMillis, double p95AtFiveTimesMillis) {}
 
-  /** One capacity step: offered rate, predicted and measured percentiles, relative errors ((predicted − measured) / measured). */
+  /**
+   * One capacity step: offered rate, predicted and measured percentiles, relative errors ((predicted
+   * − measured) / measured), and the CPU per request the step itself measured (NaN when the search
+   * did not measure CPU), which shows how far the model's service time is from the step's.
+   */
   public record CapacityCheck(
       double offeredPerSecond, double utilisation, double predictedP95Millis, double measuredP95Millis, double errorP95,
-      double predictedP99Millis, double measuredP99Millis, double errorP99) {}
+      double predictedP99Millis, double measuredP99Millis, double errorP99, double measuredCpuMillisPerRequest) {}
 
   static final double[] UTILISATIONS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95};
 
@@ -99,7 +103,8 @@ public record WhatIf(
         double p95 = millis(m.responseTimeQuantileSeconds(0.95)) + off95;
         double p99 = millis(m.responseTimeQuantileSeconds(0.99)) + off99;
         checks.add(new CapacityCheck(step.offeredPerSecond(), m.utilisation(), p95, step.latency().p95Millis(),
-            relativeError(p95, step.latency().p95Millis()), p99, step.latency().p99Millis(), relativeError(p99, step.latency().p99Millis())));
+            relativeError(p95, step.latency().p95Millis()), p99, step.latency().p99Millis(), relativeError(p99, step.latency().p99Millis()),
+            step.cpuSeconds() > 0 && step.requests() > 0 ? 1000 * step.cpuSeconds() / step.requests() : Double.NaN));
       }
     });
 

@@ -69,6 +69,7 @@ class QueueModelTest {
     double predicted = new QueueModel(400, 1 / w.serviceSecondsPerRequest(), 2).responseTimeQuantileSeconds(0.95) * 1000 + w.offsetP95Millis();
     assertThat(step.predictedP95Millis()).isCloseTo(predicted, within(1e-9));
     assertThat(step.errorP95()).isCloseTo((predicted - 20) / 20, within(1e-9));
+    assertThat(step.measuredCpuMillisPerRequest()).isCloseTo(1000 * 10.0 / 4000, within(1e-9)); // 10 CPU s for 4,000 requests
     // more load on the same nodes never predicts less latency
     List<WhatIf.Prediction> oneNode = w.predictions().stream().filter(p -> p.nodes() == 1).toList();
     for (int i = 1; i < oneNode.size(); i++) {
