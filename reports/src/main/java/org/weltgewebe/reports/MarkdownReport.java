@@ -161,6 +161,14 @@ public final class MarkdownReport {
         }
       }
       md.append('\n');
+      md.append("Per route on the run's nodes (the route's measured p95 plus the model's extra queueing delay):\n\n");
+      md.append("| route | share of requests | p95 measured | p95 at 2× the rate | p95 at 5× the rate |\n|---|---|---|---|---|\n");
+      for (WhatIf.RoutePrediction rp : w.routes()) {
+        md.append("| ").append(Figures.cell(rp.method() + " " + rp.route())).append(" | ").append(Figures.pct(rp.shareOfRequests()))
+            .append(" | ").append(Figures.ms(rp.measuredP95Millis())).append(" | ").append(Figures.ms(rp.p95AtDoubleMillis()))
+            .append(" | ").append(Figures.ms(rp.p95AtFiveTimesMillis())).append(" |\n");
+      }
+      md.append('\n');
       if (!w.capacity().isEmpty()) {
         md.append("Against the capacity search:\n\n| offered req/s | utilisation | p95 predicted | p95 measured | error | p99 predicted | p99 measured | error | step's CPU per request |\n");
         md.append("|---|---|---|---|---|---|---|---|---|\n");
