@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ScenarioCommand.class,
       OutboxCommand.class,
       ReadModelsCommand.class,
+      ReportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Weltgewebe implements Runnable {

@@ -1,0 +1,49 @@
+package org.weltgewebe.reports;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Renders a run directory's {@code report.json} (and {@code capacity.json} when there is one) into
+ * {@code report.html} and {@code report.md} beside it. The scenario runner calls
+ * {@link #renderAll(Path)} at the end of a run; {@code weltgewebe report render} does the same for
+ * any run directory.
+ */
+public final class ReportRendering {
+  public static final String HTML_FILE = "report.html";
+  public static final String MARKDOWN_FILE = "report.md";
+
+  private ReportRendering() {}
+
+  /** The two files written. */
+  public record Rendered(Path html, Path markdown) {}
+
+  /** Renders {@code runDir} with the current price list at the default utilisation. */
+  public static Rendered renderAll(Path runDir) {
+    return renderAll(runDir, Prices.current(), CostModel.DEFAULT_UTILISATION);
+  }
+
+  /** Renders {@code runDir} with {@code prices} at {@code utilisation}. */
+  public static Rendered renderAll(Path runDir, Prices prices, double utilisation) {
+    RunReport report = RunReports.read(runDir);
+    Path dir = Files.isDirectory(runDir) ? runDir : runDir.toAbsolutePath().getParent();
+    Optional<CapacityReport> capacity = Files.isRegularFile(dir.resolve(RunReports.CAPACITY_FILE))
+        ? Optional.of(RunReports.readCapacity(dir))
+        : Optional.empty();
+    CostModel.Pricing pricing = CostModel.price(report, prices, utilisation);
+    Optional<WhatIf> whatIf = WhatIf.of(report, capacity, prices);
+    Path html = dir.resolve(HTML_FILE);
+    Path md = dir.resolve(MARKDOWN_FILE);
+    try {
+      Files.writeString(html, HtmlReport.render(report, pricing, whatIf), StandardCharsets.UTF_8);
+      Files.writeString(md, MarkdownReport.render(report, pricing, whatIf), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the reports into " + dir, e);
+    }
+    return new Rendered(html, md);
+  }
+}
