@@ -180,6 +180,12 @@ public final class ScenarioRun {
         }
         RunReport report = assemble(options, scenario, slice, platform, load, started, routes, overload, verdictOfOracle, usage, ceiling, abortedEarly);
         Path file = RunReports.write(report, dir);
+        try {
+          // the readable forms beside the data: report.html (charts, costs) and report.md (verdicts first)
+          org.weltgewebe.reports.ReportRendering.renderAll(dir);
+        } catch (RuntimeException e) {
+          out.println("could not render report.html/report.md (report.json is complete): " + e.getMessage());
+        }
         Summary.print(report, file, out);
         return new Outcome(report, dir);
       }

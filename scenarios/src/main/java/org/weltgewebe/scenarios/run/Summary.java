@@ -46,6 +46,11 @@ final class Summary {
         out.println("gatling " + phase + ": " + index);
       }
     }
+    for (String readable : java.util.List.of("report.md", "report.html")) {
+      if (java.nio.file.Files.exists(file.resolveSibling(readable))) {
+        out.println(readable + ": " + file.resolveSibling(readable));
+      }
+    }
     out.println("report: " + file);
   }
 }
