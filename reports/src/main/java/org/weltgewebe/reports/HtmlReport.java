@@ -55,6 +55,9 @@ public final class HtmlReport {
             r.settings().host(), r.settings().generator())))
         .append("</p></header>\n");
 
+    if (r.verdict().abortedEarly() != null && !r.verdict().abortedEarly().isEmpty()) {
+      h.append("<p class=\"bad\"><strong>Aborted early:</strong> ").append(esc(r.verdict().abortedEarly())).append("</p>");
+    }
     h.append("<section><h2>Verdicts</h2><table><tr><th>check</th><th>result</th></tr>")
         .append(row("SLOs per route", mark(v.slosMet())))
         .append(row("load shedding under overload", mark(v.sheddingPassed())))
@@ -116,6 +119,9 @@ public final class HtmlReport {
         Figures.num(o.factor(), 1), Figures.num(o.sustainablePerSecond(), 1), Figures.num(o.seconds(), 0), Figures.num(o.goodputPerSecond(), 1),
         Figures.pct(o.goodputShare()), Figures.pct(o.shedShare()), Figures.ms(o.acceptedP99Millis()), Figures.ms(o.acceptedP99ObjectiveMillis()),
         Figures.ms(o.shedP99Millis())))).append(' ').append(mark(o.passed())).append("</p>");
+    if (o.generatorLimited()) {
+      h.append("<p class=\"bad\">Generator-limited: ").append(esc(o.note())).append("</p>");
+    }
     chart(h, "chart-overload", "Overload phase: offered, goodput and shed per second against the sustainable rate");
     h.append("</section>\n");
 

@@ -20,6 +20,9 @@ public final class MarkdownReport {
         Figures.cell(r.settings().host())));
 
     md.append("## Verdicts\n\n");
+    if (r.verdict().abortedEarly() != null && !r.verdict().abortedEarly().isEmpty()) {
+      md.append("**Aborted early:** ").append(Figures.cell(r.verdict().abortedEarly())).append("\n\n");
+    }
     md.append("| check | result |\n|---|---|\n");
     md.append("| SLOs per route | ").append(Figures.mark(v.slosMet())).append(" |\n");
     md.append("| load shedding under overload | ").append(Figures.mark(v.sheddingPassed())).append(" |\n");
@@ -126,6 +129,9 @@ public final class MarkdownReport {
         o.offered(), o.ok(), o.shed(), Figures.pct(o.shedShare()), o.otherErrors(), o.timeouts(), Figures.num(o.goodputPerSecond(), 1),
         Figures.pct(o.goodputShare()), Figures.ms(o.acceptedP99Millis()), Figures.ms(o.acceptedP99ObjectiveMillis()), Figures.ms(o.shedP99Millis()),
         o.passed() ? "Passed." : "Failed."));
+    if (o.generatorLimited()) {
+      md.append("Generator-limited: ").append(Figures.cell(o.note())).append("\n\n");
+    }
 
     RunReport.Oracle or = r.oracle();
     md.append("## Oracle\n\n");

@@ -58,11 +58,11 @@ final class Fixtures {
     for (int i = 0; i < 15; i++) {
       timeline.add(new RunReport.Window("main", i * 10, "*", "*", 400, 400, 0, 0, 5, 15, 30));
     }
-    RunReport.Overload overload = new RunReport.Overload(300, "given", 3, 900, 60, 54000, 30000, 24000, 0, 0, 0.44, 500, 1.67, 400, 750, 20, true, List.of());
+    RunReport.Overload overload = new RunReport.Overload(300, "given", 3, 900, 60, 54000, 30000, 24000, 0, 0, 0.44, 500, 1.67, 400, 750, 20, true, List.of(), 900, false, "");
     RunReport.Oracle oracle = new RunReport.Oracle(1000, 1000, 1000, List.of(new RunReport.FeedWatch("/regions/x/feed", 10, 10, 0, 0)), true, List.of());
     RunReport.ServerUsage server = new RunReport.ServerUsage(1500, 512.0 * (1 << 20), 256.0 * (1 << 20), Map.of(), Map.of(), 1000, 1_000_000, 500, 1000,
         0.1, 10, "test", Map.of("main", 1000.0, "overload", 500.0));
-    RunReport.Verdict verdict = new RunReport.Verdict(true, true, true, true, List.of(), 0);
+    RunReport.Verdict verdict = new RunReport.Verdict(true, true, true, true, List.of(), 0, "");
     return new RunReport(RunReport.SCHEMA_VERSION, "T1-hand", Instant.parse("2026-11-29T00:00:00Z"), Instant.parse("2026-11-29T00:05:00Z"),
         scenario, settings, totals, routes, timeline, overload, oracle, server, verdict);
   }

@@ -77,7 +77,7 @@ class RunDiffTest {
   void anOracleThatStopsPassingIsARegression() {
     RunReport broken = Fixtures.withOracle(baseline, "B",
         new RunReport.Oracle(1000, 990, 1000, List.of(), false, List.of("10 events missing from JetStream")),
-        new RunReport.Verdict(false, true, true, false, List.of("oracle: 10 events missing from JetStream"), 1));
+        new RunReport.Verdict(false, true, true, false, List.of("oracle: 10 events missing from JetStream"), 1, ""));
     RunDiff diff = RunDiff.of(baseline, List.of(), broken, prices, 0.6);
     assertThat(diff.regression()).isTrue();
     assertThat(diff.verdicts()).extracting(RunDiff.VerdictChange::check).contains("oracle", "overall");
