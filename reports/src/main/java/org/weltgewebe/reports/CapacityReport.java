@@ -15,7 +15,9 @@ import java.util.List;
  * search stopped and why, so that noise on a shared machine can be told from a limit.
  * {@code cpuMillisPerRequest} is the platform's CPU time per offered request over the steps that met
  * every objective (the service time a what-if model needs); 0 when the target is remote and its CPU
- * not measured. {@code sustainablePerSecond} is 0 when not even the first step met every objective.
+ * not measured. {@code marginalCpuMillisPerRequest} is the slope of CPU over request rate across
+ * those steps, without what an idle node spends; 0 when it could not be told.
+ * {@code sustainablePerSecond} is 0 when not even the first step met every objective.
  */
 public record CapacityReport(
     int schemaVersion,
@@ -39,7 +41,8 @@ public record CapacityReport(
     List<ScenarioNeed> nodesNeeded,
     String kneeMethod,
     String stopRule,
-    double cpuMillisPerRequest) {
+    double cpuMillisPerRequest,
+    double marginalCpuMillisPerRequest) {
 
   public static final int SCHEMA_VERSION = 1;
 

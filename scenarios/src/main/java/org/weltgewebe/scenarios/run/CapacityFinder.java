@@ -45,6 +45,14 @@ public final class CapacityFinder {
   public static final int NOTHING_SUSTAINABLE = 1;
   /** A step fails when fewer of the requests it sent are answered per second than this share of the rate sent. */
   static final double MIN_ACHIEVED_SHARE = 0.9;
+  /** How a step is judged, for the report. */
+  static final String STEP_VERDICT = "a step breaks on any route's availability (shed 503s, other 5xx and unanswered"
+      + " requests count as bad), on a route's p95 once it has >= 20 answered requests in the step and its p99 once it has"
+      + " >= 100, or when fewer than 90 % of the requests sent are answered per second of the step's wall time";
+  /** Answered requests a route needs in a step before its p95 is judged: fewer, and the p95 is its maximum. */
+  static final int MIN_FOR_P95 = 20;
+  /** Answered requests a route needs in a step before its p99 is judged. */
+  static final int MIN_FOR_P99 = 100;
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
 
   /**
@@ -200,10 +208,7 @@ public final class CapacityFinder {
       timeouts += m.timeouts();
       routes.add(new CapacityReport.RouteStep(m.method(), m.route(), m.requests(), m.ok(), m.bad(), m.okLatency()));
       answered.add(new MixedLatency.Part(m.ok(), m.okLatency()));
-      RunReport.RouteResult result = judge.judge(m);
-      if (!result.verdict().met()) {
-        failures.add(m.method() + " " + m.route() + ": " + result.verdict().reason());
-      }
+      routeFailure(m, judge.judge(m)).ifPresent(failures::add);
     }
     double seconds = stepDuration.toMillis() / 1000.0;
     double achieved = (requests - timeouts) / wallSeconds;
@@ -217,6 +222,33 @@ public final class CapacityFinder {
     return new CapacityReport.Step(
         offered, achieved, ok / wallSeconds, requests, ok, shed, serverErrors, timeouts, MixedLatency.of(answered), cpuSeconds,
         failures.isEmpty(), List.copyOf(failures), List.copyOf(routes), wallSeconds, rerun);
+  }
+
+  /**
+   * Why a route broke its objective in a step, if it did. Availability counts from the first bad
+   * request; a latency percentile counts only when the route had enough answered requests in the
+   * step for it to be more than its slowest few ({@link #MIN_FOR_P95}, {@link #MIN_FOR_P99}): at low
+   * rates a rare route has a handful of requests per step, and one slow answer on a busy machine
+   * would end the search without saying anything about the platform's capacity. Higher steps carry
+   * enough of every route to judge it.
+   */
+  static Optional<String> routeFailure(RouteMeasure m, RunReport.RouteResult result) {
+    if (result.objective() == null || result.verdict().met()) {
+      return Optional.empty();
+    }
+    List<String> reasons = new ArrayList<>();
+    if (!result.verdict().availabilityMet()) {
+      reasons.add(String.format("availability %.2f %% < %.2f %% (%d shed, %d 5xx, %d unanswered of %d)",
+          result.availabilityPercent(), result.objective().availabilityPercent(), m.shed(), m.serverErrors(), m.timeouts(), m.requests()));
+    }
+    if (!result.verdict().p95Met() && m.ok() >= MIN_FOR_P95) {
+      reasons.add(String.format("p95 %.1f ms > %d ms", m.okLatency().p95Millis(), result.objective().p95Millis()));
+    }
+    if (!result.verdict().p99Met() && m.ok() >= MIN_FOR_P99) {
+      reasons.add(String.format("p99 %.1f ms > %d ms", m.okLatency().p99Millis(), result.objective().p99Millis()));
+    }
+    return reasons.isEmpty() ? Optional.empty()
+        : Optional.of(m.method() + " " + m.route() + ": " + String.join("; ", reasons) + " (" + m.ok() + " answered)");
   }
 
   private static CapacityReport assemble(
@@ -250,7 +282,32 @@ public final class CapacityFinder {
         CapacityReport.SCHEMA_VERSION, options.runId(), started, Instant.now(), scenario.id(), platform.api().toString(), nodes, cores,
         host(), load.generator(), ceiling, options.stepDuration().toMillis() / 1000.0, List.copyOf(steps), sustainable, perNode,
         knee.perSecond().orElse(0), limitedBy(steps, options), options.utilisation(), List.copyOf(needs),
-        knee.explanation() + " [" + LatencyKnee.METHOD + "]", StepRule.DESCRIPTION, cpuMillisPerRequest);
+        knee.explanation() + " [" + LatencyKnee.METHOD + "]", StepRule.DESCRIPTION + "; " + STEP_VERDICT, cpuMillisPerRequest,
+        marginalCpuMillisPerRequest(steps));
+  }
+
+  /**
+   * The platform's CPU per extra request, in ms: the least-squares slope of cores busy (CPU seconds
+   * per second of the step) over requests answered per second, across the steps that met every
+   * objective. Unlike CPU over requests it leaves out what an idle node spends anyway (cluster
+   * heartbeats, the outbox relay's polling, metrics); 0 when fewer than two such steps were measured
+   * or the slope is not positive (noise larger than the signal).
+   */
+  static double marginalCpuMillisPerRequest(List<CapacityReport.Step> steps) {
+    List<CapacityReport.Step> met = steps.stream().filter(s -> s.met() && s.cpuSeconds() > 0 && s.wallSeconds() > 0).toList();
+    if (met.size() < 2) {
+      return 0;
+    }
+    double meanX = met.stream().mapToDouble(CapacityReport.Step::achievedPerSecond).average().orElse(0);
+    double meanY = met.stream().mapToDouble(s -> s.cpuSeconds() / s.wallSeconds()).average().orElse(0);
+    double sxy = 0;
+    double sxx = 0;
+    for (CapacityReport.Step s : met) {
+      double dx = s.achievedPerSecond() - meanX;
+      sxy += dx * (s.cpuSeconds() / s.wallSeconds() - meanY);
+      sxx += dx * dx;
+    }
+    return sxx > 0 && sxy > 0 ? sxy / sxx * 1000 : 0;
   }
 
   /** Nodes {@code scenario} needs at its peak hour when one node sustains {@code perNode} at {@code utilisation}. */

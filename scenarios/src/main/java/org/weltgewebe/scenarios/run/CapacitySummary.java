@@ -38,10 +38,13 @@ final class CapacitySummary {
     }
     out.println("knee: " + (report.kneePerSecond() > 0 ? String.format("%.1f req/s — ", report.kneePerSecond()) : "") + report.kneeMethod());
     if (report.cpuMillisPerRequest() > 0) {
-      out.printf("CPU per request (steps that met): %.2f ms of the platform's CPU — the what-if model's service time%n",
-          report.cpuMillisPerRequest());
-    } else {
+      out.printf("CPU per request (steps that met): %.2f ms of the platform's CPU in all, %s marginal — the what-if model's service time%n",
+          report.cpuMillisPerRequest(),
+          report.marginalCpuMillisPerRequest() > 0 ? String.format("%.2f ms", report.marginalCpuMillisPerRequest()) : "unknown");
+    } else if (report.steps().stream().allMatch(s -> s.cpuSeconds() == 0)) {
       out.println("CPU per request: not measured (the platform is remote)");
+    } else {
+      out.println("CPU per request: no step met every objective (the table has each step's)");
     }
     if (report.generatorCeilingPerSecond() > 0 && report.steps().stream()
         .anyMatch(s -> s.offeredPerSecond() >= 0.5 * report.generatorCeilingPerSecond())) {
