@@ -53,7 +53,7 @@ public record CapacityReport(
    * Latencies are of the requests answered 2xx/3xx/4xx — what the objectives are about; a shed 503
    * counts against availability instead. {@code achievedPerSecond} and {@code goodputPerSecond} are
    * answered and OK requests over {@code wallSeconds}, the step's wall time until its last request
-   * was answered; {@code rerun} marks the second run at a rate whose first run broke.
+   * was answered (at least the step's seconds); {@code rerun} marks the second run at a rate whose first run broke.
    */
   public record Step(
       double offeredPerSecond,

@@ -211,17 +211,19 @@ public final class CapacityFinder {
       routeFailure(m, judge.judge(m)).ifPresent(failures::add);
     }
     double seconds = stepDuration.toMillis() / 1000.0;
-    double achieved = (requests - timeouts) / wallSeconds;
+    // the last arrival can fall a little before the step's end: the step lasts at least its arrivals' span
+    double wall = Math.max(wallSeconds, seconds);
+    double achieved = (requests - timeouts) / wall;
     double sentPerSecond = requests / seconds;
     if (requests == 0) {
       failures.add("no request was measured");
     } else if (achieved < MIN_ACHIEVED_SHARE * sentPerSecond) {
       failures.add(String.format("answered %.1f req/s of %.1f req/s sent (< %.0f %%; the step took %.1f s for %.0f s of arrivals)",
-          achieved, sentPerSecond, MIN_ACHIEVED_SHARE * 100, wallSeconds, seconds));
+          achieved, sentPerSecond, MIN_ACHIEVED_SHARE * 100, wall, seconds));
     }
     return new CapacityReport.Step(
-        offered, achieved, ok / wallSeconds, requests, ok, shed, serverErrors, timeouts, MixedLatency.of(answered), cpuSeconds,
-        failures.isEmpty(), List.copyOf(failures), List.copyOf(routes), wallSeconds, rerun);
+        offered, achieved, ok / wall, requests, ok, shed, serverErrors, timeouts, MixedLatency.of(answered), cpuSeconds,
+        failures.isEmpty(), List.copyOf(failures), List.copyOf(routes), wall, rerun);
   }
 
   /**

@@ -75,6 +75,14 @@ class CapacityStepTest {
   }
 
   @Test
+  void aStepThatEndsBeforeItsDurationCountsItsWholeDuration() {
+    // Poisson arrivals: the last one can come before the step's end, and then all is answered early
+    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 9.5, 0, false, List.of(knotReads(100, 0, 20, 40)), JUDGE);
+    assertThat(s.wallSeconds()).isEqualTo(10);
+    assertThat(s.achievedPerSecond()).isEqualTo(10);
+  }
+
+  @Test
   void aStepWithoutRequestsIsNotMet() {
     CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, false, List.of(), JUDGE);
     assertThat(s.met()).isFalse();
