@@ -100,6 +100,7 @@ class CapacityFinderTest {
       assertThat(capacity("S1", "--start", "50", "--max", "20")).isEqualTo(2);
       assertThat(capacity("S1", "--step-duration", "1s")).isEqualTo(2);
       assertThat(capacity("S9")).isEqualTo(2);
+      assertThat(capacity("S1", "--nodes", "3")).isEqualTo(2);
     } finally {
       System.setErr(err);
     }
@@ -108,7 +109,8 @@ class CapacityFinderTest {
         .contains("--utilisation must be in (0, 1]")
         .contains("--max (20.0) must be at least --start (50.0)")
         .contains("--step-duration must be at least 2s")
-        .contains("unknown scenario 'S9'");
+        .contains("unknown scenario 'S9'")
+        .contains("--nodes is the number of nodes behind --target");
   }
 
   private static int capacity(String... args) {

@@ -102,6 +102,9 @@ public final class CapacityFinder {
       if (nodes.isPresent() && nodes.getAsInt() < 1) {
         throw new IllegalArgumentException("--nodes must be at least 1, got " + nodes.getAsInt());
       }
+      if (target.isEmpty() && nodes.isPresent() && nodes.getAsInt() != 1) {
+        throw new IllegalArgumentException("--nodes is the number of nodes behind --target; a platform started here is one node");
+      }
       if (target.isEmpty() && serveCommand.isEmpty()) {
         throw new IllegalArgumentException("no --target given and no command to start the platform with");
       }
