@@ -94,7 +94,7 @@ public final class CapacityFinder {
         throw new IllegalArgumentException("--step-duration must be at least 2s, got " + stepDuration.toMillis() / 1000.0 + "s");
       }
       if (warmup.isNegative() || ceilingDuration.isNegative()) {
-        throw new IllegalArgumentException("--warmup must not be negative");
+        throw new IllegalArgumentException("--warmup and --ceiling-duration must not be negative");
       }
       if (!(utilisation > 0) || utilisation > 1) {
         throw new IllegalArgumentException("--utilisation must be in (0, 1], got " + utilisation);
@@ -127,6 +127,7 @@ public final class CapacityFinder {
     Map<Action, Double> mix = ScenarioRun.apiMix(scenario);
     Path dir = options.reportsDir().resolve(options.runId());
     Instant started = Instant.now();
+    OptionalDouble loadAtStart = loadAverage();
     Judge judge = new Judge(
         options.sloDefinitions().map(SloRules::read).orElseGet(SloRules::readBuiltIn), scenario.errorBudget(), 0);
     out.printf("capacity %s: scenario %s (%s), its API mix offered from %.1f req/s ×%.2f per step of %d s up to %.0f req/s%n",
@@ -147,8 +148,8 @@ public final class CapacityFinder {
           load.run(new Load.Requests("warmup", options.warmup(), options.startPerSecond(), options.startPerSecond(), mix));
         }
         List<CapacityReport.Step> steps = search(options, platform, load, mix, judge, out);
-        CapacityReport report = assemble(options, scenario, mix, platform, load, ceiling, started, steps);
-        java.nio.file.Path file = RunReports.writeCapacity(report, dir);
+        CapacityReport report = assemble(options, scenario, mix, platform, load, ceiling, started, loadAtStart, steps);
+        Path file = RunReports.writeCapacity(report, dir);
         CapacitySummary.print(report, file, out);
         return new Outcome(report, dir);
       }
@@ -258,7 +259,7 @@ public final class CapacityFinder {
 
   private static CapacityReport assemble(
       Options options, ScenarioDefinition scenario, Map<Action, Double> mix, Platform platform, Load load, double ceiling,
-      Instant started, List<CapacityReport.Step> steps) {
+      Instant started, OptionalDouble loadAtStart, List<CapacityReport.Step> steps) {
     int nodes = options.nodes().orElse(platform.nodes());
     int cores = options.coresPerNode().orElse(platform.startedByRun() ? Runtime.getRuntime().availableProcessors() : 0);
     double sustainable = StepRule.sustainable(steps).orElse(0);
@@ -285,7 +286,7 @@ public final class CapacityFinder {
     double cpuMillisPerRequest = requests == 0 ? 0 : cpu * 1000 / requests;
     return new CapacityReport(
         CapacityReport.SCHEMA_VERSION, options.runId(), started, Instant.now(), scenario.id(), platform.api().toString(), nodes, cores,
-        host(), load.generator(), ceiling, options.stepDuration().toMillis() / 1000.0, List.copyOf(steps), sustainable, perNode,
+        host(loadAtStart), load.generator(), ceiling, options.stepDuration().toMillis() / 1000.0, List.copyOf(steps), sustainable, perNode,
         knee.perSecond().orElse(0), limitedBy(steps, options), options.utilisation(), List.copyOf(needs),
         knee.explanation() + " [" + LatencyKnee.METHOD + "]", StepRule.DESCRIPTION + "; " + STEP_VERDICT, cpuMillisPerRequest,
         marginalCpuMillisPerRequest(steps));
@@ -331,9 +332,22 @@ public final class CapacityFinder {
           last.offeredPerSecond(), options.maxPerSecond());
     }
     if (!StepRule.confirmsBreak(steps)) {
-      return String.format("stopped at %.1f req/s after one broken run: %s", last.offeredPerSecond(), first(last.failures()));
+      return String.format("stopped at %.1f req/s after one broken run: %s%s", last.offeredPerSecond(), first(last.failures()), busy(last));
     }
-    return String.format("%.1f req/s broke twice: %s", last.offeredPerSecond(), first(last.failures()));
+    return String.format("%.1f req/s broke twice: %s%s", last.offeredPerSecond(), first(last.failures()), busy(last));
+  }
+
+  /**
+   * How busy the platform was in a step, when it was measured: a node that breaks its objectives
+   * with cores to spare is held up by something else — other processes on a shared machine, or a
+   * wait of its own (database, locks) — not by its CPU.
+   */
+  private static String busy(CapacityReport.Step step) {
+    if (step.cpuSeconds() <= 0) {
+      return "";
+    }
+    return String.format(" (the platform kept %.2f of %d cores busy)", step.cpuSeconds() / step.wallSeconds(),
+        Runtime.getRuntime().availableProcessors());
   }
 
   private static String first(List<String> failures) {
@@ -352,12 +366,25 @@ public final class CapacityFinder {
     return PlatformProcess.start(options.serveCommand(), options.serveEnvironment(), options.runId(), 1, peakToday, dir.resolve("platform.log"));
   }
 
-  private static String host() {
+  /** This machine, its cores and how busy it was (1-minute load average at the start and the end). */
+  private static String host(OptionalDouble loadAtStart) {
+    String name;
     try {
-      return java.net.InetAddress.getLocalHost().getHostName() + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+      name = java.net.InetAddress.getLocalHost().getHostName() + ", ";
     } catch (java.net.UnknownHostException e) {
-      return Runtime.getRuntime().availableProcessors() + " cores";
+      name = "";
     }
+    OptionalDouble loadAtEnd = loadAverage();
+    String load = loadAtStart.isPresent() && loadAtEnd.isPresent()
+        ? String.format(", load average %.1f at the start, %.1f at the end", loadAtStart.getAsDouble(), loadAtEnd.getAsDouble())
+        : "";
+    return name + Runtime.getRuntime().availableProcessors() + " cores" + load;
+  }
+
+  /** The 1-minute load average of this machine; on a shared machine it says how much the figures are worth. */
+  private static OptionalDouble loadAverage() {
+    double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return load < 0 ? OptionalDouble.empty() : OptionalDouble.of(load);
   }
 
   /** The line printed every few seconds while a step runs. */
@@ -376,8 +403,8 @@ public final class CapacityFinder {
           Progress.Figures now = load.figures();
           double elapsed = (System.nanoTime() - startNanos) / 1e9;
           long sent = now.requests() - atStart.requests();
-          out.printf("  %s %s %.1f req/s: %3.0f s of %d | %,d req (%.1f/s) | %,d ok | %,d shed | %,d err%n",
-              phase, rerun ? "(re-run)" : "", rate, elapsed, stepDuration.toSeconds(), sent, sent / Math.max(1e-9, elapsed),
+          out.printf("  %s%s %.1f req/s: %3.0f s of %d | %,d req (%.1f/s) | %,d ok | %,d shed | %,d err%n",
+              phase, rerun ? " (re-run)" : "", rate, elapsed, stepDuration.toSeconds(), sent, sent / Math.max(1e-9, elapsed),
               now.ok() - atStart.ok(), now.shed() - atStart.shed(), now.errors() - atStart.errors());
         } catch (RuntimeException e) {
           // the progress line must never break a search

@@ -26,6 +26,7 @@ final class CapacitySummary {
       out.println(row(++n, step));
     }
     out.println();
+    out.println("host: " + report.host());
     out.println("stop rule: " + report.stopRule());
     out.println("what ended it: " + report.limitedBy());
     if (report.sustainablePerSecond() > 0) {

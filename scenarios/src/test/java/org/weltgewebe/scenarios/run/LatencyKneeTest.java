@@ -39,7 +39,7 @@ class LatencyKneeTest {
   void aCurveThatDoesNotDoubleHasNoKnee() {
     var knee = LatencyKnee.of(List.of(step(10, true, 5), step(20, true, 6), step(40, true, 7), step(80, true, 9.9)));
     assertThat(knee.perSecond()).isEmpty();
-    assertThat(knee.explanation()).contains("below 2x its lowest-load value");
+    assertThat(knee.explanation()).contains("below 2x its lowest value");
   }
 
   @Test
@@ -47,6 +47,33 @@ class LatencyKneeTest {
     var knee = LatencyKnee.of(List.of(step(10, true, 5), step(20, false, 500)));
     assertThat(knee.perSecond()).isEmpty();
     assertThat(knee.explanation()).contains("Kneedle needs 3");
+  }
+
+  @Test
+  void aSlowFirstStepOnABusyMachineDoesNotHideTheKnee() {
+    // 300 ms at 10 req/s is a neighbour's build; from 15 req/s (20 ms) on, scaled x − y:
+    // 0, 0.075, 0.187, 0.349, 0.571, 0 — the knee at 75.9 req/s
+    var knee = LatencyKnee.of(List.of(
+        step(10, false, 300), rerun(10, true, 300), step(15, true, 20), step(22.5, true, 21), step(33.75, true, 22),
+        step(50.625, true, 30), step(75.9375, true, 60), step(113.90625, false, 900)));
+    assertThat(knee.perSecond()).hasValue(75.9375);
+  }
+
+  @Test
+  void aCurveThatIsLowestAtItsHighestRateHasNoKnee() {
+    // latency fell as the neighbours went quiet: nothing is left after the lowest p95
+    var knee = LatencyKnee.of(List.of(step(10, true, 300), step(15, true, 200), step(22.5, true, 20)));
+    assertThat(knee.perSecond()).isEmpty();
+    assertThat(knee.explanation()).contains("1 load level(s) from the lowest p95 on");
+  }
+
+  @Test
+  void aKneeAtTheHighestRateIsNoKnee() {
+    // a noise spike at 22.5 req/s, flat after it: the largest x − y is the last point
+    var knee = LatencyKnee.of(List.of(
+        step(10, true, 20), step(15, true, 25), step(22.5, true, 70), step(33.75, true, 22), step(50.625, true, 24)));
+    assertThat(knee.perSecond()).isEmpty();
+    assertThat(knee.explanation()).contains("had not taken off");
   }
 
   @Test
