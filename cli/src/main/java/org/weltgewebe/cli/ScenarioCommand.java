@@ -8,8 +8,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import org.weltgewebe.cluster.NodeConfig;
 import org.weltgewebe.cluster.WeaveNode;
@@ -18,6 +20,7 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxSettings;
 import org.weltgewebe.scenarios.SmokeScenario;
 import org.weltgewebe.scenarios.definition.Scenarios;
+import org.weltgewebe.scenarios.run.CapacityFinder;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
 import org.weltgewebe.scenarios.run.ScenarioRun;
 import picocli.CommandLine.Command;
@@ -30,7 +33,7 @@ import picocli.CommandLine.Parameters;
     name = "scenario",
     mixinStandardHelpOptions = true,
     description = "Run traffic scenarios against the platform.",
-    subcommands = {ScenarioCommand.Run.class, ScenarioCommand.Ceiling.class})
+    subcommands = {ScenarioCommand.Run.class, ScenarioCommand.Ceiling.class, ScenarioCommand.Capacity.class})
 final class ScenarioCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -207,6 +210,124 @@ final class ScenarioCommand implements Runnable {
         SmokeScenario.runOn(weaveNode, System.out);
       }
       return 0;
+    }
+  }
+
+  /** {@code weltgewebe scenario capacity S}. */
+  @Command(
+      name = "capacity",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Find how much one node carries. Starts the platform (or drives --target),",
+        "warms it up, then offers the scenario's API request mix open-model in steps",
+        "of rising rate (start, start x factor, ...) and judges each step against the",
+        "per-route SLOs (availability with shed 503s counted as bad, p95, p99) and",
+        "against answering at least 90 %% of what was sent. A broken step is run once",
+        "more at the same rate; two breaks in a row end the search.",
+        "Prints a table of the steps, the highest sustainable rate per node, the knee",
+        "of the latency curve (Kneedle), CPU per request when the platform runs here,",
+        "and the nodes S1-S4 need at their peak hour; writes",
+        "reports/<run-id>/capacity.json.",
+        "Exit code 0 when a sustainable rate was found, 1 when not even the first",
+        "step held, 2 for wrong arguments."
+      })
+  static final class Capacity implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "S1, S2, S3, S4, or a definition file: whose request mix to offer.")
+    String scenario;
+
+    @Option(names = "--target", paramLabel = "URL", description = "Drive a platform that is already running at URL instead of starting one.")
+    URI target;
+
+    @Option(names = "--nodes", paramLabel = "N", description = "Nodes behind --target (default 1); the rate per node divides by it.")
+    Integer nodes;
+
+    @Option(names = "--cores-per-node", paramLabel = "N", description = "Cores of each node behind --target, for the report (default: this machine's when started here).")
+    Integer coresPerNode;
+
+    @Option(names = "--start", paramLabel = "R", defaultValue = "10", description = "First step's rate in req/s (default ${DEFAULT-VALUE}).")
+    double start;
+
+    @Option(names = "--factor", paramLabel = "F", defaultValue = "1.4", description = "Each step's rate is the previous one's times F, above 1 and at most 4 (default ${DEFAULT-VALUE}).")
+    double factor;
+
+    @Option(names = "--max", paramLabel = "R", defaultValue = "2000", description = "No step above R req/s (default ${DEFAULT-VALUE}).")
+    double max;
+
+    @Option(names = "--step-duration", paramLabel = "D", defaultValue = "25s", description = "Length of each step, e.g. 20s (default ${DEFAULT-VALUE}).")
+    String stepDuration;
+
+    @Option(names = "--warmup", paramLabel = "D", defaultValue = "20s", description = "Unjudged load at the start rate before the first step; 0 skips it (default ${DEFAULT-VALUE}).")
+    String warmup;
+
+    @Option(names = "--ceiling-duration", paramLabel = "D", defaultValue = "8s", description = "Measure the generator's own ceiling this long first; 0 skips it (default ${DEFAULT-VALUE}).")
+    String ceilingDuration;
+
+    @Option(names = "--utilisation", paramLabel = "U", defaultValue = "0.6", description = "Target utilisation of a node when sizing S1-S4, in (0, 1] (default ${DEFAULT-VALUE}).")
+    double utilisation;
+
+    @Option(names = "--reports-dir", paramLabel = "DIR", defaultValue = "reports", description = "Where reports/<run-id>/ goes (default ${DEFAULT-VALUE}).")
+    Path reportsDir;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of every random choice of the load (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--slos", paramLabel = "FILE", description = "SLO definitions to judge by (default: the built-in scenarios/slo/slos.json).")
+    Path slos;
+
+    @Mixin NodeOptions node;
+
+    @Override
+    public Integer call() {
+      CapacityFinder.Options options;
+      Config config;
+      try {
+        Scenarios.load(scenario);
+        config = NodeConfig.load(node.overrides().withFallback(ConfigFactory.parseString("weltgewebe.db.embedded-fallback = true")));
+        options = options(Map.of());
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      }
+      if (target != null) {
+        return search(options);
+      }
+      DatabaseBootstrap.Ready db = DatabaseBootstrap.prepare(config);
+      try {
+        return search(options(ScenarioRun.platformEnvironment(db.settings(), NatsSettings.fromConfig(config), OutboxSettings.fromConfig(config))));
+      } finally {
+        db.embedded().ifPresent(e -> e.close());
+      }
+    }
+
+    private int search(CapacityFinder.Options options) {
+      CapacityFinder.Outcome outcome = CapacityFinder.run(options, ScenarioLoads::gatling, System.out);
+      if (outcome.exitCode() != 0) {
+        System.err.printf("no sustainable rate: %s%n", outcome.report().limitedBy());
+      }
+      return outcome.exitCode();
+    }
+
+    /** The options as given; {@code environment} is what a platform started here runs with. */
+    CapacityFinder.Options options(Map<String, String> environment) {
+      String runId = node.runId != null ? node.runId : ScenarioRun.newRunId("CAP-" + scenario.toUpperCase(Locale.ROOT));
+      return new CapacityFinder.Options(
+          scenario,
+          Optional.ofNullable(target),
+          nodes == null ? OptionalInt.empty() : OptionalInt.of(nodes),
+          coresPerNode == null ? OptionalInt.empty() : OptionalInt.of(coresPerNode),
+          start,
+          factor,
+          max,
+          Run.parseDuration(stepDuration),
+          Run.parseDuration(warmup),
+          Run.parseDuration(ceilingDuration),
+          utilisation,
+          runId,
+          reportsDir,
+          seed,
+          target == null ? ServeCommandLine.thisProgram() : List.of(),
+          environment,
+          Optional.ofNullable(slos));
     }
   }
 }

@@ -9,6 +9,15 @@ import java.util.List;
  * highest rate that still met every objective, the knee of the latency curve, and how many nodes
  * each scenario needs at its peak. Versioned like {@link RunReport}: removing or renaming a field
  * raises {@link #SCHEMA_VERSION}, adding one does not.
+ *
+ * <p>{@code kneePerSecond} is 0 when the curve shows no knee in the tested range, and
+ * {@code kneeMethod} says how it was found or why there is none; {@code stopRule} says when the
+ * search stopped and why, so that noise on a shared machine can be told from a limit.
+ * {@code cpuMillisPerRequest} is the platform's CPU time per offered request over the steps that met
+ * every objective (the service time a what-if model needs); 0 when the target is remote and its CPU
+ * not measured. {@code marginalCpuMillisPerRequest} is the slope of CPU over request rate across
+ * those steps, without what an idle node spends; 0 when it could not be told.
+ * {@code sustainablePerSecond} is 0 when not even the first step met every objective.
  */
 public record CapacityReport(
     int schemaVersion,
@@ -29,7 +38,11 @@ public record CapacityReport(
     double kneePerSecond,
     String limitedBy,
     double targetUtilisation,
-    List<ScenarioNeed> nodesNeeded) {
+    List<ScenarioNeed> nodesNeeded,
+    String kneeMethod,
+    String stopRule,
+    double cpuMillisPerRequest,
+    double marginalCpuMillisPerRequest) {
 
   public static final int SCHEMA_VERSION = 1;
 
@@ -37,6 +50,10 @@ public record CapacityReport(
    * One load step: the scenario's request mix offered open-model at {@code offeredPerSecond} for
    * the step's seconds. {@code cpuSeconds} is what the node processes used during the step (0 when
    * the target is remote and not measured); {@code met} whether every route met its objective.
+   * Latencies are of the requests answered 2xx/3xx/4xx — what the objectives are about; a shed 503
+   * counts against availability instead. {@code achievedPerSecond} and {@code goodputPerSecond} are
+   * answered and OK requests over {@code wallSeconds}, the step's wall time until its last request
+   * was answered (at least the step's seconds); {@code rerun} marks the second run at a rate whose first run broke.
    */
   public record Step(
       double offeredPerSecond,
@@ -51,7 +68,9 @@ public record CapacityReport(
       double cpuSeconds,
       boolean met,
       List<String> failures,
-      List<RouteStep> routes) {}
+      List<RouteStep> routes,
+      double wallSeconds,
+      boolean rerun) {}
 
   /** One route within a step. */
   public record RouteStep(String method, String route, long requests, long ok, long bad, RunReport.Latency latency) {}
@@ -59,6 +78,16 @@ public record CapacityReport(
   /**
    * Nodes a scenario needs: its peak request rate (real time, from its definition) over the
    * measured sustainable rate per node at {@code targetUtilisation}, rounded up, at least one.
+   * {@code peakRequestsPerSecond} counts the JSON API requests of the peak hour (what the search
+   * offered); {@code peakTilesPerSecond} the tiles beside them, which the edge is meant to serve.
+   * {@code mixAsMeasured} is false when the scenario's request mix differs from the one the search
+   * offered: then its node count assumes its requests cost what the measured mix's did.
    */
-  public record ScenarioNeed(String scenarioId, double peakRequestsPerSecond, double nodesExact, int nodes) {}
+  public record ScenarioNeed(
+      String scenarioId,
+      double peakRequestsPerSecond,
+      double nodesExact,
+      int nodes,
+      double peakTilesPerSecond,
+      boolean mixAsMeasured) {}
 }
