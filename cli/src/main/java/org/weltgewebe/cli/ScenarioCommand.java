@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.weltgewebe.cluster.NodeConfig;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.persistence.DatabaseBootstrap;
@@ -18,6 +19,8 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxSettings;
 import org.weltgewebe.scenarios.SmokeScenario;
 import org.weltgewebe.scenarios.definition.Scenarios;
+import org.weltgewebe.scenarios.cluster.ClusterLoad;
+import org.weltgewebe.scenarios.run.Load;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
 import org.weltgewebe.scenarios.run.ScenarioRun;
 import picocli.CommandLine.Command;
@@ -113,6 +116,14 @@ final class ScenarioCommand implements Runnable {
     @Option(names = "--slos", paramLabel = "FILE", description = "SLO definitions to judge by (default: the built-in scenarios/slo/slos.json).")
     Path slos;
 
+    /** Which load generator replays the scenario. */
+    enum Driver { http, cluster }
+
+    @Option(names = "--driver", paramLabel = "KIND", defaultValue = "http",
+        description = "http: clients through the HTTP API (default); cluster: virtual users inside the platform's nodes,"
+            + " commands through sharding, no HTTP (joins the platform's cluster; with --target give --seed-nodes). Default ${DEFAULT-VALUE}.")
+    Driver driver;
+
     @Mixin NodeOptions node;
 
     @Override
@@ -124,6 +135,10 @@ final class ScenarioCommand implements Runnable {
         Scenarios.load(scenario);
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
+        return 2;
+      }
+      if (driver == Driver.cluster && target != null && node.seedNodes == null) {
+        System.err.println("--driver cluster with --target needs --seed-nodes host:port: the cluster address of a platform node to join");
         return 2;
       }
       Config config = NodeConfig.load(node.overrides().withFallback(ConfigFactory.parseString("weltgewebe.db.embedded-fallback = true")));
@@ -150,7 +165,7 @@ final class ScenarioCommand implements Runnable {
             nats,
             outbox,
             Optional.ofNullable(slos));
-        ScenarioRun.Outcome outcome = ScenarioRun.run(options, ScenarioLoads::http, System.out);
+        ScenarioRun.Outcome outcome = ScenarioRun.run(options, loads(), System.out);
         return outcome.report().verdict().exitCode();
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
@@ -158,6 +173,20 @@ final class ScenarioCommand implements Runnable {
       } finally {
         db.embedded().ifPresent(e -> e.close());
       }
+    }
+
+    /** The chosen driver; the cluster driver joins the platform the run started, or the --seed-nodes given. */
+    private Function<ScenarioRun.LoadContext, Load> loads() {
+      if (driver == Driver.cluster) {
+        return context -> ClusterLoad.join(context,
+            context.clusterSeedNodes().isEmpty() ? givenSeedNodes() : context.clusterSeedNodes());
+      }
+      return ScenarioLoads::http;
+    }
+
+    private List<String> givenSeedNodes() {
+      return node.seedNodes == null ? List.of()
+          : java.util.Arrays.stream(node.seedNodes.split(",")).map(String::trim).filter(h -> !h.isEmpty()).toList();
     }
 
     /** This very program, started again as {@code serve}: same Java, same class path. */
