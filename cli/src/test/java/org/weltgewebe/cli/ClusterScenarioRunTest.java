@@ -40,8 +40,8 @@ class ClusterScenarioRunTest {
       OutboxSettings outbox = OutboxSettings.fromConfig(config);
       ScenarioRun.Options options = new ScenarioRun.Options(
           "S1",
-          OptionalDouble.of(720),
-          Optional.of(Duration.ofSeconds(15)),
+          OptionalDouble.of(1080),
+          Optional.of(Duration.ofSeconds(10)),
           Optional.empty(),
           Optional.empty(),
           OptionalDouble.of(3),
@@ -72,7 +72,7 @@ class ClusterScenarioRunTest {
           .doesNotContain("/tiles/{z}/{x}/{y}", "/search", "/regions/{cell}/feed");
       assertThat(report.routes()).allSatisfy(r -> assertThat(r.requests()).isPositive());
       assertThat(report.totals().sessions()).isPositive();
-      assertThat(report.windows()).anySatisfy(w -> {
+      assertThat(report.timeline()).anySatisfy(w -> {
         assertThat(w.phase()).isEqualTo("main");
         assertThat(w.route()).isEqualTo("*");
         assertThat(w.ok()).isPositive();
