@@ -190,6 +190,8 @@ public final class ClusterLoad implements Load {
     for (CompletableFuture<ShareCollector.Collected> share : shares) {
       try {
         ShareCollector.Collected collected = share.get(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        // the progress line counts a share once: from its live report until its tally is in
+        running.remove(collected.worker());
         collected.entries().forEach(tally::add);
         sessions.addAndGet(collected.sessions());
         if (collected.failure() != null) {
