@@ -53,8 +53,8 @@ final class VirtualUsers implements AutoCloseable {
   private static final int KNOWN_CONVERSATIONS = 1000;
   /** Encoded histogram bytes per {@link LoadWorker.Measured}: well under Artery's 256 KiB frame once in JSON (Base64). */
   private static final int PART_BYTES = 96 * 1024;
-  private static final String[] TOOLS = {"Lastenrad"};
-  private static final String[] SKILLS = {"Fahrradreparatur"};
+  private static final List<String> GOODS = List.of("Lastenrad");
+  private static final List<String> SKILLS = List.of("Fahrradreparatur");
 
   /** What a virtual user can do: the HTTP driver's API actions, as entity commands. */
   enum Step {
@@ -396,7 +396,7 @@ final class VirtualUsers implements AutoCloseable {
             .thenApply(o -> null);
       }
       case PROFILE_UPDATE:
-        return measure(run, phase, step, due, () -> weave.updateProfile(role.id, List.of(TOOLS), List.of(SKILLS)),
+        return measure(run, phase, step, due, () -> weave.updateProfile(role.id, GOODS, SKILLS),
                 r -> r instanceof Role.Rejected)
             .thenApply(r -> null);
       case CHAT:
