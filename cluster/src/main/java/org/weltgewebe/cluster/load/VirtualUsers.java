@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.weltgewebe.actors.Conversation;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.Knot;
@@ -45,10 +47,13 @@ import org.weltgewebe.actors.WeaveThread;
  * Pekko's threads as their replies arrive.
  */
 final class VirtualUsers implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LoadWorker.class);
   /** Roles every phase registers before it starts, unmeasured by the verdict (its "-setup" phase). */
   private static final int PREPARED_ROLES = 20;
   /** Cells given a knot and a conversation before a phase starts, hottest first. */
   private static final int PREPARED_CELLS = 3;
+  /** Tries of a setup step that got no answer. */
+  private static final int SETUP_ATTEMPTS = 3;
   private static final int KNOWN_KNOTS_PER_CELL = 200;
   private static final int KNOWN_CONVERSATIONS = 1000;
   /** Encoded histogram bytes per {@link LoadWorker.Measured}: well under Artery's 256 KiB frame once in JSON (Base64). */
@@ -178,6 +183,9 @@ final class VirtualUsers implements AutoCloseable {
       }
       int parts = sendParts(run.tally.entries(), replyTo);
       replyTo.tell(new LoadWorker.Finished(worker, run.sessions.get(), parts, failure));
+      LOG.info("load share {} of run {} done: worker {} of {}, {} sessions, {} commands ({} ok, {} timed out or failed){}",
+          share.phase(), runId, workerIndex + 1, workers, run.sessions.get(), run.tally.requests(), run.tally.ok(),
+          run.tally.errors(), failure == null ? "" : ", failed: " + failure);
     }, "load-worker-" + share.phase());
     thread.setDaemon(true);
     thread.start();
@@ -315,28 +323,40 @@ final class VirtualUsers implements AutoCloseable {
     awaitAll(running, 30);
   }
 
-  /** Registers a few roles and gives the hottest cells a knot and a conversation, before the phase's load. */
+  /**
+   * Registers a few roles and gives the hottest cells a knot and a conversation, before the phase's
+   * load. A step that timed out (a cold node: shards allocated, journals read for the first time)
+   * is tried again, so that the phase does not run without the roles and knots it needs; every
+   * attempt is measured under the setup phase.
+   */
   private void prepare(String setup, ShareRun run, SplittableRandom random) {
-    List<CompletableFuture<Void>> steps = new ArrayList<>();
-    for (int k = 0; k < PREPARED_ROLES; k++) {
-      VirtualRole role = preparedRole(k);
-      if (role != null && role.id == null) {
-        steps.add(register(run, setup, role, System.nanoTime()));
+    for (int attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
+      List<CompletableFuture<Void>> steps = new ArrayList<>();
+      for (int k = 0; k < PREPARED_ROLES; k++) {
+        VirtualRole role = preparedRole(k);
+        if (role != null && role.id == null) {
+          steps.add(register(run, setup, role, System.nanoTime()));
+        }
       }
+      if (steps.isEmpty()) {
+        break;
+      }
+      awaitAll(steps, 30);
     }
-    awaitAll(steps, 30);
     VirtualRole someone = registered(random);
     if (someone == null) {
       return;
     }
-    for (String cell : cells.subList(0, Math.min(PREPARED_CELLS, cells.size()))) {
-      if (knotsByCell.getOrDefault(cell, List.of()).isEmpty()) {
-        awaitAll(List.of(createKnot(run, setup, someone, cell, random, System.nanoTime())), 30);
+    for (int attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
+      for (String cell : cells.subList(0, Math.min(PREPARED_CELLS, cells.size()))) {
+        if (knotsByCell.getOrDefault(cell, List.of()).isEmpty()) {
+          awaitAll(List.of(createKnot(run, setup, someone, cell, random, System.nanoTime())), 30);
+        }
       }
-    }
-    if (conversations.isEmpty()) {
-      knotsByCell.values().stream().flatMap(List::stream).findFirst().ifPresent(knot ->
-          awaitAll(List.of(startConversation(run, setup, someone, knot, System.nanoTime())), 30));
+      if (conversations.isEmpty()) {
+        knotsByCell.values().stream().flatMap(List::stream).findFirst().ifPresent(knot ->
+            awaitAll(List.of(startConversation(run, setup, someone, knot, System.nanoTime())), 30));
+      }
     }
   }
 

@@ -139,6 +139,8 @@ class LoadWorkerTest {
     assertThat(collected.sessions()).isBetween(3L, 30L);
     Tally merged = new Tally(0);
     collected.entries().forEach(merged::add);
+    Map<String, Tally.Stats> setup = byAction(merged, "main-setup");
+    assertThat(setup.get("START_CONVERSATION").ok()).as("the setup's conversation, which chats post to").isEqualTo(1);
     Map<String, Tally.Stats> main = byAction(merged, "main");
     long entered = main.getOrDefault("REGISTER", empty()).requests() + main.getOrDefault("LOGIN", empty()).requests();
     assertThat(entered).isEqualTo(collected.sessions());
