@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.weltgewebe.cluster.NodeConfig;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.persistence.DatabaseBootstrap;
@@ -20,7 +21,9 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxSettings;
 import org.weltgewebe.scenarios.SmokeScenario;
 import org.weltgewebe.scenarios.definition.Scenarios;
+import org.weltgewebe.scenarios.cluster.ClusterLoad;
 import org.weltgewebe.scenarios.run.CapacityFinder;
+import org.weltgewebe.scenarios.run.Load;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
 import org.weltgewebe.scenarios.run.ScenarioRun;
 import picocli.CommandLine.Command;
@@ -120,6 +123,14 @@ final class ScenarioCommand implements Runnable {
         + "(14.4x over the last minute, the SRE workbook's paging threshold); the report says why, the exit code is 1.")
     boolean abortOnBurn;
 
+    /** Which load generator replays the scenario. */
+    enum Driver { http, cluster }
+
+    @Option(names = "--driver", paramLabel = "KIND", defaultValue = "http",
+        description = "http: Gatling's virtual users through the HTTP, SSE and WebSocket API (default); cluster: virtual users inside the platform's nodes,"
+            + " commands through sharding, no HTTP (joins the platform's cluster; with --target give --seed-nodes). Default ${DEFAULT-VALUE}.")
+    Driver driver;
+
     @Mixin NodeOptions node;
 
     @Override
@@ -131,6 +142,10 @@ final class ScenarioCommand implements Runnable {
         Scenarios.load(scenario);
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
+        return 2;
+      }
+      if (driver == Driver.cluster && target != null && node.seedNodes == null) {
+        System.err.println("--driver cluster with --target needs --seed-nodes host:port: the cluster address of a platform node to join");
         return 2;
       }
       Config config = NodeConfig.load(node.overrides().withFallback(ConfigFactory.parseString("weltgewebe.db.embedded-fallback = true")));
@@ -158,7 +173,7 @@ final class ScenarioCommand implements Runnable {
             outbox,
             Optional.ofNullable(slos),
             abortOnBurn);
-        ScenarioRun.Outcome outcome = ScenarioRun.run(options, ScenarioLoads::gatling, System.out);
+        ScenarioRun.Outcome outcome = ScenarioRun.run(options, loads(), System.out);
         return outcome.report().verdict().exitCode();
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
@@ -166,6 +181,20 @@ final class ScenarioCommand implements Runnable {
       } finally {
         db.embedded().ifPresent(e -> e.close());
       }
+    }
+
+    /** The chosen driver; the cluster driver joins the platform the run started, or the --seed-nodes given. */
+    private Function<ScenarioRun.LoadContext, Load> loads() {
+      if (driver == Driver.cluster) {
+        return context -> ClusterLoad.join(context,
+            context.clusterSeedNodes().isEmpty() ? givenSeedNodes() : context.clusterSeedNodes());
+      }
+      return ScenarioLoads::gatling;
+    }
+
+    private List<String> givenSeedNodes() {
+      return node.seedNodes == null ? List.of()
+          : java.util.Arrays.stream(node.seedNodes.split(",")).map(String::trim).filter(h -> !h.isEmpty()).toList();
     }
 
     /** This very program, started again as {@code serve}: same Java, same class path. */

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -26,6 +27,7 @@ import org.weltgewebe.actors.Role;
 import org.weltgewebe.actors.Weave;
 import org.weltgewebe.actors.WeaveClock;
 import org.weltgewebe.actors.WeaveThread;
+import org.weltgewebe.cluster.load.LoadWorker;
 import org.weltgewebe.persistence.DatabaseBootstrap;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.EmbeddedDatabase;
@@ -66,7 +68,8 @@ public final class WeaveNode implements AutoCloseable {
    * Boots a node from {@code overrides} on top of the node configuration: prepares and migrates
    * the database, starts the actor system, joins the seed nodes (or itself, when none are given)
    * and shards every entity type. With {@code weltgewebe.metrics.enabled}, Kamon starts first, so
-   * that its agent instruments Pekko and JDBC as their classes load.
+   * that its agent instruments Pekko and JDBC as their classes load; with
+   * {@code weltgewebe.load-worker.enabled}, the node's {@link LoadWorker} waits for a driver.
    */
   public static WeaveNode start(Config overrides) {
     Config base = NodeConfig.load(overrides);
@@ -91,6 +94,10 @@ public final class WeaveNode implements AutoCloseable {
         config.getBoolean("weltgewebe.outbox.enabled")
             ? initWithOutbox(system, clock, db.settings())
             : init(system, clock);
+    if (config.getBoolean("weltgewebe.load-worker.enabled")) {
+      // idles until a scenario run with the in-cluster driver hands it a share of virtual users
+      system.systemActorOf(LoadWorker.create(weave), "load-worker", Props.empty());
+    }
     return new WeaveNode(system, weave, db.settings(), clock, metrics);
   }
 

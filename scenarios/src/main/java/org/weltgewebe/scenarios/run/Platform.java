@@ -25,6 +25,14 @@ public interface Platform extends AutoCloseable {
   /** True when the run started it (and stops it). */
   boolean startedByRun();
 
+  /**
+   * Where a load driver joins the platform's cluster: {@code host:port} of its nodes' cluster
+   * (Artery) ports; empty when the run does not know them (a platform it was given).
+   */
+  default java.util.List<String> clusterSeedNodes() {
+    return java.util.List.of();
+  }
+
   /** Stops what the run started; nothing for a platform the run was given. */
   @Override
   void close();

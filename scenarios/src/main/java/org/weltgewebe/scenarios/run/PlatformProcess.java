@@ -30,11 +30,13 @@ public final class PlatformProcess implements Platform {
   private final Process process;
   private final URI api;
   private final URI metrics;
+  private final int clusterPort;
 
-  private PlatformProcess(Process process, URI api, URI metrics) {
+  private PlatformProcess(Process process, URI api, URI metrics, int clusterPort) {
     this.process = process;
     this.api = api;
     this.metrics = metrics;
+    this.clusterPort = clusterPort;
   }
 
   /**
@@ -47,11 +49,13 @@ public final class PlatformProcess implements Platform {
       List<String> serveCommand, Map<String, String> environment, String runId, double compression, Instant virtualStart, Path log) {
     int httpPort = freePort();
     int metricsPort = freePort();
+    // a known cluster port, so that an in-cluster load driver can join the node
+    int clusterPort = freePort();
     List<String> command = new ArrayList<>(serveCommand);
     command.addAll(List.of(
         "--http-port", String.valueOf(httpPort),
         "--metrics-port", String.valueOf(metricsPort),
-        "--cluster-port", "0",
+        "--cluster-port", String.valueOf(clusterPort),
         "--run-id", runId));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     try {
@@ -75,7 +79,8 @@ public final class PlatformProcess implements Platform {
         new PlatformProcess(
             process,
             URI.create("http://127.0.0.1:" + httpPort),
-            URI.create("http://127.0.0.1:" + metricsPort + "/metrics"));
+            URI.create("http://127.0.0.1:" + metricsPort + "/metrics"),
+            clusterPort);
     platform.awaitReady(log);
     return platform;
   }
@@ -115,6 +120,11 @@ public final class PlatformProcess implements Platform {
   @Override
   public URI metrics() {
     return metrics;
+  }
+
+  @Override
+  public List<String> clusterSeedNodes() {
+    return List.of("127.0.0.1:" + clusterPort);
   }
 
   @Override

@@ -12,9 +12,9 @@ import java.util.function.Supplier;
  * the ETA, and live figures (requests, rate, shed, events persisted). On a terminal it redraws one
  * line; into a file or a pipe it writes a line every 10 s.
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
   /** What the load generator and the oracle have counted so far. */
-  record Figures(long requests, long ok, long shed, long errors, long sessions) {}
+  public record Figures(long requests, long ok, long shed, long errors, long sessions) {}
 
   private final PrintStream out;
   private final boolean terminal = System.console() != null;

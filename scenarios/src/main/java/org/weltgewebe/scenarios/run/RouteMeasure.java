@@ -5,9 +5,9 @@ import org.weltgewebe.reports.RunReport;
 /**
  * What the client side measured on one route in one phase: outcomes by class and latency
  * percentiles. {@code shed} are 503s, {@code serverErrors} the other 5xx, {@code timeouts}
- * requests that got no answer at all.
+ * requests that got no answer at all. Public so that a driver in another package can report it.
  */
-record RouteMeasure(
+public record RouteMeasure(
     String phase,
     String method,
     String route,

@@ -114,7 +114,8 @@ public final class ScenarioRun {
         .plusSeconds(Math.round(slice.startHour() * 3600));
     try (Platform platform = platform(options, slice, virtualStart, dir)) {
       out.println("platform: " + platform.api() + (platform.startedByRun() ? " (started by the run, log " + dir.resolve("platform.log") + ")" : " (given)"));
-      LoadContext context = new LoadContext(platform.api(), scenario, slice.compression(), options.seed(), dir.resolve("gatling"), options.runId());
+      LoadContext context = new LoadContext(
+          platform.api(), scenario, slice.compression(), options.seed(), dir.resolve("gatling"), options.runId(), platform.clusterSeedNodes());
       try (Load load = loads.apply(context);
           Oracle oracle = Oracle.begin(options.db(), options.nats(), options.outbox(), platform.api(),
               load.cellsByHeat().subList(0, Math.min(WATCHED_REGIONS, load.cellsByHeat().size())));
@@ -394,8 +395,22 @@ public final class ScenarioRun {
     return s >= 3600 ? String.format("%d h %02d min", s / 3600, (s % 3600) / 60) : String.format("%d min %02d s", s / 60, s % 60);
   }
 
-  /** What the load generator is handed: where, what, how fast, and where Gatling keeps its report. */
-  public record LoadContext(URI api, ScenarioDefinition scenario, double compression, long seed, Path gatlingResultsDir, String runId) {}
+  /**
+   * What the load generator is handed: where, what, how fast, where Gatling keeps its report, and
+   * where an in-cluster driver joins the platform's cluster (empty when the run does not know).
+   */
+  public record LoadContext(
+      URI api, ScenarioDefinition scenario, double compression, long seed, Path gatlingResultsDir, String runId,
+      List<String> clusterSeedNodes) {
+    public LoadContext {
+      clusterSeedNodes = List.copyOf(clusterSeedNodes);
+    }
+
+    /** A context without cluster seed nodes, for a driver that only needs the API. */
+    public LoadContext(URI api, ScenarioDefinition scenario, double compression, long seed, Path gatlingResultsDir, String runId) {
+      this(api, scenario, compression, seed, gatlingResultsDir, runId, List.of());
+    }
+  }
 
   /** The replayed slice of the scenario's day. */
   record Slice(double startHour, double virtualHours, double compression) {

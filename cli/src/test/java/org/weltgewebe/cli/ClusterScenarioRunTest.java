@@ -1,0 +1,94 @@
+package org.weltgewebe.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.TestDatabase;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.outbox.OutboxSettings;
+import org.weltgewebe.reports.RunReport;
+import org.weltgewebe.reports.RunReports;
+import org.weltgewebe.scenarios.cluster.ClusterLoad;
+import org.weltgewebe.scenarios.run.ScenarioRun;
+
+/**
+ * A short S1 run with the in-cluster driver: the runner starts a platform node as a process of
+ * its own, joins its cluster as a driver node, and the node's load worker replays the sessions as
+ * entity commands through sharding. The events it persists must reach JetStream, the read models
+ * and the SSE watchers like those of an HTTP run, and the report must name the driver and carry
+ * the API's routes.
+ */
+class ClusterScenarioRunTest {
+
+  @Test
+  void aShortS1RunThroughTheClusterPersistsEventsTheOracleFindsEverywhere(@TempDir Path reports) {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    try (TestDatabase db = TestDatabase.create()) {
+      var config = org.weltgewebe.cluster.NodeConfig.load(db.outboxConfig());
+      DatabaseSettings database = DatabaseSettings.fromConfig(config);
+      NatsSettings nats = NatsSettings.fromConfig(config);
+      OutboxSettings outbox = OutboxSettings.fromConfig(config);
+      ScenarioRun.Options options = new ScenarioRun.Options(
+          "S1",
+          OptionalDouble.of(1080),
+          Optional.of(Duration.ofSeconds(10)),
+          Optional.empty(),
+          Optional.empty(),
+          OptionalDouble.of(3),
+          Optional.of(Duration.ofSeconds(5)),
+          OptionalDouble.of(40),
+          "S1-cluster-test",
+          reports,
+          7,
+          List.of(
+              ProcessHandle.current().info().command().orElse("java"),
+              "-cp", System.getProperty("java.class.path"),
+              Weltgewebe.class.getName(), "serve"),
+          ScenarioRun.platformEnvironment(database, nats, outbox),
+          database,
+          nats,
+          outbox,
+          Optional.empty(),
+          false);
+
+      ScenarioRun.Outcome outcome = ScenarioRun.run(
+          options, context -> ClusterLoad.join(context, context.clusterSeedNodes()), new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+      RunReport report = RunReports.read(outcome.directory());
+      assertThat(report.settings().generator()).startsWith("in-cluster virtual users on 1 node (sharding, no HTTP)");
+      assertThat(report.settings().generatorCeilingPerSecond()).isGreaterThan(1_000);
+      // the same route templates as the HTTP driver's, so the same SLOs judge them; no tiles, feeds or search
+      assertThat(report.routes()).extracting(RunReport.RouteResult::route)
+          .contains("/roles", "/roles/{id}/session", "/regions/{cell}", "/knots")
+          .doesNotContain("/tiles/{z}/{x}/{y}", "/search", "/regions/{cell}/feed");
+      assertThat(report.routes()).allSatisfy(r -> assertThat(r.requests()).isPositive());
+      assertThat(report.totals().sessions()).isPositive();
+      assertThat(report.timeline()).anySatisfy(w -> {
+        assertThat(w.phase()).isEqualTo("main");
+        assertThat(w.route()).isEqualTo("*");
+        assertThat(w.ok()).isPositive();
+      });
+      // the commands persisted real events, and the oracle found every one downstream
+      assertThat(report.oracle().persisted()).isPositive();
+      assertThat(report.oracle().discrepancies()).isEmpty();
+      assertThat(report.oracle().inStream()).isEqualTo(report.oracle().persisted());
+      assertThat(report.oracle().appliedToReadModels()).isEqualTo(report.oracle().persisted());
+      assertThat(report.oracle().watchers()).allSatisfy(w -> assertThat(w.delivered()).isEqualTo(w.expected()));
+      assertThat(report.server().eventsPersisted()).isEqualTo(report.oracle().persisted());
+      // the overload phase offered about 3 × 40/s for 5 s, as commands
+      assertThat(report.overload().offered()).isBetween(300L, 900L);
+      assertThat(report.verdict().exitCode()).isEqualTo(report.verdict().passed() ? 0 : 1);
+    }
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("report: ").contains("oracle: persisted");
+  }
+}
