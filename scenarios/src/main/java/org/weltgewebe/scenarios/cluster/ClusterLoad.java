@@ -33,6 +33,7 @@ import org.weltgewebe.cluster.load.Tally;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.scenarios.definition.Action;
 import org.weltgewebe.scenarios.definition.ScenarioDefinition;
+import org.weltgewebe.scenarios.definition.UserMap;
 import org.weltgewebe.scenarios.run.Load;
 import org.weltgewebe.scenarios.run.Progress;
 import org.weltgewebe.scenarios.run.RouteMeasure;
@@ -62,7 +63,7 @@ public final class ClusterLoad implements Load {
   private final ScenarioDefinition scenario;
   private final ActorSystem<Void> system;
   private final List<ActorRef<LoadWorker.Command>> workers;
-  private final MapOfUsers map;
+  private final UserMap map;
   private final long originEpochMillis = System.currentTimeMillis();
   private final Tally tally = new Tally(originEpochMillis);
   private final AtomicLong sessions = new AtomicLong();
@@ -75,7 +76,7 @@ public final class ClusterLoad implements Load {
     this.scenario = context.scenario();
     this.system = system;
     this.workers = List.copyOf(workers);
-    this.map = MapOfUsers.of(scenario.geography(), context.seed());
+    this.map = UserMap.of(scenario.geography(), context.seed());
   }
 
   /**

@@ -1,14 +1,12 @@
 package org.weltgewebe.scenarios.run;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.weltgewebe.actors.RegionCells;
 import org.weltgewebe.scenarios.definition.ScenarioDefinition;
+import org.weltgewebe.scenarios.definition.UserMap;
 
 /**
  * What the virtual users of a run share: where they live (H3 cells around the scenario's centre,
@@ -37,8 +35,7 @@ final class World {
 
   private final ScenarioDefinition scenario;
   private final double compression;
-  private final List<String> cells;
-  private final double[] cellWeights;
+  private final UserMap map;
   private final Role[] roles;
   private final Map<String, List<String>> knotsByCell = new ConcurrentHashMap<>();
   private final List<String> conversations = new CopyOnWriteArrayList<>();
@@ -46,21 +43,7 @@ final class World {
   World(ScenarioDefinition scenario, double compression, long seed) {
     this.scenario = scenario;
     this.compression = compression;
-    ScenarioDefinition.Geography g = scenario.geography();
-    String centre = RegionCells.h3().latLngToCellAddress(g.centreLat(), g.centreLng(), RegionCells.REGION_RESOLUTION);
-    List<String> disk = new ArrayList<>(RegionCells.h3().gridDisk(centre, g.ringSize()));
-    Collections.sort(disk);
-    Collections.shuffle(disk, new java.util.Random(seed));
-    this.cells = List.copyOf(disk);
-    this.cellWeights = new double[cells.size()];
-    double sum = 0;
-    for (int i = 0; i < cells.size(); i++) {
-      sum += 1 / Math.pow(i + 1, g.zipfExponent());
-      cellWeights[i] = sum;
-    }
-    for (int i = 0; i < cellWeights.length; i++) {
-      cellWeights[i] /= sum;
-    }
+    this.map = UserMap.of(scenario.geography(), seed);
     SplittableRandom placing = new SplittableRandom(seed ^ 0x5DEECE66DL);
     this.roles = new Role[scenario.monthlyActiveUsers()];
     for (int i = 0; i < roles.length; i++) {
@@ -79,17 +62,12 @@ final class World {
 
   /** The cells users live in, hottest first. */
   List<String> cellsByHeat() {
-    return cells;
+    return map.cells();
   }
 
   /** A cell drawn by heat: {@code u} uniform in [0, 1). */
   String cellByHeat(double u) {
-    for (int i = 0; i < cellWeights.length; i++) {
-      if (u <= cellWeights[i]) {
-        return cells.get(i);
-      }
-    }
-    return cells.get(cells.size() - 1);
+    return map.cellByHeat(u);
   }
 
   int roleCount() {
