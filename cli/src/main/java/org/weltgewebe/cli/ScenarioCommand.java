@@ -5,7 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -166,7 +165,7 @@ final class ScenarioCommand implements Runnable {
             runId,
             reportsDir,
             seed,
-            serveCommand(),
+            ServeCommandLine.thisProgram(),
             ScenarioRun.platformEnvironment(db.settings(), nats, outbox),
             db.settings(),
             nats,
@@ -195,18 +194,6 @@ final class ScenarioCommand implements Runnable {
     private List<String> givenSeedNodes() {
       return node.seedNodes == null ? List.of()
           : java.util.Arrays.stream(node.seedNodes.split(",")).map(String::trim).filter(h -> !h.isEmpty()).toList();
-    }
-
-    /** This very program, started again as {@code serve}: same Java, same class path. */
-    private static List<String> serveCommand() {
-      List<String> command = new ArrayList<>();
-      command.add(ProcessHandle.current().info().command().orElse("java"));
-      command.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(Weltgewebe.class.getName());
-      command.add("serve");
-      return command;
     }
 
     static Duration parseDuration(String text) {

@@ -6,16 +6,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.TestDatabase;
-import org.weltgewebe.persistence.outbox.NatsSettings;
-import org.weltgewebe.persistence.outbox.OutboxSettings;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.reports.RunReports;
 import org.weltgewebe.scenarios.cluster.ClusterLoad;
@@ -34,32 +27,7 @@ class ClusterScenarioRunTest {
   void aShortS1RunThroughTheClusterPersistsEventsTheOracleFindsEverywhere(@TempDir Path reports) {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (TestDatabase db = TestDatabase.create()) {
-      var config = org.weltgewebe.cluster.NodeConfig.load(db.outboxConfig());
-      DatabaseSettings database = DatabaseSettings.fromConfig(config);
-      NatsSettings nats = NatsSettings.fromConfig(config);
-      OutboxSettings outbox = OutboxSettings.fromConfig(config);
-      ScenarioRun.Options options = new ScenarioRun.Options(
-          "S1",
-          OptionalDouble.of(1080),
-          Optional.of(Duration.ofSeconds(10)),
-          Optional.empty(),
-          Optional.empty(),
-          OptionalDouble.of(3),
-          Optional.of(Duration.ofSeconds(5)),
-          OptionalDouble.of(40),
-          "S1-cluster-test",
-          reports,
-          7,
-          List.of(
-              ProcessHandle.current().info().command().orElse("java"),
-              "-cp", System.getProperty("java.class.path"),
-              Weltgewebe.class.getName(), "serve"),
-          ScenarioRun.platformEnvironment(database, nats, outbox),
-          database,
-          nats,
-          outbox,
-          Optional.empty(),
-          false);
+      ScenarioRun.Options options = ShortRuns.s1(db, reports, "S1-cluster-test", 1080, 10);
 
       ScenarioRun.Outcome outcome = ScenarioRun.run(
           options, context -> ClusterLoad.join(context, context.clusterSeedNodes()), new PrintStream(printed, true, StandardCharsets.UTF_8));
