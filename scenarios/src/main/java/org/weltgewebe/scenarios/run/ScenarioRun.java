@@ -126,7 +126,7 @@ public final class ScenarioRun {
         Map<Action, Double> mix = apiMix(scenario);
         RunReport.Overload overload;
         String abortedEarly = "";
-        out.printf("generator ceiling: measuring for %d s against /health/live …%n", CEILING.toSeconds());
+        out.printf("generator ceiling: measuring for %d s (%s) …%n", CEILING.toSeconds(), load.generator());
         double ceiling = load.ceiling(CEILING);
         out.printf("generator ceiling: %.0f req/s (figures near it are the generator's limit, not the platform's)%n", ceiling);
         try (Progress progress = new Progress(out, planned, load::figures, oracle::persistedSoFar)) {
