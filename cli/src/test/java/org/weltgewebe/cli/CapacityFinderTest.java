@@ -33,7 +33,7 @@ import picocli.CommandLine;
 class CapacityFinderTest {
 
   @Test
-  void aShortSearchStepsUpAndWritesCapacityJson(@TempDir Path reports) {
+  void aShortSearchStepsUpAndWritesCapacityJson(@TempDir Path reports) throws java.io.IOException {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (TestDatabase db = TestDatabase.create()) {
       var config = org.weltgewebe.cluster.NodeConfig.load(db.outboxConfig());
@@ -55,7 +55,7 @@ class CapacityFinderTest {
           7,
           ServeCommandLine.thisProgram(),
           ScenarioRun.platformEnvironment(database, NatsSettings.fromConfig(config), OutboxSettings.fromConfig(config)),
-          Optional.empty());
+          Optional.of(lenientObjectives(reports)));
 
       CapacityFinder.Outcome outcome =
           CapacityFinder.run(options, ScenarioLoads::gatling, new PrintStream(printed, true, StandardCharsets.UTF_8));
@@ -87,6 +87,25 @@ class CapacityFinderTest {
     }
     assertThat(printed.toString(StandardCharsets.UTF_8))
         .contains("offered/s").contains("sustainable: ").contains("knee: ").contains("capacity: ");
+  }
+
+  /**
+   * The built-in routes with objectives a shared 2-core machine meets at a few requests per second
+   * even while other builds run (90 %, p95 5 s, p99 10 s): the test is about the search's mechanics,
+   * not this machine's latency, so the platform's real objectives would make it fail on noise.
+   */
+  private static Path lenientObjectives(Path dir) throws java.io.IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode slos;
+    try (java.io.InputStream in = CapacityFinderTest.class.getResourceAsStream("/org/weltgewebe/scenarios/slo/slos.json")) {
+      slos = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(in);
+    }
+    for (com.fasterxml.jackson.databind.JsonNode slo : slos.withArray("slos")) {
+      ((com.fasterxml.jackson.databind.node.ObjectNode) slo).put("availability", 90.0).put("p95_ms", 5000).put("p99_ms", 10000);
+    }
+    Path file = dir.resolve("lenient-slos.json");
+    json.writeValue(file.toFile(), slos);
+    return file;
   }
 
   @Test
