@@ -168,7 +168,8 @@ public final class CapacityFinder {
       try (Ticker ticker = new Ticker(out, load, phase, rate, rerun, options.stepDuration())) {
         load.run(new Load.Requests(phase, options.stepDuration(), rate, rate, mix));
       }
-      double wall = (System.nanoTime() - startNanos) / 1e9;
+      // the step's own time, from its first request to its last answer, when the driver knows it
+      double wall = load.activeSeconds(phase).orElse((System.nanoTime() - startNanos) / 1e9);
       OptionalDouble cpuAfter = platform.cpuSeconds();
       double cpu = cpuBefore.isPresent() && cpuAfter.isPresent() ? cpuAfter.getAsDouble() - cpuBefore.getAsDouble() : 0;
       CapacityReport.Step step = step(rate, options.stepDuration(), wall, cpu, rerun, load.measures(phase), judge);

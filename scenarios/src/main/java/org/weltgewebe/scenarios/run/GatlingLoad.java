@@ -124,6 +124,11 @@ final class GatlingLoad implements Load {
   }
 
   @Override
+  public java.util.OptionalDouble activeSeconds(String phase) {
+    return measurements.activeSeconds(phase);
+  }
+
+  @Override
   public List<RouteMeasure> measures(String phase) {
     return measurements.measures(phase);
   }

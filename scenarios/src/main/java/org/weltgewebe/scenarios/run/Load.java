@@ -34,6 +34,15 @@ public interface Load extends AutoCloseable {
    */
   void abort(String reason);
 
+  /**
+   * Seconds from {@code phase}'s first request to its last answer, when the driver knows them: the
+   * phase's own time, without the driver's start and stop around it (Gatling's simulation start,
+   * set-up user and report take seconds of their own).
+   */
+  default java.util.OptionalDouble activeSeconds(String phase) {
+    return java.util.OptionalDouble.empty();
+  }
+
   /** Per-route measurements of {@code phase}. */
   List<RouteMeasure> measures(String phase);
 

@@ -18,6 +18,8 @@ final class Measurements {
   static final long WINDOW_MILLIS = 10_000;
   private static final long MAX_MICROS = 120_000_000L;
 
+  /** Per phase: when its first request started and its last answer came (epoch millis). */
+  private final java.util.concurrent.ConcurrentHashMap<String, long[]> spans = new java.util.concurrent.ConcurrentHashMap<>();
   private final long startMillis = System.currentTimeMillis();
   private final Map<String, Stats> byRoute = new ConcurrentHashMap<>();
   private final Map<String, Stats> byWindow = new ConcurrentHashMap<>();
@@ -74,6 +76,8 @@ final class Measurements {
 
   /** One request: its phase, route, when it started, how long it took, its status (0 when none came). */
   void record(String phase, String method, String route, long startMillis, long micros, int status, long bytes, boolean timedOut) {
+    long endMillis = startMillis + micros / 1000;
+    spans.merge(phase, new long[] {startMillis, endMillis}, (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
     byRoute.computeIfAbsent(phase + '|' + method + ' ' + route, k -> new Stats(phase, method, route, -1))
         .add(status, micros, bytes, timedOut);
     long window = (startMillis - this.startMillis) / WINDOW_MILLIS;
@@ -90,6 +94,12 @@ final class Measurements {
     } else if (status < 400) {
       ok.incrementAndGet();
     }
+  }
+
+  /** Seconds from {@code phase}'s first request to its last answer; empty before its first. */
+  java.util.OptionalDouble activeSeconds(String phase) {
+    long[] span = spans.get(phase);
+    return span == null ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of((span[1] - span[0]) / 1000.0);
   }
 
   List<RouteMeasure> measures(String phase) {
