@@ -141,10 +141,10 @@ public record RunReport(
    * rate found by the probe before it, or given). Goodput = successful requests per second; its
    * share is against the sustainable rate. {@code acceptedP99Millis} is the p99 of requests
    * answered 2xx, {@code shedP99Millis} of the 503s. {@code achievedPerSecond}: the rate the
-   * generator really offered; {@code generatorLimited}: the planned rate was above 80 % of the
-   * generator's own ceiling or the generator offered less than 90 % of it — then a goodput
-   * shortfall may be the generator's, and the goodput check is not held against the platform
-   * ({@code note} says so).
+   * generator really offered; {@code generatorLimited}: the generator offered less than 90 % of the
+   * planned rate — then a goodput shortfall may be the generator's, and the goodput check is not
+   * held against the platform; {@code note} says so, or that the plan was near the generator's
+   * measured ceiling although it was offered in full.
    */
   public record Overload(
       double sustainablePerSecond,

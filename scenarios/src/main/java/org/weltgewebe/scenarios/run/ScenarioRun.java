@@ -317,12 +317,16 @@ public final class ScenarioRun {
       failures.add(String.format("accepted requests' p99 %.1f ms exceeds the routes' p99 objective %.0f ms", acceptedP99, objective));
     }
     double achieved = offered / seconds;
-    boolean generatorLimited = (generatorCeiling > 0 && offeredPerSecond > GENERATOR_HEADROOM * generatorCeiling)
-        || achieved < MIN_OFFERED_SHARE * offeredPerSecond;
+    // judged on what the generator really offered: the closed-model ceiling (64 users) is bounded by
+    // the route's latency on a busy machine and was seen below rates Gatling then offered in full
+    boolean generatorLimited = achieved < MIN_OFFERED_SHARE * offeredPerSecond;
     String note = generatorLimited
-        ? String.format("the generator offered %.0f of the planned %.0f req/s, its ceiling here is %.0f req/s: "
+        ? String.format("the generator offered %.0f of the planned %.0f req/s (its ceiling here: %.0f req/s): "
             + "goodput is not judged (a shortfall may be the generator's, not the platform's)", achieved, offeredPerSecond, generatorCeiling)
-        : "";
+        : offeredPerSecond > GENERATOR_HEADROOM * generatorCeiling && generatorCeiling > 0
+            ? String.format("planned %.0f req/s is above 80 %% of the generator's measured ceiling %.0f req/s, but it offered %.0f req/s",
+                offeredPerSecond, generatorCeiling, achieved)
+            : "";
     if (goodputShare < MIN_GOODPUT_SHARE && !generatorLimited) {
       failures.add(String.format("goodput %.0f/s is %.0f %% of the sustainable %.0f/s (needs ≥ %.0f %%)",
           goodput, goodputShare * 100, sustainable, MIN_GOODPUT_SHARE * 100));

@@ -28,7 +28,7 @@ final class Summary {
         o.goodputPerSecond(), o.goodputShare(), o.acceptedP99Millis(), o.acceptedP99ObjectiveMillis(), o.shedP99Millis());
     out.printf("  generator: %s; its ceiling on this machine %.0f req/s against a route that does no work%n",
         r.settings().generator(), r.settings().generatorCeilingPerSecond());
-    if (o.generatorLimited()) {
+    if (o.note() != null && !o.note().isEmpty()) {
       out.println("  ! overload: " + o.note());
     }
     RunReport.Oracle oracle = r.oracle();
