@@ -66,12 +66,16 @@ final class ReportCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Write report.html and report.md beside a run's report.json.",
-        "report.html is one self-contained file that opens offline; capacity.json is used when the",
-        "directory has one. Prints the paths of both files."
+        "report.html is one self-contained file that opens offline; the what-if model is compared with",
+        "the capacity search given with --capacity (or the directory's own capacity.json). Prints the paths."
       })
   static final class Render implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory (reports/<run-id>) or its report.json.")
     Path runDir;
+
+    @picocli.CommandLine.Option(names = "--capacity", paramLabel = "DIR",
+        description = "A capacity search (reports/<capacity-run-id> or its capacity.json) to set the what-if model against.")
+    Path capacity;
 
     @picocli.CommandLine.Mixin Pricing pricing = new Pricing();
 
@@ -79,7 +83,8 @@ final class ReportCommand implements Runnable {
     public Integer call() {
       try {
         read(runDir);
-        ReportRendering.Rendered out = ReportRendering.renderAll(runDir, pricing.load(), pricing.utilisation);
+        ReportRendering.Rendered out =
+            ReportRendering.renderAll(runDir, pricing.load(), pricing.utilisation, java.util.Optional.ofNullable(capacity));
         System.out.println(out.html());
         System.out.println(out.markdown());
         return 0;

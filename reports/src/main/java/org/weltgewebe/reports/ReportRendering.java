@@ -29,11 +29,22 @@ public final class ReportRendering {
 
   /** Renders {@code runDir} with {@code prices} at {@code utilisation}. */
   public static Rendered renderAll(Path runDir, Prices prices, double utilisation) {
+    return renderAll(runDir, prices, utilisation, Optional.empty());
+  }
+
+  /**
+   * Renders {@code runDir} with {@code prices} at {@code utilisation}, comparing the what-if model
+   * with the capacity search in {@code capacityDir} (a {@code capacity.json} or its run directory)
+   * when given, else with the run directory's own capacity.json if it has one.
+   */
+  public static Rendered renderAll(Path runDir, Prices prices, double utilisation, Optional<Path> capacityDir) {
     RunReport report = RunReports.read(runDir);
     Path dir = Files.isDirectory(runDir) ? runDir : runDir.toAbsolutePath().getParent();
-    Optional<CapacityReport> capacity = Files.isRegularFile(dir.resolve(RunReports.CAPACITY_FILE))
-        ? Optional.of(RunReports.readCapacity(dir))
-        : Optional.empty();
+    Optional<CapacityReport> capacity = capacityDir.isPresent()
+        ? Optional.of(RunReports.readCapacity(capacityDir.get()))
+        : Files.isRegularFile(dir.resolve(RunReports.CAPACITY_FILE))
+            ? Optional.of(RunReports.readCapacity(dir))
+            : Optional.empty();
     CostModel.Pricing pricing = CostModel.price(report, prices, utilisation);
     Optional<WhatIf> whatIf = WhatIf.of(report, capacity, prices);
     Path html = dir.resolve(HTML_FILE);
