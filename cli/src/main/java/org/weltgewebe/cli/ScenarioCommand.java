@@ -177,6 +177,10 @@ final class ScenarioCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
         return 2;
+      } catch (IllegalStateException e) {
+        // the load generator or the platform gave up (Gatling crashed, a worker failed, the node did not start)
+        System.err.println("the run could not go on: " + e.getMessage());
+        return 1;
       } finally {
         db.embedded().ifPresent(e -> e.close());
       }
