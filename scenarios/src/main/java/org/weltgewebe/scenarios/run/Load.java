@@ -8,8 +8,8 @@ import org.weltgewebe.scenarios.definition.Action;
 
 /**
  * What the run needs of a load generator: run a phase to its end, then say what the clients
- * measured. The Gatling driver is the one in use; the in-cluster driver of the reports issue can
- * be another.
+ * measured. Two drivers implement it: Gatling over the HTTP API ({@code GatlingLoad}) and virtual
+ * users inside the cluster ({@code scenarios.cluster.ClusterLoad}).
  */
 public interface Load extends AutoCloseable {
 

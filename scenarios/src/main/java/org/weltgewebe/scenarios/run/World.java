@@ -102,10 +102,6 @@ final class World {
     return knotsByCell.getOrDefault(cell, List.of());
   }
 
-  boolean anyKnot() {
-    return knotsByCell.values().stream().anyMatch(l -> !l.isEmpty());
-  }
-
   String firstKnot() {
     return knotsByCell.values().stream().flatMap(List::stream).findFirst().orElse(null);
   }
