@@ -9,13 +9,17 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.EventAdapter;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * A role (Garnrolle): one user's place on the map. It stands at the blurred centre of its home's
@@ -25,6 +29,12 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * <p>The state keeps what the public sees ({@link PublicPart}) apart from the personal data (home
  * address and exact home, {@link PersonalData}), so that a GDPR forget pipeline can drop the
  * personal part alone while the role stays on the map.
+ *
+ * <p>Leaving: a role may dissolve its account ({@link Leave}). It stops spinning, and from then on
+ * it answers every command but a repeated {@link Leave} with {@link Refusal.Kind#GONE}. What leaving
+ * means beyond the role itself (its yarns fade, its delegations end, its personal data is
+ * forgotten) is done by {@link Weave#leave} through the {@link LeavingHook}s, which a repeated
+ * {@link Leave} runs again, so a departure interrupted half-way can be completed.
  */
 public final class Role
     extends EventSourcedBehaviorWithEnforcedReplies<Role.Command, Role.Event, Role.State> {
@@ -42,7 +52,7 @@ public final class Role
 
   /** Everything a role understands; every command is answered with a {@link Reply}. */
   public sealed interface Command extends WeaveSerializable
-      permits Register, Login, Logout, UpdateProfile, GetProfile, GetPersonalData {
+      permits Register, Login, Logout, UpdateProfile, GetProfile, GetPersonalData, Leave, Forget {
     /** Where the answer goes. */
     ActorRef<Reply> replyTo();
   }
@@ -75,9 +85,22 @@ public final class Role
   /** Asks for the role's personal data; the HTTP layer lets only the role's owner ask. */
   public record GetPersonalData(ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * The role's user dissolves its account. Answered {@link Departed}, also when the role had already
+   * left, so that the departure's follow-up steps can be retried.
+   */
+  public record Leave(ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * Erases the role's personal data for good (GDPR art. 17): the role records {@link Forgotten} and
+   * shreds its key, which makes every sealed copy of its personal fields unreadable. {@code actor}
+   * and {@code reason} go to the audit log. Answered {@link Erased}, also when already forgotten.
+   */
+  public record Forget(String actor, String reason, ActorRef<Reply> replyTo) implements Command {}
+
   /** What happened to a role. */
   public sealed interface Event extends WeaveSerializable
-      permits Registered, LoggedIn, LoggedOut, ProfileUpdated {}
+      permits Registered, LoggedIn, LoggedOut, ProfileUpdated, Left, Forgotten {}
 
   /** The role was placed on the map; {@code publicLocation} is the blurred home. */
   public record Registered(
@@ -99,9 +122,15 @@ public final class Role
     }
   }
 
+  /** The role left the weave; it no longer spins and answers everything but {@link Leave} as gone. */
+  public record Left(Instant at) implements Event {}
+
+  /** The role's personal data was erased; its key is shredded from here on. */
+  public record Forgotten(Instant at) implements Event {}
+
   /** A role's answer. */
   public sealed interface Reply extends WeaveSerializable
-      permits Profile, PersonalDataView, Rejected {}
+      permits Profile, PersonalDataView, Departed, Erased, Rejected {}
 
   /** What anyone may see of a role. */
   public record Profile(
@@ -128,6 +157,12 @@ public final class Role
     }
   }
 
+  /** The role has left (at {@code leftAt}); {@code alreadyLeft} when it had left before this command. */
+  public record Departed(String roleId, Instant leftAt, boolean alreadyLeft) implements Reply {}
+
+  /** The role is forgotten: its key is shredded and nothing personal of it can be read any more. */
+  public record Erased(String roleId, Instant forgottenAt, boolean alreadyForgotten) implements Reply {}
+
   /** The command was refused and nothing changed. */
   public record Rejected(Refusal refusal) implements Reply {}
 
@@ -135,6 +170,9 @@ public final class Role
 
   /** Personal data of a role: where its user lives. Never shown to anyone but the owner. */
   public record PersonalData(String homeAddress, GeoPoint home) implements WeaveSerializable {
+    /** What a forgotten role's personal data reads as. */
+    public static final PersonalData FORGOTTEN = new PersonalData(RoleSealing.FORGOTTEN, null);
+
     @Override
     public String toString() {
       return "PersonalData[redacted]";
@@ -168,7 +206,8 @@ public final class Role
   }
 
   /** The state of a role entity. */
-  public sealed interface State extends WeaveSerializable permits Unregistered, RegisteredRole {}
+  public sealed interface State extends WeaveSerializable
+      permits Unregistered, RegisteredRole, LeftRole, ForgottenRole {}
 
   /** No one has registered under this id yet. */
   public record Unregistered() implements State {}
@@ -192,24 +231,42 @@ public final class Role
     }
   }
 
+  /**
+   * A role that has left. It keeps what it had so that the forget pipeline can find and erase the
+   * personal part; nothing of it is answered any more.
+   */
+  public record LeftRole(PublicPart publicPart, PersonalData personal, Instant leftAt)
+      implements State {}
+
+  /** A forgotten role: nothing personal is left, only that it existed (its id in anonymous threads). */
+  public record ForgottenRole(Instant forgottenAt) implements State {}
+
   // ---------------------------------------------------------------- behaviour
 
   /** The role {@code roleId}, reading time from {@code clock} and reporting to {@code feed}. */
   public static Behavior<Command> create(String roleId, WeaveClock clock, RegionFeed feed) {
-    return Behaviors.setup(context -> new Role(context, roleId, clock, feed));
+    return create(roleId, clock, feed, new SubjectCipher(SubjectKeys.inMemory()));
+  }
+
+  /** The role {@code roleId} whose personal fields are stored sealed by {@code cipher}. */
+  public static Behavior<Command> create(String roleId, WeaveClock clock, RegionFeed feed, SubjectCipher cipher) {
+    return Behaviors.setup(context -> new Role(context, roleId, clock, feed, cipher));
   }
 
   private final ActorContext<Command> context;
   private final String roleId;
   private final WeaveClock clock;
   private final RegionFeed feed;
+  private final SubjectCipher cipher;
 
-  private Role(ActorContext<Command> context, String roleId, WeaveClock clock, RegionFeed feed) {
+  private Role(
+      ActorContext<Command> context, String roleId, WeaveClock clock, RegionFeed feed, SubjectCipher cipher) {
     super(PersistenceId.of(ENTITY_KEY.name(), roleId));
     this.context = context;
     this.roleId = roleId;
     this.clock = clock;
     this.feed = feed;
+    this.cipher = cipher;
   }
 
   @Override
@@ -232,7 +289,18 @@ public final class Role
         .onCommand(Logout.class, this::logout)
         .onCommand(UpdateProfile.class, this::updateProfile)
         .onCommand(GetProfile.class, this::getProfile)
-        .onCommand(GetPersonalData.class, this::getPersonalData);
+        .onCommand(GetPersonalData.class, this::getPersonalData)
+        .onCommand(Forget.class, this::forget)
+        .onCommand(Leave.class, this::leave);
+    builder
+        .forStateType(LeftRole.class)
+        .onCommand(Forget.class, this::forget)
+        .onCommand(Leave.class, this::leaveAgain)
+        .onCommand(Command.class, this::hasLeft);
+    builder
+        .forStateType(ForgottenRole.class)
+        .onCommand(Forget.class, this::forgetAgain)
+        .onCommand(Command.class, this::isForgotten);
     return builder.build();
   }
 
@@ -350,6 +418,53 @@ public final class Role
     return Effect().reply(query.replyTo(), view);
   }
 
+  private ReplyEffect<Event, State> leave(RegisteredRole state, Leave command) {
+    Left left = new Left(clock.now());
+    if (state.publicPart().spinning()) {
+      // A role that leaves while spinning disappears from the map like one that logs out.
+      GeoPoint shownAt = state.publicPart().publicLocation();
+      return Effect()
+          .persist(left)
+          .thenRun(after -> feed.publish(new Region.RoleResting(lastEventId(), roleId, shownAt)))
+          .thenReply(command.replyTo(), this::departed);
+    }
+    return Effect().persist(left).thenReply(command.replyTo(), this::departed);
+  }
+
+  private ReplyEffect<Event, State> leaveAgain(LeftRole state, Leave command) {
+    return Effect().reply(command.replyTo(), new Departed(roleId, state.leftAt(), true));
+  }
+
+  private ReplyEffect<Event, State> hasLeft(LeftRole state, Command command) {
+    return reject(command, Refusal.gone("role " + roleId + " has left the weave"));
+  }
+
+  private ReplyEffect<Event, State> forget(State state, Forget command) {
+    return Effect()
+        .persist(new Forgotten(clock.now()))
+        .thenRun(forgotten -> shred(command.actor(), command.reason()))
+        .thenReply(command.replyTo(), forgotten -> new Erased(roleId, ((ForgottenRole) forgotten).forgottenAt(), false));
+  }
+
+  private ReplyEffect<Event, State> forgetAgain(ForgottenRole state, Forget command) {
+    // The key may survive a crash between the event and the shredding: shred again, idempotently.
+    shred(command.actor(), command.reason());
+    return Effect().reply(command.replyTo(), new Erased(roleId, state.forgottenAt(), true));
+  }
+
+  private ReplyEffect<Event, State> isForgotten(ForgottenRole state, Command command) {
+    return reject(command, Refusal.gone("role " + roleId + " has left the weave and its personal data was forgotten"));
+  }
+
+  /** Shreds the role's key: a blocking write to the key store, rare enough to run on the entity. */
+  private void shred(String actor, String reason) {
+    cipher.keys().shred(roleId, actor, reason);
+  }
+
+  private Reply departed(State state) {
+    return new Departed(roleId, ((LeftRole) state).leftAt(), false);
+  }
+
   private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
     return Effect().reply(command.replyTo(), new Rejected(refusal));
   }
@@ -383,7 +498,10 @@ public final class Role
         .forStateType(RegisteredRole.class)
         .onEvent(LoggedIn.class, Role::onLoggedIn)
         .onEvent(LoggedOut.class, Role::onLoggedOut)
-        .onEvent(ProfileUpdated.class, Role::onProfileUpdated);
+        .onEvent(ProfileUpdated.class, Role::onProfileUpdated)
+        .onEvent(Left.class, Role::onLeft)
+        .onEvent(Forgotten.class, Role::onForgotten);
+    builder.forStateType(LeftRole.class).onEvent(Forgotten.class, Role::onForgotten);
     return builder.build();
   }
 
@@ -411,6 +529,37 @@ public final class Role
   private static State onProfileUpdated(RegisteredRole state, ProfileUpdated event) {
     return state.withPublicPart(
         state.publicPart().withOffers(event.goods(), event.skills(), event.at()));
+  }
+
+  private static State onLeft(RegisteredRole state, Left event) {
+    return new LeftRole(state.publicPart().withSpinning(false, event.at()), state.personal(), event.at());
+  }
+
+  private static State onForgotten(State state, Forgotten event) {
+    return new ForgottenRole(event.at());
+  }
+
+  @Override
+  public EventAdapter<Event, ?> eventAdapter() {
+    return RoleSealing.events(roleId, cipher);
+  }
+
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return RoleSealing.snapshots(roleId, cipher);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::shredIfForgotten)
+        .build();
+  }
+
+  private void shredIfForgotten(State state) {
+    if (state instanceof ForgottenRole) {
+      shred("system:role-recovery", "a forgotten role started: its key must be gone");
+    }
   }
 
   @Override

@@ -1,11 +1,13 @@
 package org.weltgewebe.actors;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -19,13 +21,22 @@ import org.apache.pekko.actor.typed.ActorRef;
  * are idempotent: the knot is asked first, because it refuses when it is unknown or dissolved; a
  * step that failed can be retried with the same ids without doubling anything.
  */
-public final class Weave {
+public final class Weave implements ProposalLinks {
   private final ClusterSharding sharding;
   private final Duration timeout;
+  private final List<LeavingHook> leavingHooks = new CopyOnWriteArrayList<>();
 
   public Weave(ClusterSharding sharding, Duration timeout) {
     this.sharding = sharding;
     this.timeout = timeout;
+  }
+
+  /**
+   * Adds a step that {@link #leave} runs after a role has left; steps run in the order they were
+   * added. The node adds its own at start (yarns fade, delegations end; the forget pipeline).
+   */
+  public void onLeaving(LeavingHook hook) {
+    leavingHooks.add(hook);
   }
 
   // ---- roles
@@ -35,8 +46,18 @@ public final class Weave {
     return askRole(roleId, r -> new Role.Register(displayName, homeAddress, home, r));
   }
 
+  /**
+   * The role logs in; this also counts as its activity in its home district, which keeps a vote
+   * delegation it made there alive (without delaying the answer).
+   */
   public CompletionStage<Role.Reply> login(String roleId) {
-    return askRole(roleId, Role.Login::new);
+    return askRole(roleId, Role.Login::new)
+        .whenComplete(
+            (reply, failure) -> {
+              if (reply instanceof Role.Profile profile) {
+                noteActivity(RegionCells.regionOf(profile.publicLocation()), roleId);
+              }
+            });
   }
 
   public CompletionStage<Role.Reply> logout(String roleId) {
@@ -53,6 +74,30 @@ public final class Weave {
 
   public CompletionStage<Role.Reply> personalData(String roleId) {
     return askRole(roleId, Role.GetPersonalData::new);
+  }
+
+  /** Erases the role's personal data (shreds its key); {@code actor} and {@code reason} are audited. */
+  public CompletionStage<Role.Reply> forget(String roleId, String actor, String reason) {
+    return askRole(roleId, r -> new Role.Forget(actor, reason, r));
+  }
+
+  /**
+   * The role dissolves its account: the role persists {@link Role.Left}, then every
+   * {@link LeavingHook} runs. The reply is the role's ({@link Role.Departed} or a refusal); it comes
+   * only when the hooks are done, and a hook's failure fails the whole, so the caller retries — a
+   * repeated leave runs the hooks again and changes nothing twice.
+   */
+  public CompletionStage<Role.Reply> leave(String roleId) {
+    return askRole(roleId, Role.Leave::new)
+        .thenCompose(
+            reply -> {
+              if (!(reply instanceof Role.Departed departed)) {
+                return CompletableFuture.completedFuture(reply);
+              }
+              return LeavingHook.all(leavingHooks)
+                  .afterLeft(roleId, departed.leftAt())
+                  .thenApply(done -> reply);
+            });
   }
 
   // ---- knots and threads
@@ -148,6 +193,199 @@ public final class Weave {
     return askConversation(conversationId, r -> new Conversation.Read(offset, limit, r));
   }
 
+  // ---- proposals, votes and delegations
+
+  /**
+   * Puts a proposal to a knot (with {@code payout}, to pay from the knot's community account):
+   * the knot must stand; the proposer spins a proposal thread to it.
+   */
+  public CompletionStage<Proposal.Reply> propose(
+      String proposalId, String knotId, String roleId, String title, String text, Proposal.Payout payout) {
+    return standingKnot(knotId)
+        .thenCompose(
+            knot -> {
+              if (knot.refusal() != null) {
+                return CompletableFuture.completedFuture(new Proposal.Rejected(knot.refusal()));
+              }
+              return askProposal(
+                      proposalId,
+                      r -> new Proposal.Propose(knotId, knot.view().location(), roleId, title, text, payout, r))
+                  .thenCompose(
+                      reply -> spinAfter(reply, threadIdOf(proposalId, "proposal", roleId), knotId, roleId,
+                          WeaveThread.Kind.PROPOSAL));
+            });
+  }
+
+  /** A role objects to a proposal: it goes to the vote; the objector spins a proposal thread. */
+  public CompletionStage<Proposal.Reply> object(String proposalId, String roleId) {
+    return askProposal(proposalId, r -> new Proposal.RaiseObjection(roleId, r))
+        .thenCompose(reply -> afterParticipation(reply, proposalId, roleId, "objection", WeaveThread.Kind.PROPOSAL));
+  }
+
+  /** A role votes on a proposal put to the vote; it spins a vote thread (once, however often it votes). */
+  public CompletionStage<Proposal.Reply> vote(String proposalId, String roleId, VoteTally.Choice choice) {
+    return askProposal(proposalId, r -> new Proposal.Vote(roleId, choice, r))
+        .thenCompose(reply -> afterParticipation(reply, proposalId, roleId, "vote", WeaveThread.Kind.VOTE));
+  }
+
+  public CompletionStage<Proposal.Reply> proposal(String proposalId) {
+    return askProposal(proposalId, Proposal.Get::new);
+  }
+
+  /** The final count of a closed proposal: who counted, directly or through whom. */
+  public CompletionStage<Proposal.Reply> tally(String proposalId) {
+    return askProposal(proposalId, Proposal.GetTally::new);
+  }
+
+  /** Wakes a proposal so that it settles if its deadline has passed (the deadline sweeper's call). */
+  public CompletionStage<Proposal.Reply> checkDeadline(String proposalId) {
+    return askProposal(proposalId, Proposal.CheckDeadline::new);
+  }
+
+  /**
+   * {@code from} delegates its vote in district {@code cell} to {@code to}, which must be a role
+   * still in the weave. Refused 409 when it would close a cycle.
+   */
+  public CompletionStage<Delegations.Reply> delegate(String cell, String from, String to) {
+    return askRole(to, Role.GetProfile::new)
+        .thenCompose(
+            delegate -> {
+              if (delegate instanceof Role.Rejected rejected) {
+                Refusal why = rejected.refusal().kind() == Refusal.Kind.GONE || rejected.refusal().kind() == Refusal.Kind.NOT_FOUND
+                    ? Refusal.invalid("cannot delegate to " + to + ": " + rejected.refusal().reason())
+                    : rejected.refusal();
+                return CompletableFuture.completedFuture(new Delegations.Rejected(why));
+              }
+              return askDelegations(cell, r -> new Delegations.Delegate(from, to, r));
+            });
+  }
+
+  /** {@code from} takes back its vote in district {@code cell}. */
+  public CompletionStage<Delegations.Reply> revokeDelegation(String cell, String from) {
+    return askDelegations(cell, r -> new Delegations.Revoke(from, r));
+  }
+
+  /** The delegations of district {@code cell} valid now. */
+  public CompletionStage<Delegations.Reply> delegations(String cell, Instant at) {
+    return askDelegations(cell, r -> new Delegations.GetGraph(at, r));
+  }
+
+  /** A leaving role's delegation in {@code cell}, and every delegation there to it, end. */
+  public CompletionStage<Delegations.Reply> endDelegationsOf(String cell, String roleId) {
+    return askDelegations(cell, r -> new Delegations.EndAllOf(roleId, r));
+  }
+
+  @Override
+  public CompletionStage<java.util.Map<String, String>> delegationsAt(String cell, Instant at) {
+    return delegations(cell, at)
+        .thenApply(
+            reply -> {
+              if (reply instanceof Delegations.Graph graph) {
+                return graph.delegations();
+              }
+              throw new IllegalStateException("the delegations of " + cell + " refused: " + reply);
+            });
+  }
+
+  // ---- community accounts
+
+  /**
+   * A role gives money to a knot's community account; a visible donation also spins a gold thread
+   * from the donor to the knot, an anonymous one leaves no trace of the donor.
+   */
+  public CompletionStage<CommunityAccount.Reply> donate(
+      String knotId, String donationId, String roleId, long amountCents, boolean visible) {
+    return standingKnot(knotId)
+        .thenCompose(
+            knot -> {
+              if (knot.refusal() != null) {
+                return CompletableFuture.completedFuture(new CommunityAccount.Rejected(knot.refusal()));
+              }
+              return askAccount(knotId, r -> new CommunityAccount.Donate(donationId, roleId, amountCents, visible, r))
+                  .thenCompose(
+                      reply -> {
+                        if (!visible || !(reply instanceof CommunityAccount.Balance)) {
+                          return CompletableFuture.completedFuture(reply);
+                        }
+                        return spinThread(threadIdOf(donationId, "gold", roleId), knot.view(), roleId,
+                                WeaveThread.Kind.GOLD, null)
+                            .thenApply(spun -> reply);
+                      });
+            });
+  }
+
+  /** The community account of a knot that exists (standing or dissolved). */
+  public CompletionStage<CommunityAccount.Reply> account(String knotId) {
+    return askKnot(knotId, Knot.Get::new)
+        .thenCompose(
+            knot -> knot instanceof Knot.Rejected rejected
+                ? CompletableFuture.completedFuture(new CommunityAccount.Rejected(rejected.refusal()))
+                : askAccount(knotId, CommunityAccount.Get::new));
+  }
+
+  @Override
+  public CompletionStage<java.util.Optional<Refusal>> payOut(
+      String knotId, String proposalId, long amountCents, String recipientRoleId) {
+    return askAccount(knotId, r -> new CommunityAccount.PayOut(proposalId, amountCents, recipientRoleId, r))
+        .thenApply(
+            reply -> reply instanceof CommunityAccount.Rejected rejected
+                ? java.util.Optional.of(rejected.refusal())
+                : java.util.Optional.<Refusal>empty());
+  }
+
+  /** A knot that stands, or why it cannot take anything new. */
+  private record KnotCheck(Knot.KnotView view, Refusal refusal) {}
+
+  private CompletionStage<KnotCheck> standingKnot(String knotId) {
+    return askKnot(knotId, Knot.Get::new)
+        .thenApply(
+            found -> {
+              if (found instanceof Knot.Rejected rejected) {
+                return new KnotCheck(null, rejected.refusal());
+              }
+              Knot.KnotView view = (Knot.KnotView) found;
+              return view.dissolved()
+                  ? new KnotCheck(null, Refusal.gone("knot " + knotId + " has dissolved"))
+                  : new KnotCheck(view, null);
+            });
+  }
+
+  /** After a proposal accepted a role's objection or vote: its thread, and its activity in the district. */
+  private CompletionStage<Proposal.Reply> afterParticipation(
+      Proposal.Reply reply, String proposalId, String roleId, String what, WeaveThread.Kind kind) {
+    if (!(reply instanceof Proposal.ProposalView view)) {
+      return CompletableFuture.completedFuture(reply);
+    }
+    noteActivity(view.cell(), roleId);
+    return spinAfter(reply, threadIdOf(proposalId, what, roleId), view.knotId(), roleId, kind);
+  }
+
+  /**
+   * Spins the thread a proposal step leaves on the map. The step has happened when the proposal
+   * answered; a knot that dissolved meanwhile only costs the thread, so the answer stays the proposal's.
+   */
+  private CompletionStage<Proposal.Reply> spinAfter(
+      Proposal.Reply reply, String threadId, String knotId, String roleId, WeaveThread.Kind kind) {
+    if (!(reply instanceof Proposal.ProposalView)) {
+      return CompletableFuture.completedFuture(reply);
+    }
+    return connect(threadId, knotId, roleId, kind, null).thenApply(spun -> reply);
+  }
+
+  private void noteActivity(String cell, String roleId) {
+    // Fire and forget: a lost note at worst lets a delegation expire a day early of 28.
+    askDelegations(cell, r -> new Delegations.NoteActivity(roleId, r));
+  }
+
+  /**
+   * The id of the thread a role's step on a proposal or donation spins: derived, so that a retried
+   * step spins the same thread instead of a second one.
+   */
+  static String threadIdOf(String subjectId, String what, String roleId) {
+    return UUID.nameUUIDFromBytes((subjectId + "|" + what + "|" + roleId).getBytes(StandardCharsets.UTF_8))
+        .toString();
+  }
+
   // ---- regions
 
   /** The live picture of the region cell {@code cell}. */
@@ -216,6 +454,21 @@ public final class Weave {
   private CompletionStage<WeaveThread.Reply> askThread(
       String id, Function<ActorRef<WeaveThread.Reply>, WeaveThread.Command> command) {
     return sharding.entityRefFor(WeaveThread.ENTITY_KEY, id).ask(command::apply, timeout);
+  }
+
+  private CompletionStage<Proposal.Reply> askProposal(
+      String id, Function<ActorRef<Proposal.Reply>, Proposal.Command> command) {
+    return sharding.entityRefFor(Proposal.ENTITY_KEY, id).ask(command::apply, timeout);
+  }
+
+  private CompletionStage<Delegations.Reply> askDelegations(
+      String cell, Function<ActorRef<Delegations.Reply>, Delegations.Command> command) {
+    return sharding.entityRefFor(Delegations.ENTITY_KEY, cell).ask(command::apply, timeout);
+  }
+
+  private CompletionStage<CommunityAccount.Reply> askAccount(
+      String knotId, Function<ActorRef<CommunityAccount.Reply>, CommunityAccount.Command> command) {
+    return sharding.entityRefFor(CommunityAccount.ENTITY_KEY, knotId).ask(command::apply, timeout);
   }
 
   private CompletionStage<Conversation.Reply> askConversation(

@@ -48,13 +48,22 @@ class RoleTest {
     actorTestKit.shutdownTestKit();
   }
 
+  private final SubjectCipher cipher = new SubjectCipher(SubjectKeys.inMemory());
+
   @BeforeEach
   void newRole() {
     clock = new ManualClock(START);
     roleId = "r-" + IDS.incrementAndGet();
     role =
         EventSourcedBehaviorTestKit.create(
-            actorTestKit.system(), Role.create(roleId, clock, published::add));
+            actorTestKit.system(), Role.create(roleId, clock, published::add, cipher));
+  }
+
+  /** The domain event behind a journal entry: the journal holds personal fields sealed (RoleSealing). */
+  private <E> E opened(CommandResultWithReply<Role.Command, Role.Event, Role.State, Role.Reply> result, Class<E> type) {
+    Object stored = result.event();
+    assertInstanceOf(RoleSealing.Journal.class, stored, "personal fields reach the journal only sealed");
+    return type.cast(RoleSealing.open(stored, cipher));
   }
 
   private CommandResultWithReply<Role.Command, Role.Event, Role.State, Role.Reply> run(
@@ -87,7 +96,7 @@ class RoleTest {
   void registerPlacesTheRoleAtItsBlurredHomeAndKeepsThePersonalDataApart() {
     var result = run(r -> new Role.Register("  Ada  ", " " + ADDRESS + " ", HOME, r));
 
-    Role.Registered event = result.eventOfType(Role.Registered.class);
+    Role.Registered event = opened(result, Role.Registered.class);
     GeoPoint blurred = RegionCells.blur(HOME);
     assertEquals(roleId, event.roleId());
     assertEquals("Ada", event.displayName());
@@ -167,7 +176,7 @@ class RoleTest {
     String longestName = "x".repeat(80);
     String longestAddress = "x".repeat(200);
     var accepted = run(r -> new Role.Register(longestName, longestAddress, HOME, r));
-    assertEquals(longestName, accepted.eventOfType(Role.Registered.class).displayName());
+    assertEquals(longestName, opened(accepted, Role.Registered.class).displayName());
   }
 
   @Test
@@ -259,7 +268,7 @@ class RoleTest {
     Instant at = START.plus(Duration.ofMinutes(5));
     assertEquals(
         new Role.ProfileUpdated(List.of("Bohrmaschine", "Leiter"), List.of("Nähen"), at),
-        result.event());
+        opened(result, Role.ProfileUpdated.class));
     Role.PublicPart shown = result.stateOfType(Role.RegisteredRole.class).publicPart();
     assertEquals(List.of("Bohrmaschine", "Leiter"), shown.goods());
     assertEquals(List.of("Nähen"), shown.skills());
@@ -298,7 +307,7 @@ class RoleTest {
     // The limits themselves are allowed.
     List<String> twenty = Collections.nCopies(20, "x".repeat(60));
     var accepted = run(r -> new Role.UpdateProfile(twenty, twenty, r));
-    assertEquals(20, accepted.eventOfType(Role.ProfileUpdated.class).goods().size());
+    assertEquals(20, opened(accepted, Role.ProfileUpdated.class).goods().size());
   }
 
   @Test
@@ -317,5 +326,83 @@ class RoleTest {
     Role.Profile profile = run(Role.GetProfile::new).replyOfType(Role.Profile.class);
     assertEquals(List.of("Leiter"), profile.goods());
     assertEquals(1, published.size(), "recovery does not publish again");
+  }
+
+  @Test
+  void leavingStopsSpinningAndEveryLaterCommandIsGone() {
+    register();
+    run(Role.Login::new);
+    clock.advance(Duration.ofHours(2));
+
+    var left = run(Role.Leave::new);
+
+    assertEquals(new Role.Left(START.plus(Duration.ofHours(2))), left.eventOfType(Role.Left.class));
+    assertEquals(
+        new Role.Departed(roleId, START.plus(Duration.ofHours(2)), false),
+        left.replyOfType(Role.Departed.class));
+    Role.LeftRole state = left.stateOfType(Role.LeftRole.class);
+    assertFalse(state.publicPart().spinning());
+    Region.RoleResting resting = assertInstanceOf(Region.RoleResting.class, published.get(published.size() - 1));
+    assertEquals(roleId, resting.roleId());
+
+    String gone = "role " + roleId + " has left the weave";
+    assertRefused(Refusal.Kind.GONE, gone, run(Role.GetProfile::new));
+    assertRefused(Refusal.Kind.GONE, gone, run(Role.GetPersonalData::new));
+    assertRefused(Refusal.Kind.GONE, gone, run(Role.Login::new));
+    assertRefused(Refusal.Kind.GONE, gone, run(Role.Logout::new));
+    assertRefused(Refusal.Kind.GONE, gone, run(r -> new Role.UpdateProfile(List.of(), List.of(), r)));
+    assertRefused(Refusal.Kind.GONE, gone, run(r -> new Role.Register("Ada", ADDRESS, HOME, r)));
+  }
+
+  @Test
+  void leavingAgainPersistsNothingAndAnswersTheFirstDeparture() {
+    register();
+    run(Role.Leave::new);
+    clock.advance(Duration.ofDays(1));
+
+    var again = run(Role.Leave::new);
+
+    assertTrue(again.hasNoEvents());
+    assertEquals(new Role.Departed(roleId, START, true), again.reply());
+    assertEquals(again.state(), role.restart().state(), "a left role recovers as left");
+  }
+
+  @Test
+  void aRestingRoleLeavesWithoutTouchingTheMapAndAnUnknownOneCannotLeave() {
+    register();
+    run(Role.Leave::new).eventOfType(Role.Left.class);
+    assertTrue(published.isEmpty(), "a resting role was not on the map");
+
+    var stranger =
+        EventSourcedBehaviorTestKit.<Role.Command, Role.Event, Role.State>create(
+            actorTestKit.system(), Role.create("nobody-" + roleId, clock, published::add));
+    var refused = stranger.<Role.Reply>runCommand(Role.Leave::new);
+    assertTrue(refused.hasNoEvents());
+    assertEquals(Refusal.Kind.NOT_FOUND, refused.replyOfType(Role.Rejected.class).refusal().kind());
+  }
+
+  @Test
+  void forgettingShredsTheKeySoTheSealedJournalReadsBlankAndTheRoleIsGone() {
+    var registered = run(r -> new Role.Register("Zora Canary", "Canarystraße 1", HOME, r));
+    Object storedRegistration = registered.event();
+    run(r -> new Role.UpdateProfile(List.of("Kanarienfutter"), List.of(), r));
+    var forgotten = run(r -> new Role.Forget("operator:test", "subject asked to be forgotten", r));
+    Role.Erased erased = assertInstanceOf(Role.Erased.class, forgotten.reply());
+    assertEquals(roleId, erased.roleId());
+    assertInstanceOf(Role.ForgottenRole.class, forgotten.state());
+    assertTrue(cipher.keys().openingKey(roleId).isEmpty(), "the role's key is shredded");
+    Role.Registered reopened = (Role.Registered) RoleSealing.open(storedRegistration, cipher);
+    assertEquals(RoleSealing.FORGOTTEN, reopened.displayName());
+    assertEquals(Role.PersonalData.FORGOTTEN, reopened.personal());
+    assertEquals(RegionCells.blur(HOME), reopened.publicLocation(), "the pseudonymous public rest stays");
+
+    var reply = run(Role.GetPersonalData::new).reply();
+    assertEquals(Refusal.Kind.GONE, assertInstanceOf(Role.Rejected.class, reply).refusal().kind());
+    var again = run(r -> new Role.Forget("operator:test", "again", r));
+    assertTrue(assertInstanceOf(Role.Erased.class, again.reply()).alreadyForgotten());
+    assertTrue(again.hasNoEvents());
+
+    role.restart();
+    assertInstanceOf(Role.ForgottenRole.class, role.getState(), "recovery from the sealed journal after shredding");
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
@@ -31,11 +32,41 @@ class WeaveClockTest {
   }
 
   @Test
-  void nodesWithTheSameStartsAgree() {
-    Clock wall = Clock.fixed(WALL.plusSeconds(3), ZoneOffset.UTC);
-    assertEquals(
-        WeaveClock.compressed(WALL, VIRTUAL, 100, wall).now(),
-        WeaveClock.compressed(WALL, VIRTUAL, 100, wall).now());
+  void nodesWithTheSameStartsAgreeWheneverTheyJoined() {
+    // One node made its clock at the run's start, the other joined 2 s later; the time a clock
+    // shows depends on the three numbers and the wall, never on when the clock was made.
+    SteppedWall wall = new SteppedWall(WALL);
+    WeaveClock first = WeaveClock.compressed(WALL, VIRTUAL, 100, wall);
+    wall.now = WALL.plusSeconds(2);
+    WeaveClock joined = WeaveClock.compressed(WALL, VIRTUAL, 100, wall);
+    wall.now = WALL.plusSeconds(3);
+    // 3 wall seconds at 100x are 300 virtual seconds, on both nodes.
+    assertEquals(VIRTUAL.plusSeconds(300), first.now());
+    assertEquals(VIRTUAL.plusSeconds(300), joined.now());
+  }
+
+  /** A wall clock the test sets by hand. */
+  static final class SteppedWall extends Clock {
+    Instant now;
+
+    SteppedWall(Instant now) {
+      this.now = now;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
   }
 
   @Test

@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
     name = "outbox",
     mixinStandardHelpOptions = true,
     description = "Compare the event stream with the journal, and re-publish what is missing.",
-    subcommands = {OutboxCommand.Verify.class, OutboxCommand.Repair.class})
+    subcommands = {OutboxCommand.Verify.class, OutboxCommand.Repair.class, DeadLettersCommand.class})
 final class OutboxCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -24,16 +24,23 @@ final class OutboxCommand implements Runnable {
       name = "verify",
       mixinStandardHelpOptions = true,
       description = {
-        "Compare the JetStream stream with the journal by dedupe id, range by range.",
+        "Compare the JetStream stream with the journal by dedupe id, range by range, from the",
+        "reconciler's checkpoint on (only what is new since the last comparison; --full: everything).",
         "Exit code 0: every settled journal event is in the stream exactly once; 1: gaps (listed)."
       })
   static final class Verify implements Callable<Integer> {
     @Mixin NodeOptions node;
 
+    @picocli.CommandLine.Option(
+        names = "--full",
+        description = "Compare the whole stream and journal, ignoring the reconciler's checkpoint (which then starts anew).")
+    boolean full;
+
     @Override
     public Integer call() {
       try (ToolContext tool = new ToolContext(node.overrides())) {
-        Reconciler.Report report = new Reconciler(tool.db, tool.nats, tool.outbox).verify();
+        Reconciler reconciler = new Reconciler(tool.db, tool.nats, tool.outbox);
+        Reconciler.Report report = full ? reconciler.verifyFull() : reconciler.verify();
         print(report);
         return report.consistent() ? 0 : 1;
       }

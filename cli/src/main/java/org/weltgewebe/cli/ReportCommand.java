@@ -65,7 +65,7 @@ final class ReportCommand implements Runnable {
       name = "render",
       mixinStandardHelpOptions = true,
       description = {
-        "Write report.html and report.md beside a run's report.json.",
+        "Write report.html, report.md and cost.json (the cost KPIs, docs/cost-json.md) beside a run's report.json.",
         "report.html is one self-contained file that opens offline; the what-if model is compared with",
         "the capacity search given with --capacity (or the directory's own capacity.json). Prints the paths."
       })
@@ -87,6 +87,7 @@ final class ReportCommand implements Runnable {
             ReportRendering.renderAll(runDir, pricing.load(), pricing.utilisation, java.util.Optional.ofNullable(capacity));
         System.out.println(out.html());
         System.out.println(out.markdown());
+        System.out.println(out.cost());
         return 0;
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
@@ -103,11 +104,20 @@ final class ReportCommand implements Runnable {
         "Print the cost table of a run per provider.",
         "The run's measurements priced at its scenario's real monthly volume and at S1-S4: nodes, database,",
         "storage, egress, edge; EUR per 1,000 sessions, per GB egress, per million events, edge quota, the",
-        "customer's bands and the edge-budget rules."
+        "customer's bands and the edge-budget rules.",
+        "--format json prints the same KPIs as the cost.json written beside every rendered report",
+        "(schema: reports/schema/cost.schema.json, docs/cost-json.md), for dashboards and spreadsheets."
       })
   static final class Cost implements Callable<Integer> {
+    /** How the KPIs are printed. */
+    enum Format { text, json }
+
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A run directory (reports/<run-id>) or its report.json.")
     Path runDir;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+        description = "text: the cost table for a terminal; json: the versioned cost.json document (default ${DEFAULT-VALUE}).")
+    Format format;
 
     @picocli.CommandLine.Mixin Pricing pricing = new Pricing();
 
@@ -115,7 +125,13 @@ final class ReportCommand implements Runnable {
     public Integer call() {
       try {
         RunReport report = read(runDir);
-        System.out.print(CostTable.format(CostModel.price(report, pricing.load(), pricing.utilisation)));
+        Prices prices = pricing.load();
+        CostModel.Pricing priced = CostModel.price(report, prices, pricing.utilisation);
+        if (format == Format.json) {
+          System.out.print(ReportRendering.costKpis(runDir, priced, prices).toJson());
+        } else {
+          System.out.print(CostTable.format(priced));
+        }
         return 0;
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());

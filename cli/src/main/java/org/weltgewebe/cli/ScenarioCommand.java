@@ -16,15 +16,21 @@ import java.util.function.Function;
 import org.weltgewebe.cluster.NodeConfig;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.persistence.DatabaseBootstrap;
+import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.ServiceProblem;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxSettings;
 import org.weltgewebe.scenarios.SmokeScenario;
 import org.weltgewebe.scenarios.definition.Scenarios;
 import org.weltgewebe.scenarios.cluster.ClusterLoad;
+import org.weltgewebe.scenarios.local.RunServices;
 import org.weltgewebe.scenarios.run.CapacityFinder;
 import org.weltgewebe.scenarios.run.Load;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
+import org.weltgewebe.scenarios.fault.FaultPlan;
+import org.weltgewebe.scenarios.fault.FaultRun;
 import org.weltgewebe.scenarios.run.ScenarioRun;
+import org.weltgewebe.scenarios.run.Topology;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,8 +82,9 @@ final class ScenarioCommand implements Runnable {
         "Replay a traffic scenario against the platform through its real HTTP, SSE and WebSocket API",
         "(Gatling), judge every route against its SLO, overload it to check load shedding, check that",
         "every persisted event reached JetStream, the read models and the SSE watchers, and write",
-        "reports/<run-id>/report.json. Without --target the run starts the platform itself (PostgreSQL",
-        "and NATS from the usual settings; an embedded PostgreSQL when none answers) and stops it.",
+        "reports/<run-id>/report.json. Without --target the run starts the platform itself and stops it;",
+        "without --db-url / --nats-url (or WELTGEWEBE_DB_URL / WELTGEWEBE_NATS_URL) it also starts a",
+        "private PostgreSQL and nats-server for the run and removes them afterwards.",
         "Exit code 0 when every verdict passed, 1 when an SLO, the shedding check or the oracle failed,",
         "2 for wrong arguments.",
         "Scenarios: S1, S2, S3, S4 (scenarios/definitions), a definition file, or smoke."
@@ -122,6 +129,11 @@ final class ScenarioCommand implements Runnable {
         + "(14.4x over the last minute, the SRE workbook's paging threshold); the report says why, the exit code is 1.")
     boolean abortOnBurn;
 
+    @Option(names = "--coverage", paramLabel = "D",
+        description = "At most D of a coverage phase after the probe: API routes with fewer than 600 requests get equal shares of a quarter"
+            + " of the sustainable rate, so that each has enough data for a p99 verdict (default 60s; 0 = none).")
+    String coverage;
+
     /** Which load generator replays the scenario. */
     enum Driver { http, cluster }
 
@@ -131,6 +143,22 @@ final class ScenarioCommand implements Runnable {
     Driver driver;
 
     @Mixin NodeOptions node;
+
+    @Mixin TopologyOptions topology = new TopologyOptions();
+
+    @Option(names = "--nodes", paramLabel = "N", description = "Start a cluster of N platform nodes (each its own JVM and ports) behind Caddy"
+        + " instead of one node; with --fault, inject faults into it and judge the run from the journal, stream and read models (faults.json)."
+        + " Default: the scenario file's \"faults\".nodes, else 3 with --fault, else 1.")
+    Integer nodes;
+
+    @Option(names = "--fault", paramLabel = "PLAN", description = "Faults at wall times after the main phase's start, e.g."
+        + " kill@40s,pause@100s/10s,partition@150s/30s,nats-restart@200s/5s,pg-restart@230s/5s (KIND@AT[/DURATION][:NODE]; docs/faults.md)."
+        + " Default: the scenario file's \"faults\".plan, if any.")
+    String fault;
+
+    @Option(names = "--fault-writers", paramLabel = "N", defaultValue = "3", description = "Fault runs: writers that keep a ledger of"
+        + " acknowledged writes beside the scenario's load, for the lost-writes verdict (default ${DEFAULT-VALUE}).")
+    int faultWriters;
 
     @Override
     public Integer call() {
@@ -147,11 +175,45 @@ final class ScenarioCommand implements Runnable {
         System.err.println("--driver cluster with --target needs --seed-nodes host:port: the cluster address of a platform node to join");
         return 2;
       }
-      Config config = NodeConfig.load(node.overrides().withFallback(ConfigFactory.parseString("weltgewebe.db.embedded-fallback = true")));
-      DatabaseBootstrap.Ready db = DatabaseBootstrap.prepare(config);
+      java.util.Optional<String> conflict = topology.conflict(target != null, driver == Driver.cluster);
+      if (conflict.isPresent()) {
+        System.err.println(conflict.get());
+        return 2;
+      }
+      Optional<FaultPlan> plan;
+      int nodeCount;
       try {
-        String runId = node.runId != null ? node.runId : ScenarioRun.newRunId(scenario.toUpperCase(Locale.ROOT));
-        NatsSettings nats = NatsSettings.fromConfig(config);
+        Optional<FaultPlan.FromScenario> fromFile = FaultPlan.ofScenario(scenario);
+        String planText = fault != null ? fault : fromFile.map(FaultPlan.FromScenario::plan).orElse(null);
+        nodeCount = nodes != null ? nodes : fromFile.map(FaultPlan.FromScenario::nodes).orElse(planText != null ? 3 : 1);
+        plan = planText != null ? Optional.of(FaultPlan.parse(planText, nodeCount))
+            : nodeCount > 1 ? Optional.of(new FaultPlan(List.of())) : Optional.empty();
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      }
+      if (plan.isPresent()) {
+        Optional<String> why = target != null ? Optional.of("--nodes/--fault start their own cluster; they do not go with --target")
+            : topology.kind == TopologyOptions.Kind.proxied ? Optional.of("--nodes/--fault put Caddy in front of the cluster themselves; drop --topology proxied")
+            : driver == Driver.cluster ? Optional.of("--nodes/--fault judge what HTTP clients saw acknowledged; use --driver http")
+            : plan.get().restartsServices() ? Optional.of("nats-restart and pg-restart are not available yet: they need the run's own NATS and PostgreSQL")
+            : FaultRun.unavailable(plan.get());
+        if (why.isPresent()) {
+          System.err.println(why.get());
+          return 2;
+        }
+      }
+      Config config;
+      try {
+        config = NodeConfig.load(node.overrides());
+      } catch (IllegalArgumentException | com.typesafe.config.ConfigException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      }
+      String runId = node.runId != null ? node.runId : ScenarioRun.newRunId(scenario.toUpperCase(Locale.ROOT));
+      try (RunServices services = services(config, node, target != null, reportsDir.resolve(runId))) {
+        DatabaseSettings db = DatabaseBootstrap.prepare(services.database());
+        NatsSettings nats = services.nats();
         OutboxSettings outbox = OutboxSettings.fromConfig(config);
         ScenarioRun.Options options = new ScenarioRun.Options(
             scenario,
@@ -166,14 +228,22 @@ final class ScenarioCommand implements Runnable {
             reportsDir,
             seed,
             ServeCommandLine.thisProgram(),
-            ScenarioRun.platformEnvironment(db.settings(), nats, outbox),
-            db.settings(),
+            ScenarioRun.platformEnvironment(db, nats, outbox),
+            db,
             nats,
             outbox,
             Optional.ofNullable(slos),
-            abortOnBurn);
-        ScenarioRun.Outcome outcome = ScenarioRun.run(options, loads(), System.out);
-        return outcome.report().verdict().exitCode();
+            abortOnBurn,
+            coverage == null ? ScenarioRun.COVERAGE_MAX : parseDuration(coverage));
+        Topology chosen = plan.isPresent()
+            ? new FaultRun(new FaultRun.Settings(nodeCount, plan.get(), faultWriters, Duration.ofMillis(200), db, nats,
+                Optional.empty(), Optional.empty()))
+            : topology.topology(db);
+        ScenarioRun.Outcome outcome = ScenarioRun.run(options, chosen, loads(), System.out);
+        return outcome.exitCode();
+      } catch (ServiceProblem e) {
+        System.err.println(e.getMessage());
+        return 2;
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
         return 2;
@@ -181,8 +251,6 @@ final class ScenarioCommand implements Runnable {
         // the load generator or the platform gave up (Gatling crashed, a worker failed, the node did not start)
         System.err.println("the run could not go on: " + e.getMessage());
         return 1;
-      } finally {
-        db.embedded().ifPresent(e -> e.close());
       }
     }
 
@@ -220,17 +288,35 @@ final class ScenarioCommand implements Runnable {
     }
 
     private Integer smoke() {
-      var overrides =
-          node.overrides()
-              .withFallback(ConfigFactory.parseString("weltgewebe.db.embedded-fallback = true\n"
-                  + "pekko.remote.artery.canonical.port = 0\n"
-                  // beside a running `serve`, which holds 9095; --metrics-port names one
-                  + "weltgewebe.metrics.port = 0"));
-      try (WeaveNode weaveNode = WeaveNode.start(overrides)) {
-        SmokeScenario.runOn(weaveNode, System.out);
+      Config config = NodeConfig.load(node.overrides());
+      String runId = node.runId != null ? node.runId : ScenarioRun.newRunId("SMOKE");
+      try (RunServices services = services(config, node, false, reportsDir.resolve(runId))) {
+        var overrides =
+            services.asConfig()
+                .withFallback(node.overrides())
+                .withFallback(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0\n"
+                    // beside a running `serve`, which holds 9095; --metrics-port names one
+                    + "weltgewebe.metrics.port = 0"));
+        try (WeaveNode weaveNode = WeaveNode.start(overrides)) {
+          SmokeScenario.runOn(weaveNode, System.out);
+        }
+        return 0;
+      } catch (ServiceProblem e) {
+        System.err.println(e.getMessage());
+        return 2;
       }
-      return 0;
     }
+  }
+
+  /**
+   * The run's PostgreSQL and NATS: what the user gave, or private ones in {@code runDir}/services.
+   * A run against a platform it did not start ({@code external}) reads that platform's services,
+   * which only the configuration can name.
+   */
+  static RunServices services(Config config, NodeOptions node, boolean external, Path runDir) {
+    boolean database = external || RunServices.given(config, "weltgewebe.db.url", "WELTGEWEBE_DB_URL", node.dbUrl != null);
+    boolean nats = external || RunServices.given(config, "weltgewebe.nats.url", "WELTGEWEBE_NATS_URL", node.natsUrl != null);
+    return RunServices.start(config, database, nats, runDir.resolve("services"), System.out);
   }
 
   /** {@code weltgewebe scenario capacity S}. */
@@ -296,13 +382,16 @@ final class ScenarioCommand implements Runnable {
 
     @Mixin NodeOptions node;
 
+    /** This search's run id, chosen once. */
+    private String runId;
+
     @Override
     public Integer call() {
       CapacityFinder.Options options;
       Config config;
       try {
         Scenarios.load(scenario);
-        config = NodeConfig.load(node.overrides().withFallback(ConfigFactory.parseString("weltgewebe.db.embedded-fallback = true")));
+        config = NodeConfig.load(node.overrides());
         options = options(Map.of());
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
@@ -311,11 +400,12 @@ final class ScenarioCommand implements Runnable {
       if (target != null) {
         return search(options);
       }
-      DatabaseBootstrap.Ready db = DatabaseBootstrap.prepare(config);
-      try {
-        return search(options(ScenarioRun.platformEnvironment(db.settings(), NatsSettings.fromConfig(config), OutboxSettings.fromConfig(config))));
-      } finally {
-        db.embedded().ifPresent(e -> e.close());
+      try (RunServices services = services(config, node, false, reportsDir.resolve(options.runId()))) {
+        DatabaseSettings db = DatabaseBootstrap.prepare(services.database());
+        return search(options(ScenarioRun.platformEnvironment(db, services.nats(), OutboxSettings.fromConfig(config))));
+      } catch (ServiceProblem e) {
+        System.err.println(e.getMessage());
+        return 2;
       }
     }
 
@@ -329,7 +419,9 @@ final class ScenarioCommand implements Runnable {
 
     /** The options as given; {@code environment} is what a platform started here runs with. */
     CapacityFinder.Options options(Map<String, String> environment) {
-      String runId = node.runId != null ? node.runId : ScenarioRun.newRunId("CAP-" + scenario.toUpperCase(Locale.ROOT));
+      if (runId == null) {
+        runId = node.runId != null ? node.runId : ScenarioRun.newRunId("CAP-" + scenario.toUpperCase(Locale.ROOT));
+      }
       return new CapacityFinder.Options(
           scenario,
           Optional.ofNullable(target),

@@ -7,7 +7,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.weltgewebe.cluster.NodeConfig;
 import org.weltgewebe.cluster.PekkoEventDecoder;
 import org.weltgewebe.persistence.DatabaseSettings;
-import org.weltgewebe.persistence.SchemaMigration;
+import org.weltgewebe.persistence.DatabaseBootstrap;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxSettings;
 
@@ -25,11 +25,7 @@ final class ToolContext implements AutoCloseable {
 
   ToolContext(Config overrides) {
     this.config = NodeConfig.load(overrides);
-    this.db = DatabaseSettings.fromConfig(config);
-    if (!db.isReachable()) {
-      throw new IllegalStateException("PostgreSQL does not answer at " + db.url() + " (set --db-url or WELTGEWEBE_DB_URL)");
-    }
-    SchemaMigration.migrate(db);
+    this.db = DatabaseBootstrap.prepare(DatabaseSettings.fromConfig(config));
     this.nats = NatsSettings.fromConfig(config);
     this.outbox = OutboxSettings.fromConfig(config);
   }

@@ -82,6 +82,19 @@ class ReportCommandTest {
   }
 
   @Test
+  void costAsJsonIsTheCostJsonThatRenderingWrites() throws Exception {
+    Path dir = copyOfS1();
+    assertThat(run("report", "cost", dir.toString(), "--format", "json")).isZero();
+    String printed = out.toString(StandardCharsets.UTF_8);
+    out.reset();
+    assertThat(run("report", "render", dir.toString())).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains(dir.resolve("cost.json").toString());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    assertThat(json.readTree(printed)).isEqualTo(json.readTree(dir.resolve("cost.json").toFile()));
+    assertThat(json.readTree(printed).at("/scenarios/0/providers/0/eurPer1000Sessions").isNumber()).isTrue();
+  }
+
+  @Test
   void aRunDiffedAgainstItselfHasNoRegression() throws Exception {
     Path dir = copyOfS1();
     assertThat(run("report", "diff", dir.toString(), dir.toString(), "--fail-on-regression")).isZero();

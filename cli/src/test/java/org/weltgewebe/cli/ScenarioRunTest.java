@@ -53,17 +53,15 @@ class ScenarioRunTest {
       assertThat(report.oracle().watchers()).anySatisfy(w -> assertThat(w.expected()).isPositive());
       // the server side was read from the platform process
       assertThat(report.server().cpuSeconds()).isPositive();
-      assertThat(report.server().eventsPersisted()).isEqualTo(report.oracle().persisted());
+      // the oracle's count agrees with the journal as this test reads it (a fresh database: every
+      // event in it is the run's)
+      assertThat(report.oracle().persisted()).isEqualTo(ShortRuns.journalEvents(db));
       assertThat(report.server().egressBytesByRoute()).containsKey("GET /tiles/{z}/{x}/{y}");
       // the overload phase offered what it was asked to
       assertThat(report.overload().sustainableSource()).contains("given");
       assertThat(report.overload().offered()).isBetween(300L, 900L);
-      // verdict and exit code agree with the parts
-      boolean allMet = report.routes().stream().allMatch(r -> r.verdict().met());
-      assertThat(report.verdict().slosMet()).isEqualTo(allMet);
-      assertThat(report.verdict().passed())
-          .isEqualTo(allMet && report.overload().passed() && report.oracle().passed());
-      assertThat(report.verdict().exitCode()).isEqualTo(report.verdict().passed() ? 0 : 1);
+      // SLO verdicts are this machine's business; a failed one must be named
+      ShortRuns.everyFailureIsNamed(report);
       assertThat(Files.exists(outcome.directory().resolve("platform.log"))).isTrue();
       // the load came from Gatling, whose own report of each phase is kept beside ours
       assertThat(report.settings().generator()).startsWith("Gatling 3.15");

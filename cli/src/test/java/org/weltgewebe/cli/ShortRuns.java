@@ -17,6 +17,36 @@ import org.weltgewebe.scenarios.run.ScenarioRun;
 final class ShortRuns {
   private ShortRuns() {}
 
+  /** The events in {@code db}'s journal, counted with plain SQL: the test's own view, not the runner's. */
+  static long journalEvents(TestDatabase db) {
+    try (java.sql.Connection c = db.settings().connect();
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM event_journal WHERE NOT deleted")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("cannot count the journal of the test database", e);
+    }
+  }
+
+  /**
+   * The report gives a reason for each part that failed, and exits 0 only when it names none. A
+   * route with too few requests for a latency verdict ("not enough data") neither passes nor fails,
+   * so it need not be named.
+   */
+  static void everyFailureIsNamed(org.weltgewebe.reports.RunReport report) {
+    org.assertj.core.api.Assertions.assertThat(report.verdict().exitCode()).isIn(0, 1);
+    org.assertj.core.api.Assertions.assertThat(report.verdict().exitCode() == 0)
+        .as("exit 0 exactly when no failure is named: %s", report.verdict().failures())
+        .isEqualTo(report.verdict().failures().isEmpty());
+    report.routes().stream()
+        .filter(r -> !r.verdict().met() && !r.verdict().reason().startsWith("not enough data"))
+        .forEach(r ->
+        org.assertj.core.api.Assertions.assertThat(report.verdict().failures())
+            .as("the failures name the missed route %s", r.route())
+            .anySatisfy(f -> org.assertj.core.api.Assertions.assertThat(f).contains(r.route())));
+  }
+
   static ScenarioRun.Options s1(TestDatabase db, Path reports, String runId, double compression, int seconds) {
     var config = org.weltgewebe.cluster.NodeConfig.load(db.outboxConfig());
     DatabaseSettings database = DatabaseSettings.fromConfig(config);

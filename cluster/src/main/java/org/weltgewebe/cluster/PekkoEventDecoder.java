@@ -1,10 +1,13 @@
 package org.weltgewebe.cluster;
 
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializer;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
+import org.weltgewebe.actors.RoleSealing;
+import org.weltgewebe.actors.SubjectCipher;
 import org.weltgewebe.actors.WeaveSerializable;
 import org.weltgewebe.persistence.readmodel.EventDecoder;
 
@@ -16,8 +19,23 @@ import org.weltgewebe.persistence.readmodel.EventDecoder;
  */
 public final class PekkoEventDecoder implements EventDecoder {
   private final SerializerWithStringManifest serializer;
+  private final Optional<SubjectCipher> cipher;
 
+  /** A decoder that hands a role's sealed journal forms on as they are (ciphertext). */
   public PekkoEventDecoder(ActorSystem<?> system) {
+    this(system, Optional.empty());
+  }
+
+  /**
+   * A decoder that opens a role's sealed journal forms with {@code cipher} into the domain events
+   * ({@link RoleSealing#open}: blank once the role was forgotten), as the read models need them.
+   */
+  public PekkoEventDecoder(ActorSystem<?> system, SubjectCipher cipher) {
+    this(system, Optional.of(cipher));
+  }
+
+  private PekkoEventDecoder(ActorSystem<?> system, Optional<SubjectCipher> cipher) {
+    this.cipher = cipher;
     Serialization serialization = SerializationExtension.get(system);
     Serializer bound;
     try {
@@ -38,6 +56,7 @@ public final class PekkoEventDecoder implements EventDecoder {
           "event written by serializer " + serializerId + " (manifest " + manifest
               + "), but domain events are read with serializer " + serializer.identifier());
     }
-    return serializer.fromBinary(payload, manifest);
+    Object stored = serializer.fromBinary(payload, manifest);
+    return cipher.isPresent() ? RoleSealing.open(stored, cipher.get()) : stored;
   }
 }

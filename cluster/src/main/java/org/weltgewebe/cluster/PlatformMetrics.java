@@ -59,6 +59,8 @@ final class PlatformMetrics implements AutoCloseable {
   }
 
   /** Polls every {@code interval} until closed. */
+  // The schedule runs until close() shuts the scheduler down; pollSafely catches every failure.
+  @SuppressWarnings("FutureReturnValueIgnored")
   static PlatformMetrics start(ActorSystem<?> system, Duration interval) {
     PlatformMetrics metrics = new PlatformMetrics(system);
     metrics.scheduler.scheduleWithFixedDelay(metrics::pollSafely, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
@@ -114,6 +116,8 @@ final class PlatformMetrics implements AutoCloseable {
     }
   }
 
+  // A restarted singleton is a new object: identity is what tells a restart.
+  @SuppressWarnings("ReferenceEquality")
   private void outbox(OutboxSingleton.Running running) {
     if (running != lastRunning) {
       // The singleton (re)started here: its counters begin at zero, ours go on from where they are.
@@ -156,6 +160,10 @@ final class PlatformMetrics implements AutoCloseable {
         readModels.duplicates(), "consumer", consumer);
     figures.counter("weltgewebe_read_model_batches", "Batches of events applied in one transaction", readModels.batches(), "consumer", consumer);
     figures.counter("weltgewebe_read_model_failures", "Failures of the read-model consumer (it retries)", readModels.failures(), "consumer", consumer);
+    figures.counter(
+        "weltgewebe_read_model_dead_letters",
+        "Events the read-model consumer could not apply and parked in the dead-letter stream",
+        running.readModels().deadLettered(), "consumer", consumer);
   }
 
   private void jetStream() {

@@ -3,34 +3,51 @@ package org.weltgewebe.cluster;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.weltgewebe.actors.CommunityAccount;
 import org.weltgewebe.actors.Conversation;
+import org.weltgewebe.actors.Delegations;
+import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.Knot;
+import org.weltgewebe.actors.Proposal;
 import org.weltgewebe.actors.Region;
+import org.weltgewebe.actors.RegionCells;
 import org.weltgewebe.actors.RegionFeed;
 import org.weltgewebe.actors.Role;
+import org.weltgewebe.actors.SubjectCipher;
+import org.weltgewebe.actors.SubjectKeys;
 import org.weltgewebe.actors.Weave;
 import org.weltgewebe.actors.WeaveClock;
 import org.weltgewebe.actors.WeaveThread;
 import org.weltgewebe.cluster.load.LoadWorker;
 import org.weltgewebe.persistence.DatabaseBootstrap;
 import org.weltgewebe.persistence.DatabaseSettings;
-import org.weltgewebe.persistence.EmbeddedDatabase;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.privacy.ForgetPipeline;
+import org.weltgewebe.persistence.privacy.Vault;
+import org.weltgewebe.persistence.readmodel.LeavingRoleDelegations;
+import org.weltgewebe.persistence.readmodel.LeavingRoleYarns;
 import org.weltgewebe.persistence.readmodel.ReadModels;
 
 /**
@@ -47,7 +64,8 @@ public final class WeaveNode implements AutoCloseable {
 
   /** Every sharded entity type. */
   static final List<EntityTypeKey<?>> ENTITY_TYPES =
-      List.of(Role.ENTITY_KEY, Knot.ENTITY_KEY, WeaveThread.ENTITY_KEY, Conversation.ENTITY_KEY, Region.ENTITY_KEY);
+      List.of(Role.ENTITY_KEY, Knot.ENTITY_KEY, WeaveThread.ENTITY_KEY, Conversation.ENTITY_KEY, Region.ENTITY_KEY,
+          Proposal.ENTITY_KEY, Delegations.ENTITY_KEY, CommunityAccount.ENTITY_KEY);
 
   private final ActorSystem<Void> system;
   private final Weave weave;
@@ -74,11 +92,11 @@ public final class WeaveNode implements AutoCloseable {
   public static WeaveNode start(Config overrides) {
     Config base = NodeConfig.load(overrides);
     NodeMetrics metrics = NodeMetrics.start(base);
-    DatabaseBootstrap.Ready db;
+    DatabaseSettings db;
     ActorSystem<Void> system;
     try {
       db = DatabaseBootstrap.prepare(base);
-      Config config = NodeConfig.load(db.settings().asConfig().withFallback(overrides));
+      Config config = NodeConfig.load(db.asConfig().withFallback(overrides));
       system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, config);
     } catch (RuntimeException e) {
       metrics.close();
@@ -86,19 +104,17 @@ public final class WeaveNode implements AutoCloseable {
     }
     metrics.watch(system);
     Config config = system.settings().config();
-    Optional<EmbeddedDatabase> embedded = db.embedded();
-    embedded.ifPresent(e -> system.getWhenTerminated().thenRun(e::close));
     joinCluster(system);
     WeaveClock clock = NodeConfig.clock(config);
     Weave weave =
         config.getBoolean("weltgewebe.outbox.enabled")
-            ? initWithOutbox(system, clock, db.settings())
+            ? initWithOutbox(system, clock, db)
             : init(system, clock);
     if (config.getBoolean("weltgewebe.load-worker.enabled")) {
       // idles until a scenario run with the in-cluster driver hands it a share of virtual users
       system.systemActorOf(LoadWorker.create(weave), "load-worker", Props.empty());
     }
-    return new WeaveNode(system, weave, db.settings(), clock, metrics);
+    return new WeaveNode(system, weave, db, clock, metrics);
   }
 
   /**
@@ -107,7 +123,8 @@ public final class WeaveNode implements AutoCloseable {
    */
   public static Weave init(ActorSystem<?> system, WeaveClock clock) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    return initEntities(system, clock, new ShardedRegionFeed(sharding), Region.Recovery.none());
+    return initEntities(system, clock, new ShardedRegionFeed(sharding), RegionPassivation.NO_RECOVERY,
+        new SubjectCipher(SubjectKeys.inMemory()));
   }
 
   /**
@@ -121,25 +138,37 @@ public final class WeaveNode implements AutoCloseable {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     Region.Recovery recovery =
         cell -> CompletableFuture.supplyAsync(() -> readModels.region(cell, clock.now()), blocking);
-    Weave weave = initEntities(system, clock, RegionFeed.none(), recovery);
-    OutboxSingleton.init(system, db, new PekkoEventDecoder(system), new ShardedRegionFeed(sharding));
+    Vault vault = Vault.open(db, 2, java.time.Clock.systemUTC());
+    system.getWhenTerminated().thenRun(vault::close);
+    Weave weave = initEntities(system, clock, RegionFeed.none(), recovery, vault.cipher());
+    weave.onLeaving(new LeavingRoleYarns(db, weave, blocking));
+    weave.onLeaving(new LeavingRoleDelegations(readModels, weave, blocking));
+    // Last: forget the role's personal data (shred its key, then read models and feeds).
+    weave.onLeaving(new ForgetPipeline(weave, db, NatsSettings.fromConfig(system.settings().config()), blocking));
+    DeadlineSweeper.init(system, weave, readModels, clock);
+    OutboxSingleton.init(system, db, new PekkoEventDecoder(system, vault.cipher()), new ShardedRegionFeed(sharding));
     return weave;
   }
 
   private static Weave initEntities(
-      ActorSystem<?> system, WeaveClock clock, RegionFeed feed, Region.Recovery recovery) {
+      ActorSystem<?> system, WeaveClock clock, RegionFeed feed, Region.Recovery recovery, SubjectCipher cipher) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    sharding.init(Entity.of(Role.ENTITY_KEY, ctx -> Role.create(ctx.getEntityId(), clock, feed)));
+    sharding.init(Entity.of(Role.ENTITY_KEY, ctx -> Role.create(ctx.getEntityId(), clock, feed, cipher)));
     sharding.init(Entity.of(Knot.ENTITY_KEY, ctx -> Knot.create(ctx.getEntityId(), clock, feed)));
     sharding.init(
         Entity.of(WeaveThread.ENTITY_KEY, ctx -> WeaveThread.create(ctx.getEntityId(), clock, feed)));
     sharding.init(
         Entity.of(Conversation.ENTITY_KEY, ctx -> Conversation.create(ctx.getEntityId(), clock)));
-    // A region's picture lives only in memory, so a region is never passivated.
     sharding.init(
         Entity.of(Region.ENTITY_KEY, ctx -> Region.create(ctx.getEntityId(), clock, recovery))
-            .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy()));
-    return new Weave(sharding, ASK_TIMEOUT);
+            .withSettings(RegionPassivation.settings(system, recovery)));
+    Weave weave = new Weave(sharding, ASK_TIMEOUT);
+    // A proposal settles on its own at its deadline, reading delegations and paying out through the facade.
+    sharding.init(Entity.of(Proposal.ENTITY_KEY, ctx -> Proposal.create(ctx.getEntityId(), clock, weave)));
+    sharding.init(Entity.of(Delegations.ENTITY_KEY, ctx -> Delegations.create(ctx.getEntityId(), clock)));
+    sharding.init(
+        Entity.of(CommunityAccount.ENTITY_KEY, ctx -> CommunityAccount.create(ctx.getEntityId(), clock)));
+    return weave;
   }
 
   /** Joins the configured seed nodes, or forms a single-node cluster when there are none. */
@@ -164,6 +193,42 @@ public final class WeaveNode implements AutoCloseable {
 
   public WeaveClock clock() {
     return clock;
+  }
+
+  /**
+   * Waits until an entity of every type answers a read through this node, asking again while one
+   * does not, for at most {@code within}. A node's first asks pay for shard allocation, the
+   * journal's first queries and the loading of every class on the way; on a busy machine that can
+   * outlast {@link #ASK_TIMEOUT}. Whoever counts timeouts afterwards (a test, a measured run) waits
+   * for this first. The reads address entities that do not exist: nothing is persisted.
+   *
+   * @throws IllegalStateException naming the entity types that did not answer in time
+   */
+  public void awaitEntitiesAnswer(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    String probe = "warm-up-" + system.address().getPort().orElse(0);
+    Map<String, Supplier<CompletionStage<?>>> reads = new LinkedHashMap<>();
+    reads.put("role", () -> weave.profile(probe));
+    reads.put("knot", () -> weave.getKnot(probe));
+    reads.put("thread", () -> weave.getThread(probe));
+    reads.put("conversation", () -> weave.readConversation(probe, 0, 1));
+    reads.put("region", () -> weave.regionView(RegionCells.regionOf(new GeoPoint(0, 0))));
+    List<String> silent = new ArrayList<>(reads.keySet());
+    while (!silent.isEmpty()) {
+      String type = silent.get(0);
+      try {
+        reads.get(type).get().toCompletableFuture().get(ASK_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        silent.remove(0);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the entities to answer", e);
+      } catch (ExecutionException | TimeoutException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "entities of type " + silent + " did not answer within " + within.toSeconds() + " s: " + e, e);
+        }
+      }
+    }
   }
 
   /**

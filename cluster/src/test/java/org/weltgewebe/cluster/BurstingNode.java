@@ -1,6 +1,7 @@
 package org.weltgewebe.cluster;
 
 import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +19,7 @@ public final class BurstingNode {
 
   public static void main(String[] args) throws Exception {
     WeaveNode node = WeaveNode.start(ConfigFactory.parseString(args[0]));
+    node.awaitEntitiesAnswer(Duration.ofMinutes(3));
     Weave weave = node.weave();
     GeoPoint place = new GeoPoint(52.52, 13.405);
     System.out.println("READY");
@@ -30,7 +32,10 @@ public final class BurstingNode {
             weave.createKnot(knotId, knotId + "-design", "role-" + i, Knot.Type.IDEA, "Knoten " + round, "", place, null, null)
                 .toCompletableFuture());
       }
-      CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+      // A write that times out on a starved machine is not retried: the victim only has to keep
+      // writing until it is killed, and the test counts what reached the journal.
+      CompletableFuture.allOf(inFlight.stream().map(f -> f.exceptionally(e -> null)).toArray(CompletableFuture[]::new))
+          .get(60, TimeUnit.SECONDS);
     }
   }
 }

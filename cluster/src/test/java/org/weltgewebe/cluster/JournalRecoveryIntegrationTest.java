@@ -39,7 +39,9 @@ class JournalRecoveryIntegrationTest {
   static WeaveNode startNode() {
     Config overrides =
         db.outboxConfig().withFallback(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0"));
-    return WeaveNode.start(overrides);
+    WeaveNode node = WeaveNode.start(overrides);
+    node.awaitEntitiesAnswer(java.time.Duration.ofMinutes(2)); // a cold node's first asks can outlast the ask timeout
+    return node;
   }
 
   @Test

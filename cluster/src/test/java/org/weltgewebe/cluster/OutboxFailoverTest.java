@@ -30,6 +30,7 @@ class OutboxFailoverTest {
       try (WeaveNode survivor = WeaveNode.start(config(db, second, seeds))) {
         await().atMost(Duration.ofSeconds(30))
             .until(() -> Cluster.get(survivor.system()).selfMember().status() == MemberStatus.up());
+        survivor.awaitEntitiesAnswer(Duration.ofMinutes(2)); // a cold cluster's first asks can outlast the ask timeout
         GeoPoint place = new GeoPoint(50.94, 6.96);
         for (int i = 0; i < 10; i++) {
           survivor.weave().createKnot("before-" + i, "d-before-" + i, "r", Knot.Type.IDEA, "vorher", "", place, null, null)

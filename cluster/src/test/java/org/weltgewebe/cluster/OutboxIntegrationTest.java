@@ -16,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.weltgewebe.actors.GeoPoint;
@@ -41,21 +40,44 @@ class OutboxIntegrationTest {
     return db.outboxConfig().withFallback(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0"));
   }
 
+  /** A node on {@code db} whose entities answer: a cold node's first asks can outlast the ask timeout. */
+  static WeaveNode startWarm(TestDatabase db) {
+    WeaveNode node = WeaveNode.start(nodeConfig(db));
+    node.awaitEntitiesAnswer(Duration.ofMinutes(2));
+    return node;
+  }
+
+  /**
+   * The answer to {@code ask}, asked again with the same ids while it times out (a starved machine):
+   * a command that did arrive the first time is then refused as a repeat, and nothing is written twice.
+   */
+  static <T> T retrying(java.util.function.Supplier<java.util.concurrent.CompletionStage<T>> ask) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return ask.get().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!(e.getCause() instanceof java.util.concurrent.TimeoutException) || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
   @Test
   void everyEventReachesStreamReadModelsAndRegionsAndRegionsRecoverAfterARestart() throws Exception {
     try (TestDatabase db = TestDatabase.create()) {
       List<String> knots = new ArrayList<>();
-      try (WeaveNode node = WeaveNode.start(nodeConfig(db))) {
+      try (WeaveNode node = startWarm(db)) {
         Weave weave = node.weave();
-        List<CompletableFuture<?>> writes = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
           String knotId = Weave.newId();
+          String designId = Weave.newId();
+          String voteId = Weave.newId();
+          int n = i;
           knots.add(knotId);
-          writes.add(weave.createKnot(knotId, Weave.newId(), "role-" + i, Knot.Type.IDEA, "Knoten " + i, "", PLACE, null, null)
-              .thenCompose(k -> weave.connect(Weave.newId(), knotId, "role-x", WeaveThread.Kind.VOTE, Knot.Connection.AGREE))
-              .toCompletableFuture());
+          retrying(() -> weave.createKnot(knotId, designId, "role-" + n, Knot.Type.IDEA, "Knoten " + n, "", PLACE, null, null));
+          retrying(() -> weave.connect(voteId, knotId, "role-x", WeaveThread.Kind.VOTE, Knot.Connection.AGREE));
         }
-        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         long journal = StreamCheck.journalRows(db.settings());
         assertThat(journal).isEqualTo(40 * 5); // created, design led, design spun, vote led, vote spun
 
@@ -68,7 +90,7 @@ class OutboxIntegrationTest {
         });
       }
       // A new node's regions start from the read models, before any new event reaches them.
-      try (WeaveNode node = WeaveNode.start(nodeConfig(db))) {
+      try (WeaveNode node = startWarm(db)) {
         Region.View view =
             node.weave().regionView(RegionCells.regionOf(PLACE)).toCompletableFuture().get(20, TimeUnit.SECONDS);
         assertThat(view.knots()).extracting(Region.KnotEntry::knotId).containsExactlyInAnyOrderElementsOf(knots);
@@ -94,13 +116,16 @@ class OutboxIntegrationTest {
         while ((line = out.readLine()) != null && !line.equals("READY")) {
           // startup output
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> StreamCheck.journalRows(db.settings()) >= 2000);
-        victim.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: no shutdown, no flush
+        assertThat(line).as("the victim started writing (it printed READY)").isEqualTo("READY");
+        await().atMost(Duration.ofSeconds(120)).until(() -> StreamCheck.journalRows(db.settings()) >= 2000);
+      } finally {
+        // SIGKILL: no shutdown, no flush; also when the test failed, so no writer outlives it
+        victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
       long journal = StreamCheck.journalRows(db.settings());
       assertThat(journal).isGreaterThanOrEqualTo(2000);
 
-      try (WeaveNode successor = WeaveNode.start(nodeConfig(db))) {
+      try (WeaveNode successor = startWarm(db)) {
         awaitEverything(db, StreamCheck.journalRows(db.settings()));
       }
     }
@@ -109,12 +134,12 @@ class OutboxIntegrationTest {
   @Test
   void rebuildingTheReadModelsRestoresThemFromTheStreamEvenWhenTheStreamLostEvents() throws Exception {
     try (TestDatabase db = TestDatabase.create()) {
-      try (WeaveNode node = WeaveNode.start(nodeConfig(db))) {
+      try (WeaveNode node = startWarm(db)) {
         Weave weave = node.weave();
         for (int i = 0; i < 10; i++) {
           String knotId = "k" + i;
-          weave.createKnot(knotId, "d" + i, "role-1", Knot.Type.TOOL, "Werkzeug " + i, "", PLACE, null, null)
-              .toCompletableFuture().get(10, TimeUnit.SECONDS);
+          int n = i;
+          retrying(() -> weave.createKnot(knotId, "d" + n, "role-1", Knot.Type.TOOL, "Werkzeug " + n, "", PLACE, null, null));
         }
         long journal = StreamCheck.journalRows(db.settings());
         awaitEverything(db, journal);
@@ -150,14 +175,14 @@ class OutboxIntegrationTest {
   /** Waits until the stream holds every journal event exactly once, in per-entity order, and the read models applied each. */
   static void awaitEverything(TestDatabase db, long journal) {
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-      List<StreamCheck.Stored> stored = StreamCheck.stream(db.streamName(), db.streamName().toLowerCase() + ".events");
+      List<StreamCheck.Stored> stored = StreamCheck.stream(db.streamName(), db.streamName().toLowerCase(java.util.Locale.ROOT) + ".events");
       assertThat(stored).hasSize((int) journal);
       assertThat(new HashSet<>(stored)).hasSize((int) journal);
       assertThat(new ReadModels(db.settings()).appliedEvents(ReadModelProjection.CONSUMER)).isEqualTo(journal);
     });
     List<StreamCheck.Stored> stored;
     try {
-      stored = StreamCheck.stream(db.streamName(), db.streamName().toLowerCase() + ".events");
+      stored = StreamCheck.stream(db.streamName(), db.streamName().toLowerCase(java.util.Locale.ROOT) + ".events");
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -2,6 +2,7 @@ package org.weltgewebe.http;
 
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.ExpiredJwtException;
+import io.jsonwebtoken.Jws;
 import io.jsonwebtoken.JwsHeader;
 import io.jsonwebtoken.JwtException;
 import io.jsonwebtoken.JwtParser;
@@ -15,14 +16,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
 /**
- * Issues and verifies the API's access tokens: JWTs signed with Ed25519 whose subject is a role
- * id. Verification accepts only the algorithm names {@code EdDSA} and {@code Ed25519}, picks the
- * key by {@code kid} from the {@link KeyRing}, and refuses unsigned ({@code none}) and HMAC tokens
- * before any key is used, so a public key can never be abused as an HMAC secret.
+ * Issues, verifies and revokes the API's access tokens: JWTs signed with Ed25519 whose subject is
+ * a role id. Verification accepts only the algorithm names {@code EdDSA} and {@code Ed25519}, picks
+ * the key by {@code kid} from the {@link KeyRing}, and refuses unsigned ({@code none}) and HMAC
+ * tokens before any key is used, so a public key can never be abused as an HMAC secret.
+ *
+ * <p>A token whose signature verified is remembered in {@link VerifiedTokens}; its next use skips
+ * the Ed25519 check but not the others: expiry, a retired signing key and {@link TokenRevocations}
+ * are checked on every request, cached or not.
  */
 final class AccessTokens {
   static final String ISSUER = "weltgewebe";
@@ -33,6 +39,8 @@ final class AccessTokens {
 
   /** Why a token was refused, in words for the client (and the WWW-Authenticate header). */
   static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+
     Refused(String reason) {
       super(reason, null, false, false);
     }
@@ -41,12 +49,24 @@ final class AccessTokens {
   private final KeyRing keys;
   private final Clock clock;
   private final Duration lifetime;
+  private final Duration allowedSkew;
   private final JwtParser parser;
+  private final VerifiedTokens verified;
+  private final TokenRevocations revocations;
 
+  /** Tokens with a cache of {@code 100,000} and revocations held by this node alone. */
   AccessTokens(KeyRing keys, Clock clock, Duration lifetime, Duration allowedSkew) {
+    this(keys, clock, lifetime, allowedSkew, 100_000, new LocalTokenRevocations(clock, lifetime, allowedSkew));
+  }
+
+  AccessTokens(
+      KeyRing keys, Clock clock, Duration lifetime, Duration allowedSkew, long cacheSize, TokenRevocations revocations) {
     this.keys = keys;
     this.clock = clock;
     this.lifetime = lifetime;
+    this.allowedSkew = allowedSkew;
+    this.verified = new VerifiedTokens(clock, allowedSkew, cacheSize);
+    this.revocations = revocations;
     this.parser =
         Jwts.parser()
             .keyLocator(new KidLocator())
@@ -77,8 +97,70 @@ final class AccessTokens {
 
   /** The role id a valid token speaks for. */
   String verify(String token) throws Refused {
+    return verified(token).roleId();
+  }
+
+  /** What a valid token says; refused when invalid, expired, of a retired key, or revoked. */
+  VerifiedTokens.Verified verified(String token) throws Refused {
+    VerifiedTokens.Digest digest = VerifiedTokens.Digest.of(token);
+    Optional<VerifiedTokens.Verified> cached = verified.find(digest);
+    VerifiedTokens.Verified result;
+    if (cached.isPresent()) {
+      result = cached.get();
+      try {
+        stillValid(result);
+      } catch (Refused refused) {
+        verified.forget(digest);
+        throw refused;
+      }
+    } else {
+      result = verifySignature(token, digest);
+      verified.remember(digest, result);
+    }
+    if (revocations.isRevoked(result.tokenId(), result.roleId(), result.issuedAt())) {
+      throw new Refused("the token was revoked (logged out, or the role's tokens were withdrawn)");
+    }
+    return result;
+  }
+
+  /**
+   * Refuses {@code token} from now on (a logout). Only a valid token can be revoked: an invalid one
+   * is refused anyway.
+   */
+  void revoke(String token) throws Refused {
+    VerifiedTokens.Verified valid = verified(token);
+    revocations.revoke(valid.tokenId(), valid.expiresAt());
+  }
+
+  /** Calls {@code listener} after every revocation this node learns of (see {@link TokenRevocations#onRevocation}). */
+  void onRevocation(Runnable listener) {
+    revocations.onRevocation(listener);
+  }
+
+  /** Refuses every token {@code roleId} was issued up to now (logout everywhere, leaving, forgetting). */
+  void revokeRole(String roleId) {
+    revocations.revokeRole(roleId, clock.instant());
+  }
+
+  /** Verified tokens this node remembers now. */
+  long cachedTokens() {
+    return verified.size();
+  }
+
+  /** The checks a cached token passes again on every use: jjwt's expiry rule and a key that still verifies. */
+  private void stillValid(VerifiedTokens.Verified token) throws Refused {
+    if (clock.instant().minus(allowedSkew).isAfter(token.expiresAt())) {
+      throw new Refused("the token expired at " + token.expiresAt());
+    }
+    if (keys.verificationKey(token.kid()).isEmpty()) {
+      throw new Refused("the token's signing key " + token.kid() + " is unknown or retired");
+    }
+  }
+
+  private VerifiedTokens.Verified verifySignature(String token, VerifiedTokens.Digest digest) throws Refused {
     try {
-      Claims claims = parser.parseSignedClaims(token).getPayload();
+      Jws<Claims> jws = parser.parseSignedClaims(token);
+      Claims claims = jws.getPayload();
       String subject = claims.getSubject();
       if (subject == null || subject.isBlank()) {
         throw new Refused("the token names no role (sub)");
@@ -86,7 +168,10 @@ final class AccessTokens {
       if (claims.getExpiration() == null) {
         throw new Refused("the token has no expiry (exp)");
       }
-      return subject;
+      Instant issuedAt = claims.getIssuedAt() != null ? claims.getIssuedAt().toInstant() : Instant.EPOCH;
+      String tokenId = claims.getId() != null && !claims.getId().isBlank() ? claims.getId() : digest.hex();
+      return new VerifiedTokens.Verified(
+          subject, tokenId, jws.getHeader().getKeyId(), issuedAt, claims.getExpiration().toInstant());
     } catch (ExpiredJwtException e) {
       throw new Refused("the token expired at " + e.getClaims().getExpiration().toInstant());
     } catch (SignatureException e) {
@@ -121,6 +206,8 @@ final class AccessTokens {
 
   /** The header asks for a key or algorithm this API does not verify with. */
   private static final class UnknownKey extends JwtException {
+    private static final long serialVersionUID = 1L;
+
     UnknownKey(String message) {
       super(message);
     }

@@ -76,7 +76,7 @@ final class ApiRoutes {
     for (Priority priority : Priority.values()) {
       refusals.put(
           priority,
-          "the node is at its concurrency limit for " + priority.name().toLowerCase().replace('_', ' ')
+          "the node is at its concurrency limit for " + priority.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
               + " requests; retry in " + Responses.RETRY_AFTER_SECONDS + " s");
     }
   }
@@ -94,6 +94,8 @@ final class ApiRoutes {
     operations.addAll(new ThreadRoutes(node.weave(), responses, auth).operations());
     operations.addAll(new ConversationRoutes(node.weave(), responses, body, auth).operations());
     operations.addAll(new RegionRoutes(node.weave(), responses).operations());
+    operations.addAll(new ProposalRoutes(node.weave(), responses, body, auth, node.clock()).operations());
+    operations.addAll(new AccountRoutes(node.weave(), responses, body, auth).operations());
     if (settings.liveFeeds()) {
       LiveFeedReader feeds = new LiveFeedReader(NatsSettings.fromConfig(node.system().settings().config()));
       node.system().getWhenTerminated().thenRun(() -> {
@@ -105,7 +107,7 @@ final class ApiRoutes {
       });
       operations.addAll(new LiveFeedRoutes(feeds, node.system(), settings.sseKeepAlive(), responses).operations());
       operations.addAll(
-          new ChatRoutes(node.weave(), feeds, tokens::verify, node.system(), settings.chatIdleTimeout(), responses)
+          new ChatRoutes(node.weave(), feeds, tokens::verify, tokens::onRevocation, node.system(), settings.chatIdleTimeout(), settings.clock(), responses)
               .operations());
     }
     PostgresSearchIndex search =

@@ -79,7 +79,7 @@ final class Authentication {
     return safe.length() > 200 ? safe.substring(0, 200) : safe.toString();
   }
 
-  private static Optional<String> bearerToken(HttpRequest request) {
+  static Optional<String> bearerToken(HttpRequest request) {
     return request
         .getHeader("Authorization")
         .map(h -> h.value().trim())

@@ -9,15 +9,20 @@ import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.TimeMeter;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.ws.Message;
@@ -27,6 +32,7 @@ import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.weltgewebe.actors.Conversation;
@@ -44,13 +50,17 @@ import org.weltgewebe.persistence.readmodel.LiveFeeds;
  * {@code {"type":"ack","messageId":...}} or {@code {"type":"error","status":...,"detail":...}}. The
  * conversation's posts (everyone's) arrive as {@code {"type":"Posted",...}} frames.
  *
- * <p>Every connection has a token bucket of {@value #RATE} messages a second with bursts of
+ * <p>Every connection has a token bucket (Bucket4j) of {@value #RATE} messages a second with bursts of
  * {@value #BURST}: a message over it is refused with an error frame (status 429) and not posted; a
  * client that keeps exceeding — {@value #STRIKES} refused messages within ten seconds — is
  * disconnected with a closing frame that names close code 1008 (policy violation). A connection over which the client sent nothing
- * for the idle timeout (30 s) is closed too. Pekko HTTP's public API cannot choose the code of the
+ * for the idle timeout (30 s; Pekko's {@code idleTimeout} stage on the incoming messages) is closed too. Pekko HTTP's public API cannot choose the code of the
  * WebSocket close frame itself (it sends 1000 when the server completes), so the code is given in
  * the last text frame, {@code {"type":"closing","code":1008|1000,"reason":...}}.
+ *
+ * <p>A connection lives no longer than its token: when a revocation reaches this node (a logout, or
+ * the role left or was forgotten, on any node), every open chat re-checks its token and one that is
+ * refused now closes with code 1008.
  */
 final class ChatRoutes {
   static final int RATE = 10;
@@ -69,21 +79,26 @@ final class ChatRoutes {
   private final Weave weave;
   private final LiveFeedReader feeds;
   private final TokenCheck tokens;
+  /** The open sessions, so that a revocation can find those whose token it ends. */
+  private final java.util.Set<Session> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final ActorSystem<?> system;
   private final Duration idleTimeout;
+  private final Clock clock;
   private final ObjectMapper mapper =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final Responses responses;
 
   ChatRoutes(
-      Weave weave, LiveFeedReader feeds, TokenCheck tokens, ActorSystem<?> system, Duration idleTimeout,
-      Responses responses) {
+      Weave weave, LiveFeedReader feeds, TokenCheck tokens, java.util.function.Consumer<Runnable> onRevocation,
+      ActorSystem<?> system, Duration idleTimeout, Clock clock, Responses responses) {
+    onRevocation.accept(this::closeRevoked);
     this.weave = weave;
     this.feeds = feeds;
     this.tokens = tokens;
     this.system = system;
     this.idleTimeout = idleTimeout;
+    this.clock = clock;
     this.responses = responses;
   }
 
@@ -109,14 +124,26 @@ final class ChatRoutes {
       } catch (Exception refused) {
         return unauthorized(String.valueOf(refused.getMessage()));
       }
-      return handleWebSocketMessages(session(conversationId, roleId));
+      return handleWebSocketMessages(session(conversationId, roleId, token.get()));
     }));
   }
 
-  private Flow<Message, Message, NotUsed> session(String conversationId, String roleId) {
+  /** Closes every open chat whose token is refused now (revoked; expired ones go with them). */
+  private void closeRevoked() {
+    for (Session session : open) {
+      try {
+        tokens.roleOf(session.token);
+      } catch (Exception refused) {
+        session.close(1008, "policy violation: the access token is no longer valid: " + refused.getMessage());
+      }
+    }
+  }
+
+  private Flow<Message, Message, NotUsed> session(String conversationId, String roleId, String token) {
     Pair<BoundedSourceQueue<Message>, Source<Message, NotUsed>> outgoing =
         Source.<Message>queue(256).preMaterialize(system);
-    Session session = new Session(conversationId, roleId, outgoing.first());
+    Session session = new Session(conversationId, roleId, token, outgoing.first());
+    open.add(session);
     AutoCloseable tail;
     try {
       tail = feeds.tail(LiveFeeds.conversationSubject(feeds.nats(), conversationId), 0, item -> session.send(item.json()), () -> {});
@@ -125,22 +152,34 @@ final class ChatRoutes {
       session.send(frame("error").put("status", 503).put("detail", "live posts are unavailable; sending still works").toString());
     }
     AutoCloseable feed = tail;
-    Cancellable idleCheck =
-        system.classicSystem().scheduler().scheduleWithFixedDelay(
-            Duration.ofSeconds(1), Duration.ofSeconds(1), session::closeIfIdle, system.executionContext());
     Materializer materializer = Materializer.matFromSystem(system);
+    // The incoming side ends first when the client is silent, leaves or breaks the protocol; the
+    // session then closes the outgoing side itself, so that its closing frame goes out before the
+    // connection closes (a coupled flow would cancel it).
     Sink<Message, NotUsed> incoming =
         Flow.<Message>create()
+            .idleTimeout(idleTimeout)
             .mapAsync(1, message -> strictText(message, materializer))
             .mapAsync(1, session::handle)
-            .to(Sink.ignore());
-    kamon.metric.Gauge open = HttpFigures.liveConnections("websocket");
-    open.increment();
+            .toMat(Sink.ignore(), Keep.right())
+            .mapMaterializedValue(done -> {
+              done.whenComplete((ok, failure) -> {
+                Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                if (cause instanceof TimeoutException) {
+                  session.close(1000, "idle: nothing sent for " + idleTimeout.toSeconds() + " s");
+                } else {
+                  session.end();
+                }
+              });
+              return NotUsed.getInstance();
+            });
+    kamon.metric.Gauge openGauge = HttpFigures.liveConnections("websocket");
+    openGauge.increment();
     Source<Message, NotUsed> out =
         outgoing.second().watchTermination((notUsed, done) -> {
           done.whenComplete((ok, failure) -> {
-            open.decrement();
-            idleCheck.cancel();
+            open.remove(session);
+            openGauge.decrement();
             try {
               feed.close();
             } catch (Exception e) {
@@ -149,7 +188,7 @@ final class ChatRoutes {
           });
           return notUsed;
         });
-    return Flow.fromSinkAndSourceCoupled(incoming, out);
+    return Flow.fromSinkAndSource(incoming, out);
   }
 
   private static CompletionStage<Optional<String>> strictText(Message message, Materializer materializer) {
@@ -161,30 +200,30 @@ final class ChatRoutes {
     return text.toStrict(3000, materializer).thenApply(strict -> Optional.of(strict.getStrictText()));
   }
 
-  /** One connection's state: its bucket, its strikes, when the client last spoke. */
+  /** One connection's state: its bucket and its strikes. */
   private final class Session {
     final String conversationId;
     final String roleId;
+    final String token;
     final BoundedSourceQueue<Message> out;
-    final TokenBucket bucket = new TokenBucket(BURST, RATE, System::nanoTime);
-    volatile long lastHeard = System.nanoTime();
+    final Bucket bucket = rateLimit(timeMeter(clock));
     // When the refused messages of the last STRIKE_WINDOW arrived.
     final java.util.ArrayDeque<Long> strikes = new java.util.ArrayDeque<>();
     volatile boolean closed;
 
-    Session(String conversationId, String roleId, BoundedSourceQueue<Message> out) {
+    Session(String conversationId, String roleId, String token, BoundedSourceQueue<Message> out) {
       this.conversationId = conversationId;
       this.roleId = roleId;
+      this.token = token;
       this.out = out;
     }
 
     CompletionStage<Void> handle(Optional<String> text) {
-      lastHeard = System.nanoTime();
       if (closed) {
         return done();
       }
-      if (!bucket.tryTake()) {
-        long now = System.nanoTime();
+      if (!bucket.tryConsume(1)) {
+        long now = timeMeter(clock).currentTimeNanos();
         strikes.addLast(now);
         while (now - strikes.peekFirst() > STRIKE_WINDOW.toNanos()) {
           strikes.removeFirst();
@@ -231,9 +270,11 @@ final class ChatRoutes {
           });
     }
 
-    void closeIfIdle() {
-      if (!closed && System.nanoTime() - lastHeard >= idleTimeout.toNanos()) {
-        close(1000, "idle: nothing sent for " + idleTimeout.toSeconds() + " s");
+    /** Ends the outgoing side without a closing frame: the client has gone. */
+    synchronized void end() {
+      if (!closed) {
+        closed = true;
+        out.complete();
       }
     }
 
@@ -251,6 +292,33 @@ final class ChatRoutes {
         out.offer(TextMessage.create(json));
       }
     }
+  }
+
+  /** A connection's token bucket: {@value #RATE} messages a second, bursts of {@value #BURST}. */
+  static Bucket rateLimit(TimeMeter time) {
+    return Bucket.builder()
+        .addLimit(limit -> limit.capacity(BURST).refillGreedy(RATE, Duration.ofSeconds(1)))
+        .withCustomTimePrecision(time)
+        .build();
+  }
+
+  /**
+   * Bucket4j's time source on {@code clock}, the API's wall clock (as for token expiry): the rate
+   * limit and the strike window run on the time a test can hold still or step.
+   */
+  static TimeMeter timeMeter(Clock clock) {
+    return new TimeMeter() {
+      @Override
+      public long currentTimeNanos() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+      }
+
+      @Override
+      public boolean isWallClockBased() {
+        return true;
+      }
+    };
   }
 
   /** What a client sends. */

@@ -2,7 +2,15 @@ package org.weltgewebe.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -12,19 +20,31 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.outbox.OutboxReadiness;
+import org.weltgewebe.persistence.outbox.OutboxSettings;
 
 /**
  * Liveness and readiness: {@code /health/live} answers while the process runs;
- * {@code /health/ready} only while PostgreSQL answers and this node is an Up cluster member.
- * Never shed: an orchestrator that cannot see a busy node would restart it.
+ * {@code /health/ready} only while PostgreSQL answers, this node is an Up cluster member and (with
+ * the outbox on) the outbox can publish: a platform whose events do not reach JetStream is not
+ * ready, and its body says why. Never shed: an orchestrator that cannot see a busy node would
+ * restart it.
  */
 final class HealthRoutes {
+  private static final ObjectMapper MAPPER = JsonMapping.create();
+
   private final ActorSystem<?> system;
   private final DatabaseSettings database;
+  private final Optional<OutboxReadiness> outbox;
 
   HealthRoutes(ActorSystem<?> system, DatabaseSettings database) {
     this.system = system;
     this.database = database;
+    Config config = system.settings().config();
+    this.outbox = config.getBoolean("weltgewebe.outbox.enabled")
+        ? Optional.of(new OutboxReadiness(database, OutboxSettings.fromConfig(config),
+            config.getDuration("weltgewebe.outbox.readiness.max-lag"), Clock.systemUTC()))
+        : Optional.empty();
   }
 
   List<Operation> operations() {
@@ -34,12 +54,34 @@ final class HealthRoutes {
   }
 
   private Route ready() {
+    List<String> reasons = new ArrayList<>();
     boolean clusterUp = Cluster.get(system).selfMember().status() == MemberStatus.up();
+    if (!clusterUp) {
+      reasons.add("this node is not an Up member of the cluster");
+    }
     boolean databaseUp = database.isReachable();
-    String body =
-        "{\"status\":\"" + (clusterUp && databaseUp ? "ready" : "not-ready")
-            + "\",\"cluster\":" + clusterUp + ",\"postgres\":" + databaseUp + "}";
-    return json(clusterUp && databaseUp ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body);
+    if (!databaseUp) {
+      reasons.add("PostgreSQL does not answer");
+    }
+    Optional<String> outboxProblem = databaseUp ? outbox.flatMap(OutboxReadiness::problem) : Optional.empty();
+    outboxProblem.ifPresent(reasons::add);
+    boolean outboxUp = databaseUp && outboxProblem.isEmpty();
+    boolean ready = reasons.isEmpty();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", ready ? "ready" : "not-ready");
+    body.put("cluster", clusterUp);
+    body.put("postgres", databaseUp);
+    if (outbox.isPresent()) {
+      body.put("outbox", outboxUp);
+    }
+    body.put("reasons", reasons);
+    String text;
+    try {
+      text = MAPPER.writeValueAsString(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the readiness body", e);
+    }
+    return json(ready ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, text);
   }
 
   private static Route json(StatusCode status, String body) {

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.weltgewebe.cluster.WeaveNode;
+import org.weltgewebe.persistence.outbox.NatsSettings;
 
 /**
  * Binds a node's HTTP API on {@code weltgewebe.http.host}:{@code port}: the routes of every
@@ -26,17 +27,53 @@ public final class HttpApi {
 
   /** Starts serving with explicit settings; tests bind several APIs with their own clocks to one node. */
   static CompletionStage<Bound> bind(WeaveNode node, ApiSettings settings) {
-    ObjectMapper mapper = JsonMapping.create();
     KeyRing keys =
         settings.keysFile()
-            .map(file -> KeyRing.fromFile(file, settings.clock(), mapper))
+            .map(file -> KeyRing.fromFile(file, settings.clock(), JsonMapping.create()))
             .orElseGet(() -> KeyRing.generated(settings.clock()));
-    AccessTokens tokens = new AccessTokens(keys, settings.clock(), settings.tokenLifetime(), settings.clockSkew());
+    return bind(node, settings, keys);
+  }
+
+  /** Starts serving with {@code keys}; tests give two nodes' APIs one ring, as a keys file would. */
+  static CompletionStage<Bound> bind(WeaveNode node, ApiSettings settings, KeyRing keys) {
+    ObjectMapper mapper = JsonMapping.create();
+    TokenRevocations revocations = revocations(node, settings);
+    AccessTokens tokens =
+        new AccessTokens(keys, settings.clock(), settings.tokenLifetime(), settings.clockSkew(),
+            settings.verifiedTokenCacheSize(), revocations);
     ApiRoutes routes = ApiRoutes.compose(node, settings, mapper, keys, tokens);
     return Http.get(node.system())
         .newServerAt(settings.host(), settings.port())
         .bind(routes.route())
         .thenApply(binding -> binding.addToCoordinatedShutdown(Duration.ofSeconds(10), node.system()))
         .thenApply(binding -> new Bound(binding, routes, keys, tokens));
+  }
+
+  /**
+   * Revocations shared through JetStream when the node runs with NATS (the outbox on), so a logout
+   * on one node is refused on all; otherwise this node's memory only.
+   */
+  private static TokenRevocations revocations(WeaveNode node, ApiSettings settings) {
+    if (!settings.liveFeeds()) {
+      return new LocalTokenRevocations(settings.clock(), settings.tokenLifetime(), settings.clockSkew());
+    }
+    try {
+      JetStreamTokenRevocations shared = JetStreamTokenRevocations.open(
+          NatsSettings.fromConfig(node.system().settings().config()), settings.clock(), settings.tokenLifetime(),
+          settings.clockSkew());
+      node.system().getWhenTerminated().thenRun(() -> {
+        try {
+          shared.close();
+        } catch (Exception e) {
+          node.system().log().debug("closing the revocation watch failed: {}", e.toString());
+        }
+      });
+      return shared;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while loading the token revocations", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot open the token revocation bucket in JetStream: " + e.getMessage(), e);
+    }
   }
 }

@@ -119,6 +119,13 @@ final class JsonBody {
       return "field '" + pathOf(format) + "' must be " + expected(format.getTargetType())
           + ", got " + describeValue(format.getValue());
     }
+    if (e instanceof MismatchedInputException mismatch
+        && String.valueOf(mismatch.getOriginalMessage()).startsWith("Trailing token")) {
+      var where = mismatch.getLocation();
+      return "trailing content after the JSON object"
+          + (where == null ? "" : " at line " + where.getLineNr() + ", column " + where.getColumnNr())
+          + ": a request body holds exactly one JSON value";
+    }
     if (e instanceof MismatchedInputException mismatch) {
       String path = pathOf(mismatch);
       if (path.isEmpty()) {
@@ -194,6 +201,8 @@ final class JsonBody {
 
   /** The body grew past the limit while it was read. */
   private static final class TooLarge extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     TooLarge() {
       super("request body too large", null, false, false);
     }

@@ -24,7 +24,8 @@ import org.weltgewebe.persistence.readmodel.LiveFeedReader;
 import org.weltgewebe.persistence.readmodel.LiveFeeds;
 
 /**
- * Server-sent events: {@code GET /regions/{cell}/feed} and {@code GET /conversations/{id}/feed}.
+ * Server-sent events: {@code GET /regions/{cell}/feed}, {@code GET /conversations/{id}/feed} and
+ * {@code GET /proposals/{id}/feed} (each step of a proposal: objected, voted, closed, paid).
  *
  * <p>Each event's {@code id:} is its sequence in the live-feed stream; a client that reconnects
  * with {@code Last-Event-ID: n} is replayed every event after {@code n} from JetStream, in order,
@@ -59,7 +60,8 @@ final class LiveFeedRoutes {
   List<Operation> operations() {
     return List.of(
         Operation.get("/regions/{cell}/feed", Priority.READ, p -> regionFeed(p.get("cell"))),
-        Operation.get("/conversations/{id}/feed", Priority.READ, p -> conversationFeed(p.get("id"))));
+        Operation.get("/conversations/{id}/feed", Priority.READ, p -> conversationFeed(p.get("id"))),
+        Operation.get("/proposals/{id}/feed", Priority.READ, p -> proposalFeed(p.get("id"))));
   }
 
   private Route regionFeed(String cell) {
@@ -74,6 +76,13 @@ final class LiveFeedRoutes {
       return problem("a conversation id is 1 to 64 letters, digits, '-' or '_'");
     }
     return feed(LiveFeeds.conversationSubject(reader.nats(), conversationId));
+  }
+
+  private Route proposalFeed(String proposalId) {
+    if (!CONVERSATION_ID.matcher(proposalId).matches()) {
+      return problem("a proposal id is 1 to 64 letters, digits, '-' or '_'");
+    }
+    return feed(LiveFeeds.proposalSubject(reader.nats(), proposalId));
   }
 
   private Route feed(String subject) {

@@ -1,10 +1,10 @@
 package org.weltgewebe.http;
 
 /**
- * How long a kind of request stays admitted when the node is overloaded. The load shedder lets a
- * class in only while the requests in flight stay below its share of the adaptive limit, so under
- * rising load bulk traffic is shed first, reads next, and the writes of a session in progress last;
- * health checks are never shed, because an orchestrator that cannot see a busy node would kill it.
+ * How a kind of request is admitted when the node is overloaded. Reads and session writes each
+ * have an adaptive limit of their own (their costs differ tenfold, and one must not crowd out the
+ * other); bulk traffic is shed first, as soon as either class nears its limit; health checks are
+ * never shed, because an orchestrator that cannot see a busy node would kill it.
  */
 enum Priority {
   /** Liveness and readiness: bypass the limiter entirely. */

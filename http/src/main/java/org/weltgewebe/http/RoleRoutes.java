@@ -1,5 +1,7 @@
 package org.weltgewebe.http;
 
+import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
+
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -12,7 +14,7 @@ import org.weltgewebe.actors.Weave;
 
 /**
  * Roles: register, log in and out, read a public profile, read one's own personal data, change
- * one's own profile.
+ * one's own profile, leave the weave.
  *
  * <p>Authenticating a real person is not this platform's job (an identity provider would do it),
  * so the token is the credential: registration answers a token for the new role, and logging in
@@ -49,6 +51,7 @@ final class RoleRoutes {
         // Registration starts a session rather than continuing one, so it yields to session writes.
         Operation.post("/roles", Priority.READ, p -> register()),
         Operation.get("/roles/{id}", Priority.READ, p -> profile(p.get("id"))),
+        Operation.delete("/roles/{id}", Priority.SESSION_WRITE, p -> leave(p.get("id"))),
         Operation.get("/roles/{id}/personal", Priority.READ, p -> personal(p.get("id"))),
         Operation.put("/roles/{id}/profile", Priority.SESSION_WRITE, p -> updateProfile(p.get("id"))),
         Operation.post("/roles/{id}/session", Priority.SESSION_WRITE, p -> login(p.get("id"))),
@@ -124,10 +127,51 @@ final class RoleRoutes {
                                     : refusedOrProfile(reply, instance))));
   }
 
+  /**
+   * Logs out: the role rests, and the token of this request is revoked on every node (a logout that
+   * left the token valid would log out nothing).
+   */
   private Route logout(String roleId) {
     return auth.as(
         roleId,
-        () -> responses.answer(instance -> weave.logout(roleId).thenApply(reply -> refusedOrProfile(reply, instance))));
+        () -> extractRequest(request -> responses.answer(instance -> weave.logout(roleId).thenApply(reply -> {
+          if (reply instanceof Role.Profile) {
+            Optional<String> token = Authentication.bearerToken(request);
+            try {
+              if (token.isPresent()) {
+                tokens.revoke(token.get());
+              }
+            } catch (AccessTokens.Refused alreadyInvalid) {
+              // refused already (expired meanwhile, or revoked by a parallel logout): nothing to revoke
+            }
+          }
+          return refusedOrProfile(reply, instance);
+        }))));
+  }
+
+  /**
+   * The role leaves the weave: 204 once the role has left and every leaving hook is done; again
+   * 204 on a repeat (which completes an interrupted departure). Afterwards the role answers 410.
+   */
+  private Route leave(String roleId) {
+    return auth.as(
+        roleId,
+        () ->
+            responses.answer(
+                instance ->
+                    weave
+                        .leave(roleId)
+                        .thenApply(
+                            reply ->
+                                reply instanceof Role.Departed
+                                    ? revokedAll(roleId)
+                                    : refusedOrProfile(reply, instance))));
+  }
+
+  /** A role that left keeps no valid token, on any node. */
+  private HttpResponse revokedAll(String roleId) {
+    tokens.revokeRole(roleId);
+    return HttpResponse.create().withStatus(204);
   }
 
   private HttpResponse refusedOrProfile(Role.Reply reply, String instance) {

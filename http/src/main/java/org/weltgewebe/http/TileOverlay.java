@@ -32,6 +32,8 @@ final class TileOverlay {
     return x >= 0 && y >= 0 && x < side && y < side;
   }
 
+  // The seed is the 64-bit golden-ratio constant times the version: it is meant to wrap.
+  @SuppressWarnings("ConstantOverflow")
   static long hash(int z, long x, long y) {
     long h = 0x9E3779B97F4A7C15L * (VERSION + 1);
     h = mix(h ^ z);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Access tokens over real HTTP, each test with its own API and a clock it moves: expired,
  * foreign-signed, unsigned, HMAC-with-the-public-key and unknown-kid tokens are refused with 401
- * and WWW-Authenticate; the RFC 9864 name Ed25519 is accepted; key rotation keeps the old key
+ * and WWW-Authenticate, and so is a revoked token that the node had cached; the RFC 9864 name Ed25519 is accepted; key rotation keeps the old key
  * verifying for 14 days, and the JWKS shows exactly the keys that verify.
  */
 @ExtendWith(TestNode.class)
@@ -110,6 +110,14 @@ class AccessTokenTest {
   }
 
   @Test
+  void aRevokedTokenIsRefusedThoughItWasCached() throws Exception {
+    assertThat(personalWith(ada.token()).statusCode()).isEqualTo(200);
+    assertThat(api.bound.tokens().cachedTokens()).isPositive();
+    api.bound.tokens().revoke(ada.token());
+    assertRefused(ada.token(), "the token was revoked");
+  }
+
+  @Test
   void garbageIsRefused() throws Exception {
     assertRefused("not.a.token", "the token is malformed");
   }
@@ -120,7 +128,7 @@ class AccessTokenTest {
     String token = Jwts.builder().header().keyId(key.kid()).and()
         .issuer("weltgewebe").subject(ada.id()).expiration(Date.from(START.plusSeconds(600)))
         .signWith(key.pair().getPrivate(), new Ed25519Alias()).compact();
-    assertThat(new String(Base64.getUrlDecoder().decode(token.split("\\.")[0]), StandardCharsets.UTF_8))
+    assertThat(new String(Base64.getUrlDecoder().decode(token.split("\\.", -1)[0]), StandardCharsets.UTF_8))
         .contains("\"alg\":\"Ed25519\"");
     assertThat(personalWith(token).statusCode()).isEqualTo(200);
   }
@@ -171,7 +179,7 @@ class AccessTokenTest {
   }
 
   static String headerKid(String token) throws Exception {
-    return TestApi.JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[0])).get("kid").asText();
+    return TestApi.JSON.readTree(Base64.getUrlDecoder().decode(token.split("\\.", -1)[0])).get("kid").asText();
   }
 
   static String encode(String json) {

@@ -28,8 +28,8 @@ class HttpFiguresTest {
   @Test
   void responseBytesAreCountedPerRouteTemplate() throws Exception {
     long before = egress("/tiles/{z}/{x}/{y}");
-    HttpResponse<byte[]> first = TestApi.CLIENT.send(api.request("/tiles/14/8800/5370").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-    HttpResponse<byte[]> second = TestApi.CLIENT.send(api.request("/tiles/14/8801/5370").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> first = api.sendForBytes(api.request("/tiles/14/8800/5370").GET().build());
+    HttpResponse<byte[]> second = api.sendForBytes(api.request("/tiles/14/8801/5370").GET().build());
     assertThat(first.statusCode()).isEqualTo(200);
     assertThat(egress("/tiles/{z}/{x}/{y}") - before).isEqualTo(first.body().length + second.body().length);
   }

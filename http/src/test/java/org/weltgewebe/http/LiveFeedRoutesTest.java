@@ -51,6 +51,8 @@ class LiveFeedRoutesTest {
     final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
     final CompletableFuture<HttpResponse<Stream<String>>> response;
 
+    // The reader runs until the feed is cut; the test asserts on the lines it collected.
+    @SuppressWarnings("FutureReturnValueIgnored")
     Subscription(String path, String lastEventId) {
       HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream");
       if (lastEventId != null) {
@@ -81,6 +83,8 @@ class LiveFeedRoutesTest {
       return event;
     }
 
+    // The response is only read to be closed; the test asserts on what arrived before.
+    @SuppressWarnings("FutureReturnValueIgnored")
     void cut() {
       response.cancel(true);
       response.thenAccept(r -> r.body().close());
@@ -91,8 +95,9 @@ class LiveFeedRoutesTest {
   void aReconnectingClientGetsEveryMissedEventInOrderWithoutGapOrDuplicate() throws Exception {
     String cell = RegionCells.regionOf(PLACE);
     Subscription first = new Subscription("/regions/" + cell + "/feed", null);
+    // The response starts only after the feed's ordered consumer was created on the server (its
+    // "new" starts there), so whatever is written once the headers are here reaches this feed.
     assertThat(first.response.get(10, TimeUnit.SECONDS).headers().firstValue("Content-Type")).hasValue("text/event-stream");
-    Thread.sleep(500); // the ordered consumer starts at "new"; let it attach before writing
     List<String> ids = new ArrayList<>();
     createKnots("a", 3);
     for (int i = 0; i < 3 * 3; i++) { // KnotChanged ×2 (created, design thread) + ThreadChanged per knot
@@ -125,8 +130,7 @@ class LiveFeedRoutesTest {
     weave.startConversation("c-feed", "c-thread", "conv-knot", "r1", "Wann?", "Samstag?")
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     Subscription feed = new Subscription("/conversations/c-feed/feed", null);
-    feed.response.get(10, TimeUnit.SECONDS);
-    Thread.sleep(500);
+    feed.response.get(10, TimeUnit.SECONDS); // the feed's consumer exists from here on
     weave.post("c-feed", "m1", "r2", "Ja, 10 Uhr").toCompletableFuture().get(10, TimeUnit.SECONDS);
     String[] event = feed.next();
     if (event[1].contains("\"type\":\"Started\"")) {
@@ -138,14 +142,11 @@ class LiveFeedRoutesTest {
 
   @Test
   void badFeedRequestsAreRefusedWithAProblem() throws Exception {
-    HttpResponse<String> wrongCell = client.send(
-        HttpRequest.newBuilder(URI.create(base + "/regions/not-a-cell/feed")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> wrongCell = api.send(api.request("/regions/not-a-cell/feed").GET().build());
     assertThat(wrongCell.statusCode()).isEqualTo(400);
     assertThat(wrongCell.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
-    HttpResponse<String> wrongId = client.send(
-        HttpRequest.newBuilder(URI.create(base + "/regions/" + RegionCells.regionOf(PLACE) + "/feed"))
-            .header("Last-Event-ID", "yesterday").build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> wrongId = api.send(api.request("/regions/" + RegionCells.regionOf(PLACE) + "/feed")
+        .header("Last-Event-ID", "yesterday").GET().build());
     assertThat(wrongId.statusCode()).isEqualTo(400);
     assertThat(wrongId.body()).contains("Last-Event-ID");
   }

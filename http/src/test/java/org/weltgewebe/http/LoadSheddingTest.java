@@ -2,10 +2,10 @@ package org.weltgewebe.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.netflix.concurrency.limits.Limit;
 import com.netflix.concurrency.limits.limit.FixedLimit;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -18,11 +18,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.weltgewebe.actors.Conversation;
 
 /**
- * Load shedding: the excess of a burst is answered 503 at once (with Retry-After, as a problem,
- * with the security headers) while the admitted requests stay fast and health is never shed; and
- * the priority classes give way in order, bulk first.
+ * Load shedding: the excess of a burst is answered 503 (with Retry-After, as a problem, with the
+ * security headers) and stores nothing, while every admitted request is served and stored and
+ * health is never shed; reads and session writes have limits of their own, so slow writes cannot
+ * crowd out reads, and bulk is shed first. How fast a 503
+ * comes is measured by http/bench/wrk-bench.sh, not asserted here.
  */
 @ExtendWith(TestNode.class)
 class LoadSheddingTest {
@@ -51,12 +54,19 @@ class LoadSheddingTest {
     api.close();
   }
 
-  record Timed(int status, long nanos, HttpResponse<String> response) {}
+  /** One request's answer and time; {@code messageId} is the post's (null for other requests). */
+  record Timed(int status, long nanos, HttpResponse<String> response, String messageId) {}
 
   static Timed timed(HttpRequest request) throws Exception {
+    return timed(request, null);
+  }
+
+  static Timed timed(HttpRequest request, String messageId) throws Exception {
     long start = System.nanoTime();
     HttpResponse<String> response = TestApi.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-    return new Timed(response.statusCode(), System.nanoTime() - start, response);
+    long nanos = System.nanoTime() - start;
+    OpenApiContract.check(request, response.statusCode(), response.headers(), response.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return new Timed(response.statusCode(), nanos, response, messageId);
   }
 
   /**
@@ -73,8 +83,9 @@ class LoadSheddingTest {
         calls.add(pool.submit(() -> {
           List<Timed> own = new ArrayList<>();
           for (int i = 0; i < perClient; i++) {
+            String messageId = label + "-" + client + "-" + i;
             own.add(timed(TestApi.withBody(TestApi.authorized(api.request("/conversations/" + conversationId + "/messages"),
-                ada.token()), "POST", TestApi.body(Map.of("messageId", label + "-" + client + "-" + i, "text", "message " + i)))));
+                ada.token()), "POST", TestApi.body(Map.of("messageId", messageId, "text", "message " + i))), messageId));
             Thread.sleep(pauseMillis);
           }
           return own;
@@ -97,9 +108,9 @@ class LoadSheddingTest {
   }
 
   @Test
-  void aBurstIsShedAtOnceWhileAdmittedRequestsStayFastAndHealthIsNeverShed() throws Exception {
+  void aBurstIsShedWhileTheAdmittedRequestsAreServedAndHealthIsNeverShed() throws Exception {
     // 16 clients against a limit of 2: eight times the limit wants in at every moment. A first
-    // burst warms the refusal path up (JIT), the second is measured.
+    // burst warms the refusal path up (JIT), the second is checked.
     int clients = 16;
     int perClient = 20;
     burst("warm", clients, perClient, 5);
@@ -112,20 +123,18 @@ class LoadSheddingTest {
     assertThat(shed.size() + accepted.size()).as("nothing but 200 and 503").isEqualTo(total);
     assertThat(shed).as("some requests are shed").isNotEmpty();
     assertThat(accepted).as("some requests get through").isNotEmpty();
+    // How fast a refusal comes and how fast the admitted stay is the wrk benchmark's to measure
+    // (http/bench/wrk-bench.sh: 503 p99 and goodput under a 3x overload, with a same-run baseline);
+    // here the client threads and the node share two cores, so these figures are only printed.
+    System.out.printf("burst of %d: %d accepted (p50 %d ms, p95 %d ms), %d shed (p50 %d ms, p99 %d ms)%n",
+        total, accepted.size(), percentile(accepted, 0.5) / 1_000_000, percentile(accepted, 0.95) / 1_000_000,
+        shed.size(), percentile(shed, 0.5) / 1_000_000, percentile(shed, 0.99) / 1_000_000);
 
-    long shedP99 = percentile(shed, 0.99);
-    long acceptedP95 = percentile(accepted, 0.95);
-    System.out.printf("burst of %d: %d accepted (p95 %d ms), %d shed (p50 %d ms, p99 %d ms)%n",
-        total, accepted.size(), acceptedP95 / 1_000_000, shed.size(), percentile(shed, 0.5) / 1_000_000, shedP99 / 1_000_000);
-    // The client threads and the node share two cores, and the JDK client does all its I/O on
-    // one selector thread, so absolute figures here are the client's as much as the server's (the
-    // wrk benchmark measures the server). What must hold on any machine: a refusal is cheaper than
-    // a served write, and neither comes anywhere near a timeout (ask 5 s, request 10 s), which is
-    // where an unshed queue would end up.
-    assertThat(percentile(shed, 0.5)).as("a 503 is cheaper than a served write").isLessThan(percentile(accepted, 0.5));
-    assertThat(percentile(shed, 0.5)).as("503s come at once").isLessThan(Duration.ofMillis(100).toNanos());
-    assertThat(shedP99).as("503s come at once").isLessThan(Duration.ofMillis(1000).toNanos());
-    assertThat(acceptedP95).as("admitted requests stay fast").isLessThan(Duration.ofMillis(2000).toNanos());
+    // Shedding loses nothing it admitted and stores nothing it refused: the conversation holds
+    // every accepted post of the burst and none of the shed ones.
+    java.util.Set<String> stored = storedMessageIds();
+    assertThat(stored).containsAll(messageIds(accepted));
+    assertThat(stored).doesNotContainAnyElementsOf(messageIds(shed));
 
     HttpResponse<String> refusal = shed.get(0).response();
     assertThat(refusal.headers().firstValue("Retry-After")).hasValue("1");
@@ -133,6 +142,24 @@ class LoadSheddingTest {
     assertThat(TestApi.json(refusal).get("detail").asText()).contains("concurrency limit for session write requests");
     RequestRefusalTest.assertSecurityHeaders(refusal);
     assertThat(api.bound.routes().shedder().shedCounts()).containsEntry(POSTS, shedBefore + shed.size());
+  }
+
+  static List<String> messageIds(List<Timed> timings) {
+    return timings.stream().map(Timed::messageId).toList();
+  }
+
+  /** The messageIds the conversation holds, read from its entity page by page. */
+  static java.util.Set<String> storedMessageIds() throws Exception {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    int page = 200;
+    for (int offset = 0; ; offset += page) {
+      Conversation.ConversationView view = (Conversation.ConversationView) TestNode.node().weave()
+          .readConversation(conversationId, offset, page).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      view.messages().forEach(m -> ids.add(m.messageId()));
+      if (view.messages().size() < page) {
+        return ids;
+      }
+    }
   }
 
   @Test
@@ -145,9 +172,8 @@ class LoadSheddingTest {
       held.add(shedder.tryAcquire(posts).orElseThrow());
       held.add(shedder.tryAcquire(posts).orElseThrow());
       // No token and a body that is not JSON: admitted, this would be a 401 (or a 400).
-      HttpResponse<String> refused = TestApi.CLIENT.send(
-          TestApi.withBody(api.request("/conversations/" + conversationId + "/messages"), "POST", "{not json"),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> refused = api.send(
+          TestApi.withBody(api.request("/conversations/" + conversationId + "/messages"), "POST", "{not json"));
       assertThat(refused.statusCode()).isEqualTo(503);
       assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
       assertThat(TestApi.json(refused).get("instance").asText()).isEqualTo("/conversations/" + conversationId + "/messages");
@@ -155,9 +181,8 @@ class LoadSheddingTest {
     } finally {
       held.forEach(p -> p.release(false));
     }
-    HttpResponse<String> admitted = TestApi.CLIENT.send(
-        TestApi.withBody(api.request("/conversations/" + conversationId + "/messages"), "POST", "{not json"),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> admitted = api.send(
+        TestApi.withBody(api.request("/conversations/" + conversationId + "/messages"), "POST", "{not json"));
     assertThat(admitted.statusCode()).as("once admitted, the token is checked").isEqualTo(401);
   }
 
@@ -173,12 +198,11 @@ class LoadSheddingTest {
   }
 
   @Test
-  void bulkIsShedFirstThenReadsThenSessionWrites() {
-    Map<Priority, Double> shares = new EnumMap<>(Priority.class);
-    shares.put(Priority.SESSION_WRITE, 1.0);
-    shares.put(Priority.READ, 0.8);
-    shares.put(Priority.BULK, 0.5);
-    LoadShedder shedder = new LoadShedder(FixedLimit.of(10), shares, 6);
+  void readsAndSessionWritesHaveLimitsOfTheirOwnAndBulkIsShedFirst() {
+    Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
+    limits.put(Priority.SESSION_WRITE, FixedLimit.of(10));
+    limits.put(Priority.READ, FixedLimit.of(10));
+    LoadShedder shedder = new LoadShedder(limits, 0.5, 6);
     Endpoint tiles = new Endpoint("GET", "/tiles/{z}/{x}/{y}", Priority.BULK);
     Endpoint reads = new Endpoint("GET", "/knots/{id}", Priority.READ);
     Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
@@ -193,14 +217,15 @@ class LoadSheddingTest {
     for (int i = 0; i < 5; i++) {
       held.add(shedder.tryAcquire(reads).orElseThrow());
     }
-    assertThat(shedder.tryAcquire(tiles)).as("bulk stops once reads and writes fill half the limit").isEmpty();
-    held.add(shedder.tryAcquire(reads).orElseThrow());
-    held.add(shedder.tryAcquire(reads).orElseThrow());
-    held.add(shedder.tryAcquire(reads).orElseThrow());
-    assertThat(shedder.tryAcquire(reads)).as("reads stop at four fifths").isEmpty();
-    held.add(shedder.tryAcquire(writes).orElseThrow());
-    held.add(shedder.tryAcquire(writes).orElseThrow());
-    assertThat(shedder.tryAcquire(writes)).as("session writes stop at the limit").isEmpty();
+    assertThat(shedder.tryAcquire(tiles)).as("bulk stops once reads fill half their limit").isEmpty();
+    for (int i = 0; i < 5; i++) {
+      held.add(shedder.tryAcquire(reads).orElseThrow());
+    }
+    assertThat(shedder.tryAcquire(reads)).as("reads stop at their limit").isEmpty();
+    for (int i = 0; i < 10; i++) {
+      held.add(shedder.tryAcquire(writes).orElseThrow());
+    }
+    assertThat(shedder.tryAcquire(writes)).as("session writes stop at theirs").isEmpty();
 
     held.forEach(p -> p.release(false));
     assertThat(shedder.inFlight()).isZero();
@@ -209,6 +234,27 @@ class LoadSheddingTest {
         .containsEntry("GET /tiles/{z}/{x}/{y}", 2L)
         .containsEntry("GET /knots/{id}", 1L)
         .containsEntry("POST /conversations/{id}/messages", 1L);
+  }
+
+  @Test
+  void slowWritesFillingTheirLimitDoNotCrowdOutReads() {
+    Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
+    limits.put(Priority.SESSION_WRITE, FixedLimit.of(4));
+    limits.put(Priority.READ, FixedLimit.of(4));
+    LoadShedder shedder = new LoadShedder(limits, 0.5, 6);
+    Endpoint reads = new Endpoint("GET", "/conversations/{id}", Priority.READ);
+    Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
+    List<LoadShedder.Permit> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      held.add(shedder.tryAcquire(writes).orElseThrow());
+    }
+    assertThat(shedder.tryAcquire(writes)).isEmpty();
+    for (int i = 0; i < 4; i++) {
+      assertThat(shedder.tryAcquire(reads)).as("read %d beside four writes in flight", i).isPresent()
+          .hasValueSatisfying(held::add);
+    }
+    assertThat(shedder.inFlight()).isEqualTo(8);
+    held.forEach(p -> p.release(false));
   }
 
   static long percentile(List<Timed> timings, double p) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -40,11 +39,10 @@ class OpenApiDocumentTest {
 
   static Set<String> documented() {
     Set<String> operations = new TreeSet<>();
-    for (Iterator<Map.Entry<String, JsonNode>> paths = document.get("paths").fields(); paths.hasNext(); ) {
-      Map.Entry<String, JsonNode> path = paths.next();
+    for (Map.Entry<String, JsonNode> path : document.get("paths").properties()) {
       path.getValue().fieldNames().forEachRemaining(method -> {
         if (METHODS.contains(method)) {
-          operations.add(method.toUpperCase() + " " + path.getKey());
+          operations.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey());
         }
       });
     }

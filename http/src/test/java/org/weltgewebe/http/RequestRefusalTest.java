@@ -56,7 +56,10 @@ class RequestRefusalTest {
   @Test
   void malformedJsonIs400WithItsPosition() throws Exception {
     assertProblem(api.post("/roles", "{\"displayName\": \"A\",", null), 400, "malformed JSON at line 1");
-    assertProblem(api.post("/roles", "{\"displayName\":\"A\"} trailing", null), 400, "");
+    assertProblem(api.post("/roles", "{\"displayName\":\"A\"} trailing", null), 400,
+        "malformed JSON at line 1, column 29: Unrecognized token 'trailing'");
+    assertProblem(api.post("/roles", "{\"displayName\":\"A\"} {}", null), 400,
+        "trailing content after the JSON object at line 1, column 21");
     assertProblem(api.post("/roles", "{\"displayName\":\"A\",\"displayName\":\"B\"}", null), 400, "displayName");
     assertProblem(api.post("/roles", "", null), 400, "a JSON request body is required");
   }

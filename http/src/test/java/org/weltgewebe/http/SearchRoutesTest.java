@@ -168,7 +168,7 @@ class SearchRoutesTest {
   }
 
   static String rawGet(String target) throws Exception {
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", api.bound.binding().localAddress().getPort())) {
+    try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), api.bound.binding().localAddress().getPort())) {
       socket.setSoTimeout(10_000);
       socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));

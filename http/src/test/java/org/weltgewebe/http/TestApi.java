@@ -6,10 +6,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
-/** A real HTTP client for one bound API, with the few calls the tests make. */
+/**
+ * A real HTTP client for one bound API, with the few calls the tests make. Every exchange it makes
+ * is held to openapi.json ({@link OpenApiContract}).
+ */
 final class TestApi {
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient CLIENT =
@@ -29,7 +33,16 @@ final class TestApi {
   }
 
   HttpResponse<String> send(HttpRequest request) throws Exception {
-    return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    OpenApiContract.check(request, response.statusCode(), response.headers(), response.body().getBytes(StandardCharsets.UTF_8));
+    return response;
+  }
+
+  /** As {@link #send}, for a body that is not text (tiles). */
+  HttpResponse<byte[]> sendForBytes(HttpRequest request) throws Exception {
+    HttpResponse<byte[]> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    OpenApiContract.check(request, response.statusCode(), response.headers(), response.body());
+    return response;
   }
 
   HttpResponse<String> get(String path) throws Exception {

@@ -3,6 +3,9 @@ package org.weltgewebe.http;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.weltgewebe.actors.Weave;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.weltgewebe.cluster.WeaveNode;
@@ -17,8 +20,8 @@ import org.weltgewebe.persistence.TestDatabase;
 final class TestNode implements BeforeAllCallback {
   private static Running shared;
 
-  /** The node and its database, closed once at the end of the run. */
-  private record Running(TestDatabase db, WeaveNode node) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+  /** The node and its database, closed once at the end of the run (JUnit closes AutoCloseable store values). */
+  private record Running(TestDatabase db, WeaveNode node) implements AutoCloseable {
     @Override
     public void close() {
       node.close();
@@ -36,10 +39,27 @@ final class TestNode implements BeforeAllCallback {
                 db.outboxConfig()
                     .withFallback(
                         ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0")));
+        // A cold node's first asks can outlast the ask timeout on a busy machine; the tests count timeouts.
+        node.awaitEntitiesAnswer(java.time.Duration.ofMinutes(2));
         shared = new Running(db, node);
+        awaitEntities(node);
         context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).put(TestNode.class, shared);
       }
     }
+  }
+
+  /**
+   * Waits until an entity answers within the facade's ask timeout. The first ask on a fresh node
+   * waits for the cluster to form, the shard coordinator to start and the journal's first
+   * connection; on a busy machine that has taken longer than the 5-s ask timeout, and a test's first
+   * registration failed with 503 (entity-timeout) for it.
+   */
+  private static void awaitEntities(WeaveNode node) {
+    Awaitility.await("an entity answers")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(() -> node.weave().profile(Weave.newId()).toCompletableFuture().get() != null);
   }
 
   static WeaveNode node() {

@@ -6,24 +6,76 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
 
-/** Where the platform's PostgreSQL is: the {@code weltgewebe.db} section of the configuration. */
-public record DatabaseSettings(String url, String user, String password) {
+/**
+ * Where the platform's PostgreSQL is: the {@code weltgewebe.db} section of the configuration.
+ *
+ * <p>Two ways in. {@code url} is what the pools use (the journal, snapshots, read models, search):
+ * in production a PgBouncer in transaction mode. {@code directUrl} reaches PostgreSQL itself, for
+ * what a transaction pooler cannot carry: the outbox relay's logical replication connection (one
+ * long session bound to its slot, in the replication protocol) and the schema migrations (Flyway's
+ * session lock, DDL). Without a pooler both are the same URL.
+ *
+ * <p>{@code prepareThreshold} is pgjdbc's: how often a statement runs on a connection before the
+ * driver prepares it as a named statement on the server. Behind a transaction pooler it must be 0:
+ * a named statement lives on the server connection it was prepared on, and the next transaction of
+ * the same client may be given another one ("prepared statement S_1 does not exist").
+ */
+public record DatabaseSettings(String url, String user, String password, String directUrl, int prepareThreshold) {
+  /** pgjdbc's own default prepareThreshold. */
+  public static final int DRIVER_DEFAULT_PREPARE_THRESHOLD = 5;
 
-  /** Reads {@code weltgewebe.db.url}, {@code .user} and {@code .password}. */
-  public static DatabaseSettings fromConfig(Config config) {
-    Config db = config.getConfig("weltgewebe.db");
-    return new DatabaseSettings(db.getString("url"), db.getString("user"), db.getString("password"));
+  public DatabaseSettings {
+    if (directUrl == null || directUrl.isBlank()) {
+      directUrl = url;
+    }
+    if (prepareThreshold < 0) {
+      throw new IllegalArgumentException("weltgewebe.db.prepare-threshold must be 0 or more, got " + prepareThreshold);
+    }
   }
 
-  /** A new connection; the caller closes it. */
+  /** A database reached directly, with the driver's default prepareThreshold. */
+  public DatabaseSettings(String url, String user, String password) {
+    this(url, user, password, url, DRIVER_DEFAULT_PREPARE_THRESHOLD);
+  }
+
+  /** Reads {@code weltgewebe.db.url}, {@code .user}, {@code .password}, {@code .direct-url} and {@code .prepare-threshold}. */
+  public static DatabaseSettings fromConfig(Config config) {
+    Config db = config.getConfig("weltgewebe.db");
+    return new DatabaseSettings(
+        db.getString("url"), db.getString("user"), db.getString("password"),
+        db.hasPath("direct-url") ? db.getString("direct-url") : "",
+        db.hasPath("prepare-threshold") ? db.getInt("prepare-threshold") : DRIVER_DEFAULT_PREPARE_THRESHOLD);
+  }
+
+  /** True when the pools reach PostgreSQL through a pooler ({@code url} is not the direct URL). */
+  public boolean pooled() {
+    return !url.equals(directUrl);
+  }
+
+  /**
+   * The same database reached directly, for the replication connection, replication slots and
+   * migrations. The driver may prepare statements there: a direct connection keeps its session.
+   */
+  public DatabaseSettings direct() {
+    return pooled() ? new DatabaseSettings(directUrl, user, password, directUrl, DRIVER_DEFAULT_PREPARE_THRESHOLD) : this;
+  }
+
+  /** A new connection through {@code url}; the caller closes it. */
   public Connection connect() throws SQLException {
+    Properties props = driverProperties();
+    props.setProperty("connectTimeout", "3");
+    return DriverManager.getConnection(url, props);
+  }
+
+  /** The driver properties every connection of {@code url} needs: credentials and prepareThreshold. */
+  public Properties driverProperties() {
     Properties props = new Properties();
     props.setProperty("user", user);
     if (!password.isEmpty()) {
       props.setProperty("password", password);
     }
-    props.setProperty("connectTimeout", "3");
-    return DriverManager.getConnection(url, props);
+    props.setProperty("prepareThreshold", String.valueOf(prepareThreshold));
+    return props;
   }
 
   /** True when a connection can be opened and answers. */
@@ -41,11 +93,13 @@ public record DatabaseSettings(String url, String user, String password) {
         java.util.Map.of(
             "weltgewebe.db.url", url,
             "weltgewebe.db.user", user,
-            "weltgewebe.db.password", password));
+            "weltgewebe.db.password", password,
+            "weltgewebe.db.direct-url", directUrl,
+            "weltgewebe.db.prepare-threshold", prepareThreshold));
   }
 
   @Override
   public String toString() {
-    return "DatabaseSettings[url=" + url + ", user=" + user + "]";
+    return "DatabaseSettings[url=" + url + (pooled() ? ", direct " + directUrl : "") + ", user=" + user + "]";
   }
 }

@@ -108,10 +108,14 @@ public final class TestDatabase implements AutoCloseable {
     } catch (Exception e) {
       // no such stream (the test ran without the outbox) or no server: nothing to clean
     }
-    try (io.nats.client.Connection nats = io.nats.client.Nats.connect(url)) {
-      nats.jetStreamManagement().deleteStream(streamName() + "_FEEDS");
-    } catch (Exception e) {
-      // no such stream (the test ran without the outbox) or no server: nothing to clean
+    for (String companion : new String[] {"_FEEDS", "_DEAD_LETTERS", "_REVOKED"}) {
+      try (io.nats.client.Connection nats = io.nats.client.Nats.connect(url)) {
+        // a key-value bucket (the token revocations) is the stream KV_<bucket>
+        String stream = companion.equals("_REVOKED") ? "KV_" + streamName() + companion : streamName() + companion;
+        nats.jetStreamManagement().deleteStream(stream);
+      } catch (Exception e) {
+        // no such stream (the test ran without the outbox) or no server: nothing to clean
+      }
     }
   }
 

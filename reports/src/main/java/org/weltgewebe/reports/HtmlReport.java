@@ -38,6 +38,11 @@ public final class HtmlReport {
 
   /** The page for one run. */
   public static String render(RunReport r, CostModel.Pricing pricing, Optional<WhatIf> whatIf) {
+    return render(r, pricing, whatIf, "");
+  }
+
+  /** The page for one run with {@code sections} (HTML, e.g. a proxied run's topology) after the what-if model. */
+  public static String render(RunReport r, CostModel.Pricing pricing, Optional<WhatIf> whatIf, String sections) {
     String data = json(data(r, pricing, whatIf));
     StringBuilder h = new StringBuilder(1_200_000);
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -53,13 +58,13 @@ public final class HtmlReport {
             r.scenario().id(), r.scenario().name(), r.startedAt(), Figures.num(r.settings().virtualHours(), 1),
             Figures.num(r.settings().virtualStartHour(), 0), Figures.num(r.settings().compression(), 0), r.settings().nodes(),
             r.settings().host(), r.settings().generator())))
-        .append("</p></header>\n");
+        .append("</p>\n<p>").append(sbom(r.sbom())).append("</p></header>\n");
 
     if (r.verdict().abortedEarly() != null && !r.verdict().abortedEarly().isEmpty()) {
       h.append("<p class=\"bad\"><strong>Aborted early:</strong> ").append(esc(r.verdict().abortedEarly())).append("</p>");
     }
     h.append("<section><h2>Verdicts</h2><table><tr><th>check</th><th>result</th></tr>")
-        .append(row("SLOs per route", mark(v.slosMet())))
+        .append(row("SLOs per route", r.slosVoidBecause().isPresent() ? esc("void: " + r.slosVoidBecause().get()) : mark(v.slosMet())))
         .append(row("load shedding under overload", mark(v.sheddingPassed())))
         .append(row("consistency oracle", mark(v.oraclePassed())))
         .append("</table><ul>");
@@ -126,6 +131,8 @@ public final class HtmlReport {
     h.append("</section>\n");
 
     h.append("<section><h2>Routes and error budgets</h2>");
+    r.slosVoidBecause().ifPresent(why -> h.append("<p class=\"bad\"><strong>The SLO verdicts below are void: ").append(esc(why)).append(".</strong></p>"));
+    h.append("<p>").append(esc(RouteVerdicts.DATA_NEEDED)).append("</p>");
     chart(h, "chart-budget", "Share of the month's error budget this run's error rate would burn (alert 1 %, escalate 5 %)");
     h.append("<table><tr><th>route</th><th>requests</th><th>ok</th><th>shed</th><th>errors</th><th>p50</th><th>p95</th><th>p99</th>"
         + "<th>objective p95 / p99</th><th>availability</th><th>budget (month)</th><th>verdict</th></tr>");
@@ -137,7 +144,8 @@ public final class HtmlReport {
           .append(esc(MarkdownReport.objective(rr))).append("</td><td>")
           .append(esc(Figures.num(rr.availabilityPercent(), 2))).append(" %</td><td>")
           .append(esc(MarkdownReport.budget(rr))).append("</td><td>")
-          .append(mark(rr.verdict().met())).append(rr.verdict().met() ? "" : " " + esc(rr.verdict().reason())).append("</td></tr>");
+          .append(rr.verdict().notEnoughData() ? "–" : mark(rr.verdict().met())).append(rr.verdict().met() ? "" : " " + esc(RouteVerdicts.route(rr)))
+          .append("</td></tr>");
     }
     h.append("</table></section>\n");
 
@@ -184,6 +192,7 @@ public final class HtmlReport {
     }
     h.append("</section>\n");
 
+    h.append(sections);
     h.append("<footer><p>Rendered charts: <span id=\"rendered-charts\"></span></p><pre id=\"errors\"></pre></footer>\n");
     h.append("<script type=\"application/json\" id=\"report-data\">").append(data).append("</script>\n");
     h.append("<script>").append(echarts()).append("</script>\n");
@@ -353,7 +362,7 @@ public final class HtmlReport {
     }
   }
 
-  private static final String STYLE = """
+  static final String STYLE = """
       body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2530}
       h1{font-size:1.6em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:1.6em}
       table{border-collapse:collapse;margin:.6em 0;font-size:.92em}td,th{border:1px solid #d5d9e0;padding:.25em .5em;text-align:left;vertical-align:top}
@@ -487,4 +496,13 @@ public final class HtmlReport {
           xAxis:{type:'value',name:'req/s'},yAxis:{type:'log',name:'p95 ms',min:1},series:whatIfSeries});
       })();
       """;
+
+  /** Which build ran the scenario, with a link to its SBOM. */
+  private static String sbom(RunReport.Sbom sbom) {
+    if (sbom == null) {
+      return "Build: no SBOM was found for the build that ran this scenario.";
+    }
+    return "Build: SBOM <a href=\"" + esc(java.nio.file.Path.of(sbom.path()).toUri().toString()) + "\">" + esc(sbom.path()) + "</a> ("
+        + esc(sbom.serialNumber()) + ", SHA-256 <code>" + esc(sbom.sha256()) + "</code>, " + sbom.components() + " components).";
+  }
 }

@@ -11,6 +11,11 @@ public final class MarkdownReport {
 
   /** The Markdown text of one run. */
   public static String render(RunReport r, CostModel.Pricing pricing, Optional<WhatIf> whatIf) {
+    return render(r, pricing, whatIf, "");
+  }
+
+  /** The Markdown text of one run with {@code sections} (Markdown, e.g. a proxied run's topology) before the assumptions. */
+  public static String render(RunReport r, CostModel.Pricing pricing, Optional<WhatIf> whatIf, String sections) {
     StringBuilder md = new StringBuilder();
     RunReport.Verdict v = r.verdict();
     md.append("# ").append(Figures.cell(r.runId())).append(": ").append(v.passed() ? "PASSED" : "FAILED").append("\n\n");
@@ -18,13 +23,14 @@ public final class MarkdownReport {
         Figures.cell(r.scenario().id()), Figures.cell(r.scenario().name()), r.startedAt(), Figures.num(r.settings().virtualHours(), 1),
         Figures.num(r.settings().virtualStartHour(), 0), Figures.num(r.settings().compression(), 0), r.settings().nodes(),
         Figures.cell(r.settings().host())));
+    md.append(sbomLine(r.sbom())).append("\n\n");
 
     md.append("## Verdicts\n\n");
     if (r.verdict().abortedEarly() != null && !r.verdict().abortedEarly().isEmpty()) {
       md.append("**Aborted early:** ").append(Figures.cell(r.verdict().abortedEarly())).append("\n\n");
     }
     md.append("| check | result |\n|---|---|\n");
-    md.append("| SLOs per route | ").append(Figures.mark(v.slosMet())).append(" |\n");
+    md.append("| SLOs per route | ").append(r.slosVoidBecause().isPresent() ? "void: " + r.slosVoidBecause().get() : Figures.mark(v.slosMet())).append(" |\n");
     md.append("| load shedding under overload | ").append(Figures.mark(v.sheddingPassed())).append(" |\n");
     md.append("| consistency oracle | ").append(Figures.mark(v.oraclePassed())).append(" |\n\n");
     for (String f : v.failures()) {
@@ -104,6 +110,8 @@ public final class MarkdownReport {
     md.append('\n');
 
     md.append("## Routes (main phase)\n\n");
+    r.slosVoidBecause().ifPresent(why -> md.append("**The SLO verdicts below are void: ").append(why).append(".**\n\n"));
+    md.append(RouteVerdicts.DATA_NEEDED).append("\n\n");
     md.append("| route | requests | ok | shed | errors | p50 | p95 | p99 | objective p95 / p99 | availability | month's budget burnt | verdict |\n");
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (RunReport.RouteResult rr : r.routes()) {
@@ -116,7 +124,8 @@ public final class MarkdownReport {
           .append(" | ").append(objective(rr))
           .append(" | ").append(Figures.num(rr.availabilityPercent(), 2)).append(" %")
           .append(" | ").append(MarkdownReport.budget(rr))
-          .append(" | ").append(Figures.mark(rr.verdict().met())).append(rr.verdict().met() ? "" : " " + Figures.cell(rr.verdict().reason()))
+          .append(" | ").append(rr.verdict().notEnoughData() ? "–" : Figures.mark(rr.verdict().met()))
+          .append(rr.verdict().met() ? "" : " " + Figures.cell(RouteVerdicts.route(rr)))
           .append(" |\n");
     }
     md.append('\n');
@@ -191,6 +200,7 @@ public final class MarkdownReport {
       md.append('\n');
     });
 
+    md.append(sections);
     md.append("## Assumptions of the cost model\n\n");
     pricing.assumptions().forEach(a -> md.append("- ").append(Figures.cell(a)).append('\n'));
     return md.toString();
@@ -204,5 +214,13 @@ public final class MarkdownReport {
   /** The share of the month's error budget the route's error rate would burn, with its alert level. */
   static String budget(RunReport.RouteResult r) {
     return r.errorBudget() == null ? "–" : Figures.pct(r.errorBudget().monthConsumedExtrapolated()) + " " + r.errorBudget().alert();
+  }
+
+  /** Which build ran the scenario: its SBOM's path, serial number and hash, or that none was found. */
+  static String sbomLine(RunReport.Sbom sbom) {
+    return sbom == null
+        ? "Build: no SBOM was found for the build that ran this scenario."
+        : String.format("Build: SBOM `%s` (%s, SHA-256 %s, %d components).",
+            Figures.cell(sbom.path()), Figures.cell(sbom.serialNumber()), sbom.sha256(), sbom.components());
   }
 }

@@ -9,7 +9,10 @@ import java.util.Optional;
 
 /**
  * Renders a run directory's {@code report.json} (and {@code capacity.json} when there is one) into
- * {@code report.html} and {@code report.md} beside it. The scenario runner calls
+ * {@code report.html} and {@code report.md} beside it, and writes the cost KPIs for operators' own
+ * tools as {@code cost.json} ({@link CostKpis}) with the same prices. A proxied run's {@code
+ * topology.json} adds its section to both readable forms and its measured edge quota to cost.json, a fault run's {@code
+ * faults.json} its faults section. The scenario runner calls
  * {@link #renderAll(Path)} at the end of a run; {@code weltgewebe report render} does the same for
  * any run directory.
  */
@@ -19,8 +22,8 @@ public final class ReportRendering {
 
   private ReportRendering() {}
 
-  /** The two files written. */
-  public record Rendered(Path html, Path markdown) {}
+  /** The files written: the two readable forms and the cost KPIs. */
+  public record Rendered(Path html, Path markdown, Path cost) {}
 
   /** Renders {@code runDir} with the current price list at the default utilisation. */
   public static Rendered renderAll(Path runDir) {
@@ -47,14 +50,27 @@ public final class ReportRendering {
             : Optional.empty();
     CostModel.Pricing pricing = CostModel.price(report, prices, utilisation);
     Optional<WhatIf> whatIf = WhatIf.of(report, capacity, prices);
+    Optional<TopologyReport> topology = TopologyReport.read(dir);
+    Optional<FaultReport> faults = FaultReport.read(dir);
     Path html = dir.resolve(HTML_FILE);
     Path md = dir.resolve(MARKDOWN_FILE);
     try {
-      Files.writeString(html, HtmlReport.render(report, pricing, whatIf), StandardCharsets.UTF_8);
-      Files.writeString(md, MarkdownReport.render(report, pricing, whatIf), StandardCharsets.UTF_8);
+      Files.writeString(html, HtmlReport.render(report, pricing, whatIf,
+          faults.map(FaultSection::html).orElse("") + topology.map(TopologySection::html).orElse("")), StandardCharsets.UTF_8);
+      Files.writeString(md, MarkdownReport.render(report, pricing, whatIf,
+          faults.map(FaultSection::markdown).orElse("") + topology.map(TopologySection::markdown).orElse("")), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the reports into " + dir, e);
     }
-    return new Rendered(html, md);
+    Path cost = costKpis(dir, pricing, prices).write(dir);
+    return new Rendered(html, md, cost);
+  }
+
+  /**
+   * The cost KPIs of the run in {@code runDir} (a run directory or its report.json) as {@code
+   * pricing} has them.
+   */
+  public static CostKpis costKpis(Path runDir, CostModel.Pricing pricing, Prices prices) {
+    return CostKpis.of(pricing, prices, TopologyReport.read(runDir).map(TopologyReport::edge));
   }
 }

@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * Everything one scenario run found, as {@code reports/<run-id>/report.json} holds it: the scenario
  * and settings it ran with, per-route SLIs and verdicts, the timeline, the overload phase, the
- * consistency oracle and what the platform used. Renderers, the cost model and {@code report diff}
+ * consistency oracle, what the platform used and the software bill of materials of the build that
+ * ran it. Renderers, the cost model and {@code report diff}
  * read only this, so its shape is versioned: a change that removes or renames a field raises
  * {@link #SCHEMA_VERSION}; adding a field does not.
  *
@@ -27,9 +28,17 @@ public record RunReport(
     Overload overload,
     Oracle oracle,
     ServerUsage server,
-    Verdict verdict) {
+    Verdict verdict,
+    Sbom sbom) {
 
   public static final int SCHEMA_VERSION = 1;
+
+  /** A report without the build's SBOM (one written before runs recorded it, or a test's). */
+  public RunReport(
+      int schemaVersion, String runId, Instant startedAt, Instant finishedAt, Scenario scenario, Settings settings, Totals totals,
+      List<RouteResult> routes, List<Window> timeline, Overload overload, Oracle oracle, ServerUsage server, Verdict verdict) {
+    this(schemaVersion, runId, startedAt, finishedAt, scenario, settings, totals, routes, timeline, overload, oracle, server, verdict, null);
+  }
 
   /** The scenario as its definition describes it, with the daily totals it models. */
   public record Scenario(
@@ -101,8 +110,28 @@ public record RunReport(
   /** Client-side latency percentiles in milliseconds (HdrHistogram, open model: no coordinated omission). */
   public record Latency(double p50Millis, double p90Millis, double p95Millis, double p99Millis, double maxMillis, double meanMillis) {}
 
-  /** Whether a route met its objective in this run, and why not. */
-  public record SloVerdict(boolean availabilityMet, boolean p95Met, boolean p99Met, boolean met, String reason) {}
+  /**
+   * Whether a route met its objective in this run, and why not. {@code requestsNeeded} > 0: the
+   * route had too few answered requests for a latency verdict (a p99 needs ⌈5 / (1 − 0.99)⌉ = 500)
+   * and failed nothing else; it neither passed nor failed ({@code met} is false, and the run's
+   * verdict does not count it). 0 in reports written before this field existed.
+   */
+  public record SloVerdict(boolean availabilityMet, boolean p95Met, boolean p99Met, boolean met, String reason, long requestsNeeded) {
+    /** A verdict with enough data behind it. */
+    public SloVerdict(boolean availabilityMet, boolean p95Met, boolean p99Met, boolean met, String reason) {
+      this(availabilityMet, p95Met, p99Met, met, reason, 0);
+    }
+
+    /** True when the route had too few requests for a verdict and failed nothing else. */
+    public boolean notEnoughData() {
+      return requestsNeeded > 0;
+    }
+
+    /** True when the route failed its objective on enough data. */
+    public boolean missed() {
+      return !met && requestsNeeded == 0;
+    }
+  }
 
   /**
    * Error budget: {@code consumedInRun} = the run's bad requests over the budget the run's requests
@@ -182,8 +211,16 @@ public record RunReport(
       boolean passed,
       List<String> discrepancies) {}
 
-  /** One SSE subscriber the runner kept connected for the whole run. */
-  public record FeedWatch(String feed, long expected, long delivered, long duplicates, long outOfOrder) {}
+  /**
+   * One SSE subscriber the runner kept connected for the whole run; {@code reconnects}: how often
+   * its connection ended (a node killed or restarted) and it connected again with Last-Event-ID.
+   */
+  public record FeedWatch(String feed, long expected, long delivered, long duplicates, long outOfOrder, long reconnects) {
+    /** A watcher that never had to connect again. */
+    public FeedWatch(String feed, long expected, long delivered, long duplicates, long outOfOrder) {
+      this(feed, expected, delivered, duplicates, outOfOrder, 0);
+    }
+  }
 
   /**
    * What the platform used during the run, read from its metrics and its database: CPU seconds of
@@ -214,4 +251,31 @@ public record RunReport(
    */
   public record Verdict(
       boolean passed, boolean slosMet, boolean sheddingPassed, boolean oraclePassed, List<String> failures, int exitCode, String abortedEarly) {}
+
+  /**
+   * Why this run's SLO verdicts mean nothing, if they do not: the oracle found persisted events
+   * missing downstream (what the clients measured is not a platform that works), the run stopped
+   * early, or no route was measured. Empty when the verdicts stand.
+   */
+  public java.util.Optional<String> slosVoidBecause() {
+    if (verdict.abortedEarly() != null && !verdict.abortedEarly().isEmpty()) {
+      return java.util.Optional.of("the run stopped early");
+    }
+    if (!verdict.oraclePassed()) {
+      return java.util.Optional.of("the consistency oracle failed");
+    }
+    if (routes.isEmpty()) {
+      return java.util.Optional.of("no route was measured");
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * The CycloneDX software bill of materials of the build that ran the scenario (the aggregate
+   * {@code target/bom.json} that {@code mvn package} writes at the repository's root): where it
+   * lay, its serial number, the SHA-256 of the file and how many components it lists. Null in
+   * {@code report.json} when the run could not find it (a build with the SBOM skipped, or a runner
+   * started outside {@code ./weltgewebe}).
+   */
+  public record Sbom(String path, String serialNumber, String sha256, int components) {}
 }

@@ -216,6 +216,8 @@ final class VirtualUsers implements AutoCloseable {
   // ---------------------------------------------------------------- sessions
 
   /** Replays this worker's share of a slice of the day as user sessions, and waits for them to end. */
+  // `running` holds each future by identity to await what is still in flight; the callbacks end each one.
+  @SuppressWarnings({"FutureReturnValueIgnored", "CollectionUndefinedEquality"})
   void sessions(LoadWorker.RunSessions plan, ShareRun run) {
     if (plan.sessionsPerHour().size() != 24 || !(plan.compression() >= 1)) {
       throw new IllegalArgumentException("a sessions plan needs 24 hourly rates and a compression of at least 1");
@@ -286,6 +288,8 @@ final class VirtualUsers implements AutoCloseable {
   // ---------------------------------------------------------------- single requests
 
   /** Replays this worker's share of a ramp of single commands by registered roles. */
+  // `running` holds each future by identity to await what is still in flight; the callbacks end each one.
+  @SuppressWarnings({"FutureReturnValueIgnored", "CollectionUndefinedEquality"})
   void requests(LoadWorker.RunRequests plan, ShareRun run) {
     SplittableRandom random = randomFor(plan.share());
     prepare(run.phase + "-setup", run, random);
@@ -597,6 +601,8 @@ final class VirtualUsers implements AutoCloseable {
   // ---------------------------------------------------------------- time
 
   /** Completes after {@code seconds} with the moment it was due (System.nanoTime()). */
+  // The scheduled task only completes `done`, which the caller holds.
+  @SuppressWarnings("FutureReturnValueIgnored")
   private CompletableFuture<Long> later(double seconds) {
     long due = System.nanoTime() + Math.max(0, Math.round(seconds * 1e9));
     CompletableFuture<Long> done = new CompletableFuture<>();

@@ -113,7 +113,7 @@ public final class EventStream {
           "NATS at " + nats.url() + " refused JetStream stream " + nats.stream() + " (" + description + "):"
               + " the server's JetStream max_file_store must allow max_bytes = 100 GiB ("
               + MAX_BYTES + " bytes). Start nats-server with the project's configuration "
-              + SERVER_CONFIG_FILE + " (max_file_store: 1TB), e.g. by running nats/ensure-nats.",
+              + SERVER_CONFIG_FILE + " (max_file_store: 16TB), e.g. by running nats/ensure-nats.",
           e);
     }
     return new IllegalStateException(

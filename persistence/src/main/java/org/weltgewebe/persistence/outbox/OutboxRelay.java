@@ -117,8 +117,13 @@ public final class OutboxRelay implements AutoCloseable {
    * onAcknowledged} of every event JetStream acknowledged (new or duplicate), on the thread that
    * received the acknowledgement. For measurements: the benchmark times commit → ack with it.
    */
+  // The idle confirmation runs until close() shuts the ticker down; it catches its own failures.
+  @SuppressWarnings("FutureReturnValueIgnored")
   static OutboxRelay start(
-      DatabaseSettings db, NatsSettings nats, OutboxSettings outbox, Consumer<JournalEvent> onAcknowledged) {
+      DatabaseSettings settings, NatsSettings nats, OutboxSettings outbox, Consumer<JournalEvent> onAcknowledged) {
+    // logical replication is one long session in the replication protocol, bound to its slot: it
+    // cannot pass a transaction pooler, so the relay always talks to PostgreSQL itself
+    DatabaseSettings db = settings.direct();
     if (outbox.slot().length() + SEED_SUFFIX.length() > 63) {
       throw new IllegalArgumentException(
           "weltgewebe.outbox.slot '" + outbox.slot() + "' is too long: at most " + (63 - SEED_SUFFIX.length()) + " characters");
@@ -284,6 +289,8 @@ public final class OutboxRelay implements AutoCloseable {
 
   // A slot decodes only what commits after its creation; the seed slot marks that point while the
   // rows from before it are published, and becomes the relay's slot once they all are.
+  // Each publication's outcome is taken in its whenComplete callback (the first failure is kept).
+  @SuppressWarnings("FutureReturnValueIgnored")
   private void seedSlot(EventPublisher publisher, String seed) throws Exception {
     if (!JournalChangeFeed.slotExists(db, seed)) {
       JournalChangeFeed.createSlot(db, seed);
@@ -382,6 +389,8 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     @Override
+    // The acknowledgement is handled in its callback, which counts and confirms it.
+    @SuppressWarnings("FutureReturnValueIgnored")
     public void event(JournalEvent event) throws Exception {
       Transaction t = open;
       synchronized (this) {

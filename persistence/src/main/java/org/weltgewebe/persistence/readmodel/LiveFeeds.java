@@ -22,8 +22,8 @@ import org.weltgewebe.actors.Region;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 
 /**
- * The live feeds map viewers and conversation readers subscribe to (over SSE), as a JetStream stream
- * of their own: one subject per region cell and per conversation, so a subscriber's consumer
+ * The live feeds map viewers, conversation readers and proposal watchers subscribe to (over SSE), as a JetStream stream
+ * of their own: one subject per region cell, per conversation and per proposal, so a subscriber's consumer
  * filters on the server and an SSE event id is simply the feed stream's sequence — a client that
  * reconnects with {@code Last-Event-ID} is replayed exactly what it missed, in order.
  *
@@ -57,6 +57,11 @@ public final class LiveFeeds {
   /** The subject of a conversation's feed. */
   public static String conversationSubject(NatsSettings nats, String conversationId) {
     return nats.subjectPrefix() + "-feeds.conversation." + conversationId;
+  }
+
+  /** The subject of a proposal's feed. */
+  public static String proposalSubject(NatsSettings nats, String proposalId) {
+    return nats.subjectPrefix() + "-feeds.proposal." + proposalId;
   }
 
   /** Creates the feed stream, or brings it to its policies. */
@@ -99,6 +104,17 @@ public final class LiveFeeds {
     json.put("type", first ? "Started" : "Posted");
     json.put("conversationId", conversationId);
     return message(conversationSubject(nats, conversationId), json);
+  }
+
+  /**
+   * The feed message of a proposal's step: the event's kind and the proposal as its view holds it
+   * right after (phase, deadline, how many voted, the counts once closed) — never who voted how
+   * before the count, which is public only in the final tally.
+   */
+  static NatsMessage proposalMessage(NatsSettings nats, String proposalId, String type, ObjectNode proposal) {
+    ObjectNode json = proposal.deepCopy();
+    json.put("type", type);
+    return message(proposalSubject(nats, proposalId), json);
   }
 
   /** Dedupe id of a feed message: the feed and the source event. */

@@ -39,6 +39,12 @@ import org.weltgewebe.persistence.outbox.OutboxMessage;
  * delivery harmless); a crash after it redelivers nothing that matters. Region updates derived
  * from the committed rows are published to the {@link LiveFeeds} (for SSE subscribers) before the
  * messages are acknowledged, and go to {@code regions} after that.
+ *
+ * <p>An event that cannot be applied for a reason a retry cannot change (a poison message: see
+ * {@link DeadLetters#isPoison}) would stop the consumer for good, since it is redelivered forever.
+ * When a batch fails so, its events are applied one by one, the poison one is parked in the
+ * dead-letter stream with the reason, counted ({@code weltgewebe_read_model_dead_letters_total},
+ * which alerts) and acknowledged, and the consumer goes on.
  */
 public final class ReadModelConsumer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReadModelConsumer.class);
@@ -60,6 +66,7 @@ public final class ReadModelConsumer implements AutoCloseable {
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong deadLettered = new AtomicLong();
   private final Thread worker;
 
   private ReadModelConsumer(
@@ -84,6 +91,11 @@ public final class ReadModelConsumer implements AutoCloseable {
 
   public Metrics metrics() {
     return new Metrics(applied.get(), duplicates.get(), batches.get(), failures.get());
+  }
+
+  /** Events this consumer parked in the dead-letter stream so far. */
+  public long deadLettered() {
+    return deadLettered.get();
   }
 
   /** The server's view of this consumer (pending, ack pending, redelivered), if it can be read. */
@@ -114,13 +126,14 @@ public final class ReadModelConsumer implements AutoCloseable {
       try (Connection connection = nats.connect("read-model-consumer-" + durable)) {
         EventStream.ensure(connection, nats);
         LiveFeeds.ensure(connection, nats);
+        DeadLetters.ensure(connection, nats);
         JetStream js = connection.jetStream();
         JetStreamSubscription subscription = subscribe(js);
         backoff = Duration.ofMillis(200);
         while (running.get()) {
           List<Message> messages = subscription.fetch(BATCH, FETCH_WAIT);
           if (!messages.isEmpty()) {
-            applyBatch(js, messages);
+            applyOrPark(js, messages);
           }
         }
       } catch (InterruptedException e) {
@@ -150,6 +163,42 @@ public final class ReadModelConsumer implements AutoCloseable {
         PullSubscribeOptions.builder().stream(nats.stream()).configuration(configuration).build());
   }
 
+  // A batch that fails on a poison event is applied again one event at a time, so only that event
+  // is parked; a transient failure propagates, and the batch comes back after the backoff.
+  private void applyOrPark(JetStream js, List<Message> messages) throws Exception {
+    try {
+      applyBatch(js, messages);
+      return;
+    } catch (Exception e) {
+      if (!DeadLetters.isPoison(e)) {
+        throw e;
+      }
+      if (messages.size() == 1) {
+        park(js, messages.get(0), e);
+        return;
+      }
+    }
+    for (Message message : messages) {
+      try {
+        applyBatch(js, List.of(message));
+      } catch (Exception e) {
+        if (!DeadLetters.isPoison(e)) {
+          throw e;
+        }
+        park(js, message, e);
+      }
+    }
+  }
+
+  private void park(JetStream js, Message message, Exception reason) throws Exception {
+    DeadLetters.park(js, nats, durable, message, reason).get(ACK_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    message.ack();
+    deadLettered.incrementAndGet();
+    log.error(
+        "read-model consumer {} parked the event at stream sequence {} ({}) in {}: {}",
+        durable, message.metaData().streamSequence(), message.getSubject(), DeadLetters.stream(nats), reason.toString());
+  }
+
   private void applyBatch(JetStream js, List<Message> messages) throws Exception {
     List<Region.Update> updates = new ArrayList<>();
     List<FeedItem> feed = new ArrayList<>();
@@ -157,15 +206,8 @@ public final class ReadModelConsumer implements AutoCloseable {
       c.setAutoCommit(false);
       try {
         for (Message message : messages) {
-          EventId id =
-              new EventId(
-                  message.getHeaders().getFirst(OutboxMessage.PERSISTENCE_ID),
-                  Long.parseLong(message.getHeaders().getFirst(OutboxMessage.SEQUENCE_NR)));
-          Object event =
-              decoder.decode(
-                  Integer.parseInt(message.getHeaders().getFirst(OutboxMessage.SERIALIZER_ID)),
-                  message.getHeaders().getFirst(OutboxMessage.MANIFEST),
-                  message.getData());
+          EventId id = eventId(message);
+          Object event = decode(decoder, message);
           if (projection.apply(c, id, event)) {
             applied.incrementAndGet();
           } else {
@@ -176,11 +218,13 @@ public final class ReadModelConsumer implements AutoCloseable {
           Optional<Region.Update> update = RegionUpdates.of(c, id, event);
           update.ifPresent(updates::add);
           update.ifPresent(u -> feed.add(new FeedItem(LiveFeeds.regionMessage(nats, u), id)));
-          conversationPost(id, event)
+          conversationPost(nats, id, event)
+              .ifPresent(m -> feed.add(new FeedItem(m, id)));
+          proposalStep(c, nats, id, event)
               .ifPresent(m -> feed.add(new FeedItem(m, id)));
         }
         c.commit();
-      } catch (SQLException | RuntimeException e) {
+      } catch (Exception e) {
         c.rollback();
         throw e;
       }
@@ -198,9 +242,32 @@ public final class ReadModelConsumer implements AutoCloseable {
     updates.forEach(regions::publish);
   }
 
+  /** The identity of the event a stream message carries. */
+  static EventId eventId(Message message) throws DeadLetters.UndecodableEvent {
+    try {
+      return new EventId(
+          message.getHeaders().getFirst(OutboxMessage.PERSISTENCE_ID),
+          Long.parseLong(message.getHeaders().getFirst(OutboxMessage.SEQUENCE_NR)));
+    } catch (RuntimeException e) {
+      throw new DeadLetters.UndecodableEvent("message on " + message.getSubject() + " carries no event identity", e);
+    }
+  }
+
+  /** The domain event a stream message carries, through the node's serializers. */
+  static Object decode(EventDecoder decoder, Message message) throws DeadLetters.UndecodableEvent {
+    try {
+      return decoder.decode(
+          Integer.parseInt(message.getHeaders().getFirst(OutboxMessage.SERIALIZER_ID)),
+          message.getHeaders().getFirst(OutboxMessage.MANIFEST),
+          message.getData());
+    } catch (Exception e) {
+      throw new DeadLetters.UndecodableEvent("cannot decode the event on " + message.getSubject() + ": " + e, e);
+    }
+  }
+
   private record FeedItem(io.nats.client.impl.NatsMessage message, EventId source) {}
 
-  private Optional<io.nats.client.impl.NatsMessage> conversationPost(EventId id, Object event) {
+  static Optional<io.nats.client.impl.NatsMessage> conversationPost(NatsSettings nats, EventId id, Object event) {
     String conversationId = id.persistenceId().substring(id.persistenceId().indexOf('|') + 1);
     if (event instanceof Conversation.Started started) {
       return Optional.of(LiveFeeds.conversationMessage(nats, conversationId, started.first(), true));
@@ -209,6 +276,43 @@ public final class ReadModelConsumer implements AutoCloseable {
       return Optional.of(LiveFeeds.conversationMessage(nats, conversationId, posted.message(), false));
     }
     return Optional.empty();
+  }
+
+  /** A proposal's step as its feed shows it, read from the proposal view in the batch's transaction. */
+  static Optional<io.nats.client.impl.NatsMessage> proposalStep(
+      java.sql.Connection c, NatsSettings nats, EventId id, Object event) throws java.sql.SQLException {
+    if (!(event instanceof org.weltgewebe.actors.Proposal.Event)) {
+      return Optional.empty();
+    }
+    String proposalId = id.persistenceId().substring(id.persistenceId().indexOf('|') + 1);
+    try (java.sql.PreparedStatement s = c.prepareStatement(
+        "SELECT knot_id, cell, phase, deadline, votes_cast, outcome, yes, no, abstain, participants, payout_status"
+            + " FROM rm_proposal WHERE proposal_id = ?")) {
+      s.setString(1, proposalId);
+      try (java.sql.ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode json =
+            com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        json.put("proposalId", proposalId);
+        json.put("knotId", rs.getString(1));
+        json.put("cell", rs.getString(2));
+        json.put("phase", rs.getString(3));
+        json.put("deadline", rs.getTimestamp(4).toInstant().toString());
+        json.put("votes", rs.getInt(5));
+        json.put("outcome", rs.getString(6));
+        if (rs.getString(6) != null) {
+          json.put("yes", rs.getInt(7));
+          json.put("no", rs.getInt(8));
+          json.put("abstain", rs.getInt(9));
+          json.put("participants", rs.getInt(10));
+        }
+        json.put("payoutStatus", rs.getString(11));
+        json.put("source", id.toString());
+        return Optional.of(LiveFeeds.proposalMessage(nats, proposalId, event.getClass().getSimpleName(), json));
+      }
+    }
   }
 
   private static void sleep(Duration d) {

@@ -6,17 +6,22 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import org.weltgewebe.actors.CommunityAccount;
 import org.weltgewebe.actors.Conversation;
+import org.weltgewebe.actors.Delegations;
 import org.weltgewebe.actors.EventId;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.Knot;
+import org.weltgewebe.actors.Proposal;
 import org.weltgewebe.actors.RegionCells;
 import org.weltgewebe.actors.Role;
+import org.weltgewebe.actors.VoteTally;
 import org.weltgewebe.actors.WeaveThread;
 
 /**
  * Applies domain events to the read models in PostgreSQL — knot view, thread view, conversation
- * view and the region view's roles — exactly once per event identity.
+ * view, the region view's roles, proposals, delegations and the community accounts' ledger —
+ * exactly once per event identity.
  *
  * <p>{@link #apply} runs in the caller's transaction and first records the event's identity in
  * {@code rm_applied_event}; when that identity is already there, the event was applied before (a
@@ -85,12 +90,102 @@ public final class ReadModelProjection {
       update(c, "UPDATE rm_role SET spinning = TRUE WHERE role_id = ?", entityId);
     } else if (event instanceof Role.LoggedOut) {
       update(c, "UPDATE rm_role SET spinning = FALSE WHERE role_id = ?", entityId);
+    } else if (event instanceof Role.Left e) {
+      update(c, "UPDATE rm_role SET spinning = FALSE, left_at = ? WHERE role_id = ?", ts(e.at()), entityId);
+    } else if (event instanceof Role.Forgotten e) {
+      // The forget pipeline's read-model step: every personal column of the row (see
+      // PersonalDataCatalogue; the search columns follow, being generated) is blanked, while the
+      // pseudonymous rest stays for the role's anonymous threads. The row is not deleted, so a
+      // replayed Registered cannot bring it back.
+      update(c, "UPDATE rm_role SET display_name = '', goods = '{}', skills = '{}', spinning = FALSE,"
+          + " left_at = coalesce(left_at, ?) WHERE role_id = ?", ts(e.at()), entityId);
     } else if (event instanceof Role.ProfileUpdated e) {
       Array goods = c.createArrayOf("text", e.goods().toArray());
       Array skills = c.createArrayOf("text", e.skills().toArray());
       update(c, "UPDATE rm_role SET goods = ?, skills = ? WHERE role_id = ?", goods, skills, entityId);
+    } else if (event instanceof Proposal.Event e) {
+      proposal(c, entityId, e);
+    } else if (event instanceof CommunityAccount.Event e) {
+      account(c, id, entityId, e);
+    } else if (event instanceof Delegations.Event e) {
+      delegation(c, entityId, e);
     }
     return true;
+  }
+
+  private static void proposal(Connection c, String proposalId, Proposal.Event event) throws SQLException {
+    if (event instanceof Proposal.Proposed e) {
+      Proposal.Terms t = e.terms();
+      update(c, "INSERT INTO rm_proposal (proposal_id, knot_id, cell, proposed_by, title, phase, proposed_at, deadline,"
+              + " payout_cents) VALUES (?, ?, ?, ?, ?, 'OBJECTABLE', ?, ?, ?) ON CONFLICT (proposal_id) DO NOTHING",
+          t.proposalId(), t.knotId(), t.cell(), t.proposedBy(), t.title(), ts(t.proposedAt()), ts(e.deadline()),
+          t.payout() == null ? null : t.payout().amountCents());
+    } else if (event instanceof Proposal.Objected e) {
+      update(c, "UPDATE rm_proposal SET phase = 'VOTING', objected_by = ?, deadline = ? WHERE proposal_id = ?",
+          e.roleId(), ts(e.deadline()), proposalId);
+    } else if (event instanceof Proposal.VoteCast e) {
+      update(c, "INSERT INTO rm_proposal_vote (proposal_id, role_id, choice, cast_at) VALUES (?, ?, ?, ?)"
+              + " ON CONFLICT (proposal_id, role_id) DO UPDATE SET choice = EXCLUDED.choice, cast_at = EXCLUDED.cast_at",
+          proposalId, e.roleId(), e.choice().name(), ts(e.at()));
+      update(c, "UPDATE rm_proposal SET votes_cast = (SELECT count(*) FROM rm_proposal_vote WHERE proposal_id = ?)"
+          + " WHERE proposal_id = ?", proposalId, proposalId);
+    } else if (event instanceof Proposal.PassedWithoutObjection e) {
+      update(c, "UPDATE rm_proposal SET phase = 'CLOSED', outcome = 'PASSED_WITHOUT_OBJECTION', yes = 0, no = 0,"
+          + " abstain = 0, participants = 0, closed_at = ?, payout_status = CASE WHEN payout_cents IS NULL THEN 'NONE'"
+          + " ELSE 'PENDING' END WHERE proposal_id = ?", ts(e.at()), proposalId);
+    } else if (event instanceof Proposal.Tallied e) {
+      VoteTally t = e.tally();
+      update(c, "UPDATE rm_proposal SET phase = 'CLOSED', outcome = ?, yes = ?, no = ?, abstain = ?, participants = ?,"
+              + " closed_at = ?, payout_status = CASE WHEN payout_cents IS NULL OR ? = 'REJECTED' THEN 'NONE'"
+              + " ELSE 'PENDING' END WHERE proposal_id = ?",
+          t.accepted() ? "ACCEPTED" : "REJECTED", t.yes(), t.no(), t.abstain(), t.participants(), ts(e.at()),
+          t.accepted() ? "ACCEPTED" : "REJECTED", proposalId);
+    } else if (event instanceof Proposal.PaidOut) {
+      update(c, "UPDATE rm_proposal SET payout_status = 'PAID' WHERE proposal_id = ?", proposalId);
+    } else if (event instanceof Proposal.PayoutRefused) {
+      update(c, "UPDATE rm_proposal SET payout_status = 'REFUSED' WHERE proposal_id = ?", proposalId);
+    }
+  }
+
+  /** One ledger row per movement and the balance beside it, in the same transaction. */
+  private static void account(Connection c, EventId id, String knotId, CommunityAccount.Event event) throws SQLException {
+    String kind;
+    String role;
+    String reference;
+    Instant at;
+    if (event instanceof CommunityAccount.Donated d) {
+      kind = "DONATION";
+      role = d.donorRoleId();
+      reference = d.donationId();
+      at = d.at();
+    } else {
+      CommunityAccount.PaidOut p = (CommunityAccount.PaidOut) event;
+      kind = "PAYOUT";
+      role = p.recipientRoleId();
+      reference = p.proposalId();
+      at = p.at();
+    }
+    update(c, "INSERT INTO rm_ledger (knot_id, entry_no, kind, amount_cents, role_id, reference, at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (knot_id, entry_no) DO NOTHING",
+        knotId, id.sequenceNr(), kind, event.delta(), role, reference, ts(at));
+    update(c, "INSERT INTO rm_account (knot_id, balance_cents, movements, updated_at) VALUES (?, ?, 1, ?)"
+            + " ON CONFLICT (knot_id) DO UPDATE SET balance_cents = rm_account.balance_cents + EXCLUDED.balance_cents,"
+            + " movements = rm_account.movements + 1, updated_at = EXCLUDED.updated_at",
+        knotId, event.delta(), ts(at));
+  }
+
+  private static void delegation(Connection c, String cell, Delegations.Event event) throws SQLException {
+    if (event instanceof Delegations.Delegated e) {
+      update(c, "INSERT INTO rm_delegation (cell, delegator, delegate, since, last_active_at) VALUES (?, ?, ?, ?, ?)"
+              + " ON CONFLICT (cell, delegator) DO UPDATE SET delegate = EXCLUDED.delegate, since = EXCLUDED.since,"
+              + " last_active_at = EXCLUDED.last_active_at",
+          cell, e.from(), e.to(), ts(e.at()), ts(e.at()));
+    } else if (event instanceof Delegations.Revoked e) {
+      update(c, "DELETE FROM rm_delegation WHERE cell = ? AND delegator = ?", cell, e.from());
+    } else if (event instanceof Delegations.ActivityNoted e) {
+      update(c, "UPDATE rm_delegation SET last_active_at = greatest(last_active_at, ?) WHERE cell = ? AND delegator = ?",
+          ts(e.at()), cell, e.roleId());
+    }
   }
 
   private boolean record(Connection c, EventId id) throws SQLException {

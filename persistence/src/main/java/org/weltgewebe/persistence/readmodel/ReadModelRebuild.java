@@ -28,7 +28,8 @@ public final class ReadModelRebuild {
   /** What the rebuild did. */
   public record Result(Reconciler.Repair repair, long eventsApplied, Duration took) {}
 
-  private static final String[] TABLES = {"rm_knot", "rm_thread", "rm_conversation", "rm_role"};
+  private static final String[] TABLES = {"rm_knot", "rm_thread", "rm_conversation", "rm_role",
+      "rm_proposal", "rm_proposal_vote", "rm_delegation", "rm_account", "rm_ledger"};
 
   private ReadModelRebuild() {}
 

@@ -102,6 +102,87 @@ public final class ReadModels {
     }
   }
 
+  /** A community account as the account view holds it, with the sum of its ledger beside it. */
+  public record AccountRow(String knotId, long balanceCents, int movements, long ledgerSumCents, int ledgerEntries) {}
+
+  public Optional<AccountRow> account(String knotId) {
+    return queryOne(
+        "SELECT a.knot_id, a.balance_cents, a.movements, coalesce(sum(l.amount_cents), 0), count(l.entry_no)"
+            + " FROM rm_account a LEFT JOIN rm_ledger l ON l.knot_id = a.knot_id WHERE a.knot_id = ?"
+            + " GROUP BY a.knot_id, a.balance_cents, a.movements",
+        knotId,
+        rs -> new AccountRow(rs.getString(1), rs.getLong(2), rs.getInt(3), rs.getLong(4), rs.getInt(5)));
+  }
+
+  /**
+   * The accounts whose balance is not the sum of their ledger, or whose movement count is not the
+   * number of their ledger entries, or whose balance or ledger went below zero at any entry: each
+   * is a bug in the projection or the entity. The consistency oracle expects none.
+   */
+  public List<String> unbalancedAccounts() {
+    String sql =
+        "SELECT a.knot_id FROM rm_account a LEFT JOIN ("
+            + " SELECT knot_id, sum(amount_cents) AS total, count(*) AS entries FROM rm_ledger GROUP BY knot_id) l"
+            + " ON l.knot_id = a.knot_id"
+            + " WHERE a.balance_cents <> coalesce(l.total, 0) OR a.movements <> coalesce(l.entries, 0)"
+            + " OR a.balance_cents < 0"
+            + " UNION SELECT knot_id FROM (SELECT knot_id, sum(amount_cents) OVER (PARTITION BY knot_id ORDER BY entry_no)"
+            + " AS running FROM rm_ledger) r WHERE running < 0"
+            + " UNION SELECT l.knot_id FROM rm_ledger l LEFT JOIN rm_account a ON a.knot_id = l.knot_id"
+            + " WHERE a.knot_id IS NULL ORDER BY 1";
+    return queryList(sql, rs -> rs.getString(1));
+  }
+
+  /** Open proposals whose deadline has passed at {@code now}, oldest first, at most {@code limit}. */
+  public List<String> overdueProposals(Instant now, int limit) {
+    try (Connection c = db.connect();
+        PreparedStatement s = c.prepareStatement(
+            "SELECT proposal_id FROM rm_proposal WHERE phase <> 'CLOSED' AND deadline <= ? ORDER BY deadline LIMIT ?")) {
+      s.setTimestamp(1, Timestamp.from(now));
+      s.setInt(2, limit);
+      List<String> due = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          due.add(rs.getString(1));
+        }
+      }
+      return due;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the overdue proposals", e);
+    }
+  }
+
+  /** The districts in which {@code roleId} delegates its vote or is delegated to. */
+  public List<String> delegationCellsOf(String roleId) {
+    try (Connection c = db.connect();
+        PreparedStatement s = c.prepareStatement(
+            "SELECT DISTINCT cell FROM rm_delegation WHERE delegator = ? OR delegate = ? ORDER BY cell")) {
+      s.setString(1, roleId);
+      s.setString(2, roleId);
+      List<String> cells = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          cells.add(rs.getString(1));
+        }
+      }
+      return cells;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the delegations of a role", e);
+    }
+  }
+
+  private <T> List<T> queryList(String sql, Row<T> row) {
+    try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+      List<T> rows = new ArrayList<>();
+      while (rs.next()) {
+        rows.add(row.read(rs));
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the read models at " + db.url(), e);
+    }
+  }
+
   /** How many events {@code consumer} has applied. */
   public long appliedEvents(String consumer) {
     return queryOne("SELECT count(*) FROM rm_applied_event WHERE consumer = ?", consumer, rs -> rs.getLong(1))

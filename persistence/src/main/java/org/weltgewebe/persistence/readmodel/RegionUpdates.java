@@ -39,7 +39,8 @@ final class RegionUpdates {
           rs -> new Region.ThreadChanged(id, entityId, rs.getString(1), rs.getString(2), rs.getString(3),
               new GeoPoint(rs.getDouble(4), rs.getDouble(5)), instant(rs.getTimestamp(6)), rs.getBoolean(7)));
     }
-    if (event instanceof Role.LoggedIn || event instanceof Role.LoggedOut) {
+    if (event instanceof Role.LoggedIn || event instanceof Role.LoggedOut || event instanceof Role.Left
+        || event instanceof Role.Forgotten) {
       boolean spinning = event instanceof Role.LoggedIn;
       return row(c, entityId, "SELECT display_name, lat, lon FROM rm_role WHERE role_id = ?",
           rs -> spinning

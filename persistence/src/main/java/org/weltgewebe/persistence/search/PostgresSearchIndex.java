@@ -52,9 +52,11 @@ public final class PostgresSearchIndex implements SearchIndex, AutoCloseable {
   private final HikariDataSource pool;
   private final Executor executor;
   private final WeaveClock clock;
+  private final Duration statementTimeout;
   private volatile Boolean trigrams;
 
-  private PostgresSearchIndex(HikariDataSource pool, Executor executor, WeaveClock clock) {
+  private PostgresSearchIndex(HikariDataSource pool, Executor executor, WeaveClock clock, Duration statementTimeout) {
+    this.statementTimeout = statementTimeout;
     this.pool = pool;
     this.executor = executor;
     this.clock = clock;
@@ -80,20 +82,26 @@ public final class PostgresSearchIndex implements SearchIndex, AutoCloseable {
     // Fail fast at first use, not at start: a node must come up while PostgreSQL is restarting.
     config.setInitializationFailTimeout(-1);
     config.setReadOnly(true);
-    // Sequential scans are off on these connections, which run only searches: each search has a
-    // condition its GIN indexes serve, but PostgreSQL prices the trigram operator far below its
-    // cost and reads small tables (thousands of rows) whole instead, which took 45 ms where the
-    // indexes take 16 ms (5,000 knots, a query matching 667 of them).
-    config.addDataSourceProperty(
-        "options", "-c statement_timeout=" + statementTimeout.toMillis() + " -c enable_seqscan=off");
-    return new PostgresSearchIndex(new HikariDataSource(config), executor, clock);
+    // Each search is one transaction that sets its own limits (see limit): settings of the session
+    // (the "options" startup parameter) would not survive PgBouncer in transaction mode, which
+    // hands the server connection to other clients between transactions and refuses "options".
+    config.setAutoCommit(false);
+    db.driverProperties().forEach((k, v) -> {
+      if (!k.equals("user") && !k.equals("password")) {
+        config.addDataSourceProperty((String) k, v);
+      }
+    });
+    return new PostgresSearchIndex(new HikariDataSource(config), executor, clock, statementTimeout);
   }
 
   @Override
   public CompletionStage<SearchResults> search(SearchQuery query) {
     return CompletableFuture.supplyAsync(() -> {
       try (Connection c = pool.getConnection()) {
-        return run(c, query);
+        limit(c);
+        SearchResults results = run(c, query);
+        c.commit();
+        return results;
       } catch (SQLTransientConnectionException e) {
         // Every pooled connection stayed busy (or PostgreSQL did not answer) for the pool's timeout.
         throw new CompletionException(new TimeoutException("no connection for the search: " + e.getMessage()));
@@ -104,6 +112,21 @@ public final class PostgresSearchIndex implements SearchIndex, AutoCloseable {
             : e);
       }
     }, executor);
+  }
+
+  /**
+   * The transaction's limits, local to it: the statement timeout, and sequential scans off. These
+   * connections run only searches: each has a condition its GIN indexes serve, but PostgreSQL
+   * prices the trigram operator far below its cost and reads small tables (thousands of rows)
+   * whole instead, which took 45 ms where the indexes take 16 ms (5,000 knots, a query matching 667
+   * of them).
+   */
+  private void limit(Connection c) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT set_config('statement_timeout', ?, true), set_config('enable_seqscan', 'off', true)")) {
+      s.setString(1, statementTimeout.toMillis() + "ms");
+      s.executeQuery().close();
+    }
   }
 
   private SearchResults run(Connection c, SearchQuery query) throws SQLException {
@@ -136,7 +159,7 @@ public final class PostgresSearchIndex implements SearchIndex, AutoCloseable {
       sql.add("(SELECT 'ROLE' AS kind, role_id AS id, display_name AS title, NULL AS knot_type, NULL AS body,"
           + " goods, skills, lat, lon, ");
       score(sql, "display_name", fuzzy);
-      sql.add(" AS score FROM rm_role WHERE ");
+      sql.add(" AS score FROM rm_role WHERE left_at IS NULL AND ");
       matches(sql, fuzzy);
       within(sql, query);
       sql.add(" ORDER BY score DESC, id LIMIT ?)", branch);

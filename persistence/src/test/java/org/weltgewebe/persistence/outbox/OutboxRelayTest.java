@@ -104,16 +104,16 @@ class OutboxRelayTest {
     burst.get();
     await()
         .atMost(Duration.ofSeconds(45))
-        .until(() -> OutboxFixture.count(nats.url(), nats) >= entities * perEntity);
-    assertThat(publishedBeforeKill).isLessThan(entities * perEntity);
+        .until(() -> OutboxFixture.count(nats.url(), nats) >= (long) entities * perEntity);
+    assertThat(publishedBeforeKill).isLessThan((long) entities * perEntity);
     List<Stored> stored = OutboxFixture.read(nats.url(), nats);
     assertExactlyOnceInEntityOrder(stored, entities * perEntity);
     // The successor resumed from the slot's confirmed position, not from the start; what the
     // killed relay had sent but not confirmed came again and was dropped as a duplicate. (The sum
     // of both relays' counts may fall short of the total: a kill loses acks of stored messages.)
     OutboxRelay.Metrics successor = second.metrics();
-    assertThat(successor.eventsPublished() + successor.duplicatesDropped()).isLessThan(entities * perEntity);
-    assertThat(successor.eventsPublished()).isLessThanOrEqualTo(entities * perEntity - first.metrics().eventsPublished());
+    assertThat(successor.eventsPublished() + successor.duplicatesDropped()).isLessThan((long) entities * perEntity);
+    assertThat(successor.eventsPublished()).isLessThanOrEqualTo((long) entities * perEntity - first.metrics().eventsPublished());
   }
 
   @Test
@@ -131,7 +131,7 @@ class OutboxRelayTest {
       server.start();
       await()
           .atMost(Duration.ofSeconds(45))
-          .until(() -> OutboxFixture.count(server.url(), nats) >= entities * perEntity);
+          .until(() -> OutboxFixture.count(server.url(), nats) >= (long) entities * perEntity);
       assertExactlyOnceInEntityOrder(OutboxFixture.read(server.url(), nats), entities * perEntity);
     }
   }

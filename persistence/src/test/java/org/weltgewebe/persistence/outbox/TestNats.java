@@ -125,7 +125,7 @@ public final class TestNats implements AutoCloseable {
   }
 
   private boolean answers() {
-    try (Socket s = new Socket("127.0.0.1", port)) {
+    try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
       s.setSoTimeout(1000);
       return s.getInputStream().read() == 'I'; // the server's INFO greeting
     } catch (IOException e) {

@@ -205,6 +205,31 @@ class PostgresSearchIndexTest {
         nanos[50] / 1e6, nanos[95] / 1e6, nanos[99] / 1e6);
   }
 
+  /**
+   * The statement timeout is set in each search's own transaction (a session setting would not
+   * survive a transaction pooler), and it holds: a search that waits for a lock is cancelled.
+   */
+  @Test
+  void aSearchThatWaitsLongerThanTheStatementTimeoutFailsAsATimeout() throws Exception {
+    try (PostgresSearchIndex impatient = PostgresSearchIndex.open(db.settings(), 1, Duration.ofMillis(300), executor, clock);
+        Connection locker = db.settings().connect()) {
+      locker.setAutoCommit(false);
+      try (Statement s = locker.createStatement()) {
+        s.execute("LOCK TABLE rm_knot IN ACCESS EXCLUSIVE MODE");
+      }
+      try {
+        assertThat(impatient.search(SearchQuery.of("Fahrrad")).toCompletableFuture())
+            .failsWithin(Duration.ofSeconds(20))
+            .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+            .withCauseInstanceOf(java.util.concurrent.TimeoutException.class);
+      } finally {
+        locker.rollback();
+      }
+      // the limit was the transaction's: the pooled connection searches again once the lock is gone
+      assertThat(ids(impatient.search(SearchQuery.of("Fahrradwerkstatt")).toCompletableFuture().join())).contains("workshop");
+    }
+  }
+
   private static String explain(Statement s, String sql) throws Exception {
     StringBuilder plan = new StringBuilder();
     try (ResultSet rs = s.executeQuery("EXPLAIN " + sql)) {

@@ -12,6 +12,8 @@ import java.util.Objects;
  * <p>Every number the requirement does not give is a {@link Choice} with its reason, so that a
  * capacity planner can see which figures are the customer's and which are ours.
  */
+// "faults" (a fault plan for a cluster run) is read by scenarios.fault.FaultPlan, not by this record
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties({"faults"})
 public record ScenarioDefinition(
     int schemaVersion,
     String id,

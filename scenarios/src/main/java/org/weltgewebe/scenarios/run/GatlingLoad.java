@@ -134,8 +134,23 @@ final class GatlingLoad implements Load {
   }
 
   @Override
+  public List<RouteMeasure> measures(List<String> phases) {
+    return measurements.measures(phases);
+  }
+
+  @Override
+  public boolean mergesPhases() {
+    return true;
+  }
+
+  @Override
   public List<RunReport.Window> windows() {
     return measurements.windows();
+  }
+
+  @Override
+  public List<Second> seconds() {
+    return measurements.seconds();
   }
 
   @Override

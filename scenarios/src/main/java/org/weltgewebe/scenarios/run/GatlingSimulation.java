@@ -12,6 +12,8 @@ public final class GatlingSimulation extends Simulation {
   /** What the next instance sets up; taken (and cleared) by the constructor. */
   static volatile Consumer<Simulation> next;
 
+  // Gatling constructs simulations by class name only: a static hand-over is the one way in.
+  @SuppressWarnings("StaticAssignmentInConstructor")
   public GatlingSimulation() {
     Consumer<Simulation> setUp = next;
     next = null;

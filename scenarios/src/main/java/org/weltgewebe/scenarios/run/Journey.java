@@ -295,6 +295,9 @@ final class Journey {
         return conversation == null ? null
             : http(a, "POST", "/conversations/" + conversation + "/messages", role.token,
                 JSON.createObjectNode().put("messageId", UUID.randomUUID().toString()).put("text", "Bin dabei, bringe Werkzeug mit."), pause, null);
+      case LOGIN:
+        // a single login (the coverage phase's): the role logs in again and keeps its new token
+        return login(role);
       case CREATE_KNOT:
         return createKnot(role, cell, pause);
       case START_CONVERSATION:

@@ -20,8 +20,12 @@ import org.weltgewebe.scenarios.slo.SloRules;
  * The policy's thresholds (1 % warning, 5 % escalation) apply to that share.
  */
 final class Judge {
-  /** Below this many requests a p99 is the maximum of a handful: said in the verdict's reason. */
-  static final long FEW_REQUESTS = 100;
+  /**
+   * Exceedances a percentile's verdict rests on at least: a p95 over 20 samples is the maximum of
+   * one, so a verdict on the q-quantile needs ⌈5 / (1 − q)⌉ answered requests (p95: 100, p99: 500),
+   * else the route has "not enough data" and neither passes nor fails.
+   */
+  static final double EXCEEDANCES = 5;
 
   private final Map<String, SloRules.Objective> objectives;
   private final ScenarioDefinition.ErrorBudgetPolicy policy;
@@ -50,14 +54,18 @@ final class Judge {
       return new RunReport.RouteResult(
           m.method(), m.route(), null, m.requests(), m.ok(), m.clientErrors(), m.serverErrors(), m.shed(), m.timeouts(),
           m.bytesReceived(), m.latency(), availability,
-          new RunReport.SloVerdict(true, true, true, true, "no objective for this route"), null);
+          new RunReport.SloVerdict(true, true, true, true, "no objective for this route", 0), null);
     }
     double target = o.availabilityPercent().doubleValue();
     boolean availabilityMet = availability >= target;
     // latency objectives are about answered requests: a shed 503 counts against availability instead
     RunReport.Latency answered = m.okLatency();
-    boolean p95Met = answered.p95Millis() <= o.p95Millis();
-    boolean p99Met = answered.p99Millis() <= o.p99Millis();
+    long p95Needs = requiredRequests(0.95);
+    long p99Needs = requiredRequests(0.99);
+    boolean p95Judged = m.ok() >= p95Needs;
+    boolean p99Judged = m.ok() >= p99Needs;
+    boolean p95Met = !p95Judged || answered.p95Millis() <= o.p95Millis();
+    boolean p99Met = !p99Judged || answered.p99Millis() <= o.p99Millis();
     List<String> reasons = new ArrayList<>();
     if (!availabilityMet) {
       reasons.add(String.format("availability %.3f %% < %.2f %% (%d shed, %d 5xx, %d unanswered of %d)",
@@ -69,17 +77,27 @@ final class Judge {
     if (!p99Met) {
       reasons.add(String.format("p99 %.1f ms > %d ms", answered.p99Millis(), o.p99Millis()));
     }
-    if (m.requests() < FEW_REQUESTS) {
-      reasons.add("only " + m.requests() + " requests: the p99 is close to the maximum");
+    boolean missed = !availabilityMet || !p95Met || !p99Met;
+    long requestsNeeded = 0;
+    if (!p99Judged) {
+      reasons.add(String.format("not enough data: %d answered requests, a p95 verdict needs %d, a p99 verdict %d",
+          m.ok(), p95Needs, p99Needs));
+      requestsNeeded = missed ? 0 : p99Needs;
     }
-    boolean met = availabilityMet && p95Met && p99Met;
+    boolean met = !missed && p99Judged;
     return new RunReport.RouteResult(
         m.method(), m.route(),
         new RunReport.Objective(target, o.p95Millis(), o.p99Millis(), o.critical()),
         m.requests(), m.ok(), m.clientErrors(), m.serverErrors(), m.shed(), m.timeouts(), m.bytesReceived(),
         m.latency(), availability,
-        new RunReport.SloVerdict(availabilityMet, p95Met, p99Met, met, reasons.isEmpty() ? "met" : String.join("; ", reasons)),
+        new RunReport.SloVerdict(availabilityMet, p95Met, p99Met, met, reasons.isEmpty() ? "met" : String.join("; ", reasons),
+            requestsNeeded),
         budget(m, target));
+  }
+
+  /** Answered requests a verdict on the {@code quantile} needs: ⌈5 / (1 − q)⌉. */
+  static long requiredRequests(double quantile) {
+    return (long) Math.ceil(EXCEEDANCES / (1 - quantile) - 1e-9);
   }
 
   private RunReport.ErrorBudget budget(RouteMeasure m, double targetPercent) {

@@ -46,8 +46,36 @@ public interface Load extends AutoCloseable {
   /** Per-route measurements of {@code phase}. */
   List<RouteMeasure> measures(String phase);
 
+  /**
+   * Per-route measurements of several phases taken together (the main phase and its coverage top-up);
+   * a driver that cannot merge them gives the first phase's.
+   */
+  default List<RouteMeasure> measures(List<String> phases) {
+    return measures(phases.get(0));
+  }
+
+  /** True when {@link #measures(List)} merges phases, so that a coverage phase adds to the main one. */
+  default boolean mergesPhases() {
+    return false;
+  }
+
   /** 10-second windows of every phase so far, per route and overall (route "*"). */
   List<RunReport.Window> windows();
+
+  /**
+   * What the clients saw in one wall second (by the second a request started), all routes together:
+   * requests, answered 2xx/3xx ({@code ok}, the goodput), shed (503), other failures (5xx,
+   * timeouts, refused connections), and the 95th percentile latency of the ok ones.
+   */
+  record Second(long epochSecond, String phase, long requests, long ok, long shed, long failed, double okP95Millis) {}
+
+  /**
+   * Every second of the run so far in which a request started, in order; empty when the driver
+   * keeps only 10-s windows. A fault run's timeline and goodput dips are read from it.
+   */
+  default List<Second> seconds() {
+    return List.of();
+  }
 
   /** Live figures for the progress line. */
   Progress.Figures figures();

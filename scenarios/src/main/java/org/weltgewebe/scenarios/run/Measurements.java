@@ -23,6 +23,9 @@ final class Measurements {
   private final long startMillis = System.currentTimeMillis();
   private final Map<String, Stats> byRoute = new ConcurrentHashMap<>();
   private final Map<String, Stats> byWindow = new ConcurrentHashMap<>();
+  // Per wall second, all routes together: the fault timeline's resolution (a 10-s window hides a
+  // recovery of a few seconds).
+  private final Map<Long, Stats> bySecond = new ConcurrentHashMap<>();
   final AtomicLong requests = new AtomicLong();
   final AtomicLong ok = new AtomicLong();
   final AtomicLong shed = new AtomicLong();
@@ -85,6 +88,7 @@ final class Measurements {
         .add(status, micros, bytes, timedOut);
     byWindow.computeIfAbsent(phase + '|' + window + "|*", k -> new Stats(phase, "*", "*", window))
         .add(status, micros, bytes, timedOut);
+    bySecond.computeIfAbsent(startMillis / 1000, k -> new Stats(phase, "*", "*", k)).add(status, micros, bytes, timedOut);
     requests.incrementAndGet();
     if (timedOut || status >= 500) {
       errors.incrementAndGet();
@@ -117,6 +121,36 @@ final class Measurements {
     return list;
   }
 
+  /** Per-route measurements of several phases together, as one phase named after the first (histograms merged). */
+  List<RouteMeasure> measures(List<String> phases) {
+    Map<String, Stats> merged = new java.util.TreeMap<>();
+    for (Stats s : byRoute.values()) {
+      if (!phases.contains(s.phase)) {
+        continue;
+      }
+      Stats into = merged.computeIfAbsent(s.method + ' ' + s.route, k -> new Stats(phases.get(0), s.method, s.route, -1));
+      synchronized (s) {
+        into.all.add(s.all);
+        into.okLatency.add(s.okLatency);
+        into.shedLatency.add(s.shedLatency);
+        into.requests += s.requests;
+        into.ok += s.ok;
+        into.clientErrors += s.clientErrors;
+        into.shed += s.shed;
+        into.serverErrors += s.serverErrors;
+        into.timeouts += s.timeouts;
+        into.bytes += s.bytes;
+      }
+    }
+    List<RouteMeasure> list = new ArrayList<>();
+    for (Stats s : merged.values()) {
+      list.add(new RouteMeasure(s.phase, s.method, s.route, s.requests, s.ok, s.clientErrors, s.shed, s.serverErrors,
+          s.timeouts, s.bytes, latency(s.all), latency(s.okLatency), latency(s.shedLatency)));
+    }
+    list.sort(Comparator.comparing(RouteMeasure::route).thenComparing(RouteMeasure::method));
+    return list;
+  }
+
   List<RunReport.Window> windows() {
     List<RunReport.Window> list = new ArrayList<>();
     for (Stats s : byWindow.values()) {
@@ -126,6 +160,18 @@ final class Measurements {
       }
     }
     list.sort(Comparator.comparingDouble(RunReport.Window::offsetSeconds).thenComparing(RunReport.Window::route));
+    return list;
+  }
+
+  /** Every wall second in which a request started, all routes together, in order. */
+  List<Load.Second> seconds() {
+    List<Load.Second> list = new ArrayList<>();
+    for (Stats s : bySecond.values()) {
+      synchronized (s) {
+        list.add(new Load.Second(s.window, s.phase, s.requests, s.ok, s.shed, s.serverErrors + s.timeouts, ms(s.okLatency, 95)));
+      }
+    }
+    list.sort(Comparator.comparingLong(Load.Second::epochSecond));
     return list;
   }
 

@@ -16,6 +16,9 @@ import java.util.Optional;
 /**
  * One scrape of a node's Prometheus endpoint, parsed: the server-side half of a run's figures
  * (egress and shed counts per route, heap, outbox lag) comes from two of these, before and after.
+ *
+ * <p>The parser is our own because the Prometheus Java client (1.x, prometheus-metrics-exposition-*)
+ * only writes the text format and has no reader for it; it covers what Kamon's exporter writes.
  */
 record MetricsScrape(List<Sample> samples) {
 
@@ -40,7 +43,7 @@ record MetricsScrape(List<Sample> samples) {
 
   static MetricsScrape parse(String exposition) {
     List<Sample> samples = new ArrayList<>();
-    for (String line : exposition.split("\n")) {
+    for (String line : exposition.split("\n", -1)) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
       }

@@ -11,15 +11,15 @@ import org.weltgewebe.reports.RunReport;
  * reaches q. Exact for one route and bounded by the routes' own q-quantiles for many; mean and max
  * are exact.
  */
-final class MixedLatency {
+public final class MixedLatency {
   private static final double[] LEVELS = {0, 0.50, 0.90, 0.95, 0.99, 1.0};
 
   /** One route's share of the step: how many requests its latency figures describe. */
-  record Part(long requests, RunReport.Latency latency) {}
+  public record Part(long requests, RunReport.Latency latency) {}
 
   private MixedLatency() {}
 
-  static RunReport.Latency of(List<Part> parts) {
+  public static RunReport.Latency of(List<Part> parts) {
     long total = parts.stream().mapToLong(Part::requests).sum();
     if (total == 0) {
       return new RunReport.Latency(0, 0, 0, 0, 0, 0);

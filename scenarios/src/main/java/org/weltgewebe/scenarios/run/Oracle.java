@@ -1,8 +1,13 @@
 package org.weltgewebe.scenarios.run;
 
+import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
+import io.nats.client.IterableConsumer;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.api.StreamInfoOptions;
 import io.nats.client.api.Subject;
@@ -11,47 +16,59 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import org.weltgewebe.persistence.readmodel.ReadModels;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.NatsSettings;
-import org.weltgewebe.persistence.outbox.OutboxSettings;
-import org.weltgewebe.persistence.outbox.Reconciler;
+import org.weltgewebe.persistence.outbox.OutboxMessage;
 import org.weltgewebe.persistence.readmodel.LiveFeeds;
 import org.weltgewebe.reports.RunReport;
 
 /**
  * The run's consistency oracle: every event the run persisted must be in JetStream (by dedupe id),
  * applied to the read models, and delivered to each SSE watcher that stayed connected. It starts
- * before the load ({@link #begin}: the journal's position, watchers on the hottest regions and the
- * feed stream's count per watched subject) and judges after it ({@link #judge}), waiting for the
- * pipeline to drain first: a difference after the drain deadline is a failure, and it says where.
+ * before the load ({@link #begin}: the event stream's last sequence, then the journal's position,
+ * watchers on the hottest regions and the feed stream's count per watched subject) and judges
+ * after it ({@link #judge}), waiting for the pipeline to drain first: a difference after the drain
+ * deadline is a failure, and it says where.
+ *
+ * <p>It counts every leg itself, from its own reading of the journal, the stream and the read
+ * models, and asks none of the components it judges (not the outbox's reconciler) what they did.
  */
 final class Oracle implements AutoCloseable {
   private final DatabaseSettings db;
   private final NatsSettings nats;
-  private final OutboxSettings outbox;
+  private final long streamStart;
   private final long journalStart;
   private final List<Watch> watches;
 
   private record Watch(FeedWatcher watcher, String subject, long subjectCountAtStart) {}
 
-  private Oracle(DatabaseSettings db, NatsSettings nats, OutboxSettings outbox, long journalStart, List<Watch> watches) {
+  private Oracle(
+      DatabaseSettings db, NatsSettings nats, long streamStart, long journalStart, List<Watch> watches) {
     this.db = db;
     this.nats = nats;
-    this.outbox = outbox;
+    this.streamStart = streamStart;
     this.journalStart = journalStart;
     this.watches = watches;
   }
 
   /** Notes where the journal stands and subscribes a watcher to each of {@code watchedCells}' feeds. */
-  static Oracle begin(DatabaseSettings db, NatsSettings nats, OutboxSettings outbox, URI api, List<String> watchedCells) {
-    long journalStart = scalar(db, "SELECT COALESCE(MAX(ordering), 0) FROM event_journal");
+  static Oracle begin(DatabaseSettings db, NatsSettings nats, URI api, List<String> watchedCells) {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     List<Watch> watches = new ArrayList<>();
+    long streamStart;
+    long journalStart;
     try (Connection connection = nats.connect("weltgewebe-scenario-oracle")) {
+      // The stream's position first: an event written after the journal's mark is committed after
+      // it, so it is published after this sequence too, and the count from here misses none.
+      streamStart = lastSequence(connection, nats.stream());
+      journalStart = scalar(db, "SELECT COALESCE(MAX(ordering), 0) FROM event_journal");
       for (String cell : watchedCells) {
         FeedWatcher watcher = FeedWatcher.open(client, api, "/regions/" + cell + "/feed");
         String subject = LiveFeeds.regionSubject(nats, cell);
@@ -63,7 +80,7 @@ final class Oracle implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while starting the oracle", e);
     }
-    return new Oracle(db, nats, outbox, journalStart, watches);
+    return new Oracle(db, nats, streamStart, journalStart, watches);
   }
 
   /** Events the journal holds beyond where it stood when the run began. */
@@ -91,17 +108,33 @@ final class Oracle implements AutoCloseable {
     }
     long persisted = counts[0];
     long applied = counts[1];
+    long lastOrdering = counts[2];
     List<RunReport.FeedWatch> feeds = new ArrayList<>();
     List<String> discrepancies = new ArrayList<>();
+    long inStream = 0;
+    try (Connection connection = nats.connect("weltgewebe-scenario-oracle")) {
+      InStream stream = inStream(connection, lastOrdering);
+      inStream = stream.found();
+      if (stream.found() < persisted) {
+        discrepancies.add((persisted - stream.found()) + " of " + persisted + " persisted events are missing from JetStream stream "
+            + nats.stream() + " (e.g. " + stream.missing() + ")");
+      }
+    } catch (IOException | JetStreamApiException e) {
+      discrepancies.add("cannot read the event stream " + nats.stream() + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      discrepancies.add("interrupted while reading the event stream");
+    }
     try (Connection connection = nats.connect("weltgewebe-scenario-oracle")) {
       for (Watch w : watches) {
         long expected = subjectCount(connection, nats, w.subject()) - w.subjectCountAtStart();
         boolean stayed = !w.watcher().disconnected();
         w.watcher().awaitDelivered(expected, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         long delivered = w.watcher().delivered();
-        feeds.add(new RunReport.FeedWatch(w.watcher().feed(), expected, delivered, w.watcher().duplicates(), w.watcher().outOfOrder()));
+        feeds.add(new RunReport.FeedWatch(w.watcher().feed(), expected, delivered, w.watcher().duplicates(), w.watcher().outOfOrder(),
+            w.watcher().reconnects()));
         if (!stayed) {
-          discrepancies.add("watcher of " + w.watcher().feed() + " lost its connection during the run");
+          discrepancies.add("watcher of " + w.watcher().feed() + " lost its connection during the run and could not connect again");
         } else if (delivered != expected) {
           discrepancies.add(w.watcher().feed() + ": " + expected + " events published to the feed, " + delivered + " delivered over SSE");
         }
@@ -115,37 +148,125 @@ final class Oracle implements AutoCloseable {
       Thread.currentThread().interrupt();
       discrepancies.add("interrupted while reading the feed stream");
     }
-    Reconciler.Report stream = new Reconciler(db, nats, outbox).verify();
-    long missingFromStream = stream.gaps().stream()
-        .filter(g -> g.toOrdering() > journalStart)
-        .mapToLong(g -> g.missing().size())
-        .sum();
-    long inStream = persisted - missingFromStream;
-    if (missingFromStream > 0) {
-      discrepancies.add(missingFromStream + " persisted events are missing from JetStream stream " + nats.stream()
-          + " (e.g. " + stream.missing().stream().limit(3).toList() + ")");
-    }
     if (applied != persisted) {
       discrepancies.add((persisted - applied) + " of " + persisted + " persisted events were not applied to the read models within " + drain.toSeconds() + " s");
+    }
+    try {
+      List<String> unbalanced = new ReadModels(db).unbalancedAccounts();
+      if (!unbalanced.isEmpty()) {
+        discrepancies.add(unbalanced.size() + " community accounts whose balance is not the sum of their ledger, or went"
+            + " below zero (e.g. " + unbalanced.subList(0, Math.min(5, unbalanced.size())) + ")");
+      }
+    } catch (IllegalStateException e) {
+      discrepancies.add("cannot read the community accounts: " + e.getMessage());
     }
     return new RunReport.Oracle(persisted, inStream, applied, List.copyOf(feeds), discrepancies.isEmpty(), List.copyOf(discrepancies));
   }
 
-  /** Persisted and applied counts of the run's events, read in one statement (one snapshot). */
+  /**
+   * Persisted and applied counts of the run's events and the highest ordering among them, read in
+   * one statement (one snapshot).
+   */
   private long[] persistedAndApplied() {
     String sql = "SELECT COUNT(*), COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM rm_applied_event a"
-        + " WHERE a.persistence_id = j.persistence_id AND a.sequence_nr = j.sequence_number))"
+        + " WHERE a.persistence_id = j.persistence_id AND a.sequence_nr = j.sequence_number)), COALESCE(MAX(j.ordering), ?)"
         + " FROM event_journal j WHERE j.ordering > ?";
     try (java.sql.Connection c = db.connect(); PreparedStatement s = c.prepareStatement(sql)) {
       s.setLong(1, journalStart);
+      s.setLong(2, journalStart);
       try (ResultSet r = s.executeQuery()) {
         r.next();
-        return new long[] {r.getLong(1), r.getLong(2)};
+        return new long[] {r.getLong(1), r.getLong(2), r.getLong(3)};
       }
     } catch (SQLException e) {
       throw new IllegalStateException("the oracle cannot read the journal at " + db.url() + ": " + e.getMessage(), e);
     }
   }
+
+  /** How many of the run's persisted events the stream holds, and a few of those it lacks. */
+  private record InStream(long found, List<String> missing) {}
+
+  /**
+   * Reads the event stream from the run's first sequence on (headers only) and looks up each of
+   * the run's journal events, up to {@code lastOrdering}, by its identity (dedupe id): an event
+   * the stream holds twice, or under a repair id, counts once.
+   */
+  private InStream inStream(Connection connection, long lastOrdering) throws IOException, JetStreamApiException, InterruptedException {
+    Set<String> published = streamIdentities(connection);
+    long found = 0;
+    List<String> missing = new ArrayList<>();
+    String sql = "SELECT persistence_id, sequence_number FROM event_journal WHERE ordering > ? AND ordering <= ?";
+    try (java.sql.Connection c = db.connect(); PreparedStatement s = c.prepareStatement(sql)) {
+      c.setAutoCommit(false); // a cursor, so a long run's journal is not held in memory at once
+      s.setFetchSize(10_000);
+      s.setLong(1, journalStart);
+      s.setLong(2, lastOrdering);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          String id = OutboxMessage.dedupeId(r.getString(1), r.getLong(2));
+          if (published.contains(id)) {
+            found++;
+          } else if (missing.size() < 3) {
+            missing.add(id);
+          }
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      throw new IllegalStateException("the oracle cannot read the journal at " + db.url() + ": " + e.getMessage(), e);
+    }
+    return new InStream(found, List.copyOf(missing));
+  }
+
+  /** The identities of the events the stream received since the run began. */
+  private Set<String> streamIdentities(Connection connection) throws IOException, JetStreamApiException, InterruptedException {
+    Set<String> ids = new HashSet<>();
+    long last = lastSequence(connection, nats.stream());
+    if (last <= streamStart) {
+      return ids;
+    }
+    OrderedConsumerConfiguration from =
+        new OrderedConsumerConfiguration()
+            .deliverPolicy(DeliverPolicy.ByStartSequence)
+            .startSequence(streamStart + 1)
+            .headersOnly(true);
+    try (IterableConsumer messages =
+        connection.getStreamContext(nats.stream()).createOrderedConsumer(from).iterate(ConsumeOptions.builder().batchSize(5_000).build())) {
+      while (true) {
+        Message m = messages.nextMessage(Duration.ofSeconds(10));
+        if (m == null) {
+          throw new IOException("stream " + nats.stream() + " stopped delivering before sequence " + last);
+        }
+        var headers = m.getHeaders();
+        String pid = headers == null ? null : headers.getFirst(OutboxMessage.PERSISTENCE_ID);
+        String seq = headers == null ? null : headers.getFirst(OutboxMessage.SEQUENCE_NR);
+        if (pid != null && seq != null) {
+          ids.add(OutboxMessage.dedupeId(pid, Long.parseLong(seq)));
+        }
+        if (m.metaData().streamSequence() >= last) {
+          return ids;
+        }
+      }
+    } catch (IOException | JetStreamApiException | InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("cannot read stream " + nats.stream() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The stream's last sequence; 0 while it does not exist (the platform creates it as it starts). */
+  private static long lastSequence(Connection connection, String stream) throws IOException, JetStreamApiException {
+    try {
+      return connection.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() == STREAM_NOT_FOUND) {
+        return 0;
+      }
+      throw e;
+    }
+  }
+
+  private static final int STREAM_NOT_FOUND = 10059;
 
   private long count(String sql) {
     try (java.sql.Connection c = db.connect(); PreparedStatement s = c.prepareStatement(sql)) {

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * are the platform's alone and not the load generator's.
  */
 public final class PlatformProcess implements Platform {
-  private static final Duration READY_WITHIN = Duration.ofMinutes(3);
+  /** How long a node may take to become ready unless told otherwise. */
+  public static final Duration READY_WITHIN = Duration.ofMinutes(3);
   /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
   private static final double TICKS_PER_SECOND = 100.0;
 
@@ -47,28 +48,65 @@ public final class PlatformProcess implements Platform {
    */
   public static PlatformProcess start(
       List<String> serveCommand, Map<String, String> environment, String runId, double compression, Instant virtualStart, Path log) {
-    int httpPort = freePort();
-    int metricsPort = freePort();
+    return start(serveCommand, environment, runId, compression, virtualStart, log, READY_WITHIN);
+  }
+
+  /** As {@link #start}, waiting up to {@code readyWithin} for readiness (a busy machine needs longer). */
+  public static PlatformProcess start(
+      List<String> serveCommand, Map<String, String> environment, String runId, double compression, Instant virtualStart, Path log,
+      Duration readyWithin) {
     // a known cluster port, so that an in-cluster load driver can join the node
-    int clusterPort = freePort();
-    List<String> command = new ArrayList<>(serveCommand);
+    return start(new Launch(serveCommand, environment, runId, compression, virtualStart, log, readyWithin), Ports.free(), List.of(), List.of());
+  }
+
+  /**
+   * What starts a node: the command line that runs {@code weltgewebe serve}, its environment, the
+   * run id, the domain clock (compressed by {@code compression}, showing {@code virtualStart} when
+   * the process starts), the log (appended to, so a restarted node keeps one log) and how long
+   * readiness may take.
+   */
+  public record Launch(
+      List<String> serveCommand, Map<String, String> environment, String runId, double compression, Instant virtualStart, Path log,
+      Duration readyWithin) {}
+
+  /** The ports a node listens on: HTTP API, metrics and cluster (Artery). */
+  public record Ports(int http, int metrics, int cluster) {
+    /** Three free ports. */
+    public static Ports free() {
+      return new Ports(freePort(), freePort(), freePort());
+    }
+  }
+
+  /**
+   * Starts a node as {@code launch} says on {@code ports}, its command line run through {@code
+   * wrapper} (e.g. a shell that first puts itself into a cgroup and then execs the rest; empty:
+   * none) and with {@code extraArguments} after the ports (e.g. {@code --seed-nodes}); waits until
+   * {@code /health/ready} answers ready.
+   */
+  public static PlatformProcess start(Launch launch, Ports ports, List<String> wrapper, List<String> extraArguments) {
+    List<String> command = new ArrayList<>(wrapper);
+    command.addAll(launch.serveCommand());
     command.addAll(List.of(
-        "--http-port", String.valueOf(httpPort),
-        "--metrics-port", String.valueOf(metricsPort),
-        "--cluster-port", String.valueOf(clusterPort),
-        "--run-id", runId));
+        "--http-port", String.valueOf(ports.http()),
+        "--metrics-port", String.valueOf(ports.metrics()),
+        "--cluster-port", String.valueOf(ports.cluster()),
+        "--run-id", launch.runId()));
+    command.addAll(extraArguments);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    Path log = launch.log();
     try {
       Files.createDirectories(log.toAbsolutePath().getParent());
     } catch (IOException e) {
       throw new IllegalStateException("cannot create " + log.getParent(), e);
     }
-    builder.redirectOutput(log.toFile());
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    Map<String, String> environment = launch.environment();
     builder.environment().putAll(environment);
-    builder.environment().put("WELTGEWEBE_CLOCK_COMPRESSION", String.valueOf(compression));
+    builder.environment().put("WELTGEWEBE_CLOCK_COMPRESSION", String.valueOf(launch.compression()));
     builder.environment().put("WELTGEWEBE_CLOCK_WALL_START", Instant.now().toString());
-    builder.environment().put("WELTGEWEBE_CLOCK_VIRTUAL_START", virtualStart.toString());
-    builder.environment().put("WELTGEWEBE_METRICS_ENABLED", "true");
+    builder.environment().put("WELTGEWEBE_CLOCK_VIRTUAL_START", launch.virtualStart().toString());
+    // Metrics on, unless the caller turned them off (the DR drill, which reads no server figures).
+    builder.environment().put("WELTGEWEBE_METRICS_ENABLED", environment.getOrDefault("WELTGEWEBE_METRICS_ENABLED", "true"));
     Process process;
     try {
       process = builder.start();
@@ -78,16 +116,16 @@ public final class PlatformProcess implements Platform {
     PlatformProcess platform =
         new PlatformProcess(
             process,
-            URI.create("http://127.0.0.1:" + httpPort),
-            URI.create("http://127.0.0.1:" + metricsPort + "/metrics"),
-            clusterPort);
-    platform.awaitReady(log);
+            URI.create("http://127.0.0.1:" + ports.http()),
+            URI.create("http://127.0.0.1:" + ports.metrics() + "/metrics"),
+            ports.cluster());
+    platform.awaitReady(log, launch.readyWithin());
     return platform;
   }
 
-  private void awaitReady(Path log) {
+  private void awaitReady(Path log, Duration readyWithin) {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    Instant deadline = Instant.now().plus(READY_WITHIN);
+    Instant deadline = Instant.now().plus(readyWithin);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
         throw new IllegalStateException("the platform stopped while starting (exit " + process.exitValue() + "); its log: " + log);
@@ -109,7 +147,7 @@ public final class PlatformProcess implements Platform {
       sleep(Duration.ofMillis(250));
     }
     close();
-    throw new IllegalStateException("the platform was not ready within " + READY_WITHIN + "; its log: " + log);
+    throw new IllegalStateException("the platform was not ready within " + readyWithin.toSeconds() + " s; its log: " + log);
   }
 
   @Override
@@ -133,7 +171,7 @@ public final class PlatformProcess implements Platform {
     Path stat = Path.of("/proc", String.valueOf(process.pid()), "stat");
     try {
       String text = Files.readString(stat, StandardCharsets.US_ASCII);
-      String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+      String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ", -1);
       return OptionalDouble.of((Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND);
     } catch (IOException | RuntimeException e) {
       return OptionalDouble.empty();
@@ -148,6 +186,26 @@ public final class PlatformProcess implements Platform {
   @Override
   public boolean startedByRun() {
     return true;
+  }
+
+  /** The node's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** True while the node's process runs (a paused one runs). */
+  public boolean alive() {
+    return process.isAlive();
+  }
+
+  /** Ends the node at once (SIGKILL): no shutdown, no hand-over, as a crash would. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Stops the node (SIGTERM runs its coordinated shutdown), forcibly after 30 s. */

@@ -17,6 +17,8 @@ public final class Progress implements AutoCloseable {
   public record Figures(long requests, long ok, long shed, long errors, long sessions) {}
 
   private final PrintStream out;
+  // On Java 17 System.console() is null exactly when there is no terminal (JDK 22 changed that).
+  @SuppressWarnings("SystemConsoleNull")
   private final boolean terminal = System.console() != null;
   private final ScheduledExecutorService every = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "progress");
@@ -29,6 +31,8 @@ public final class Progress implements AutoCloseable {
   private volatile Figures last = new Figures(0, 0, 0, 0, 0);
   private volatile long lastNanos = System.nanoTime();
 
+  // A fixed-rate schedule that runs until its executor is shut down.
+  @SuppressWarnings("FutureReturnValueIgnored")
   Progress(PrintStream out, Duration planned, Supplier<Figures> figures, Supplier<Long> persisted) {
     this.out = out;
     this.planned = planned;

@@ -20,6 +20,7 @@ import java.util.function.Function;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxSettings;
+import org.weltgewebe.reports.BuildSbom;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.reports.RunReports;
 import org.weltgewebe.scenarios.definition.Action;
@@ -41,12 +42,28 @@ import org.weltgewebe.scenarios.slo.SloRules;
 public final class ScenarioRun {
   /** Exit code of a run whose verdict failed (an SLO, the shedding check or the oracle). */
   public static final int FAILED = 1;
-  private static final double DEFAULT_COMPRESSION = 288;
+  /** The main job's default (no --compress, no --duration): the whole day in 90 s. */
+  private static final double DEFAULT_COMPRESSION = 960;
+  /** The main job's default overload phase, so that the whole run stays within 5 minutes. */
+  private static final Duration DEFAULT_OVERLOAD = Duration.ofSeconds(20);
+  /**
+   * Requests the coverage phase brings every API route of the mix to: a p99 verdict needs 500
+   * answered ones (see Judge), with room for shed and failed ones.
+   */
+  static final long COVERAGE_TARGET = 600;
+  /** The coverage phase's rate, as a share of the sustainable one: light enough not to skew latency. */
+  static final double COVERAGE_SHARE = 0.25;
+  /** The most the coverage phase offers, as a share of the sustainable rate, when a quarter would not do within its bound. */
+  static final double COVERAGE_MAX_SHARE = 0.5;
+  /** The coverage phase's default bound (--coverage). */
+  public static final Duration COVERAGE_MAX = Duration.ofSeconds(60);
   private static final Duration PROBE = Duration.ofSeconds(30);
   private static final Duration CEILING = Duration.ofSeconds(8);
   /** The probe ramps at least this far (req/s of the API mix): past what one node on 2 cores takes. */
   private static final double PROBE_CEILING = 400;
   private static final Duration DRAIN = Duration.ofSeconds(90);
+  /** The drain after the consistency watch stopped a run: the outbox is stuck, waiting longer changes nothing. */
+  private static final Duration STUCK_DRAIN = Duration.ofSeconds(5);
   private static final int WATCHED_REGIONS = 3;
   private static final double MIN_GOODPUT_SHARE = 0.9;
 
@@ -75,10 +92,33 @@ public final class ScenarioRun {
       NatsSettings nats,
       OutboxSettings outbox,
       Optional<Path> sloDefinitions,
-      boolean abortOnBurn) {}
+      boolean abortOnBurn,
+      Duration coverageMax) {
+    /** Options with the coverage phase's default bound. */
+    public Options(
+        String scenario, OptionalDouble compression, Optional<Duration> duration, Optional<URI> target, Optional<URI> targetMetrics,
+        OptionalDouble overloadFactor, Optional<Duration> overloadDuration, OptionalDouble sustainablePerSecond, String runId,
+        Path reportsDir, long seed, List<String> serveCommand, Map<String, String> serveEnvironment, DatabaseSettings db,
+        NatsSettings nats, OutboxSettings outbox, Optional<Path> sloDefinitions, boolean abortOnBurn) {
+      this(scenario, compression, duration, target, targetMetrics, overloadFactor, overloadDuration, sustainablePerSecond, runId,
+          reportsDir, seed, serveCommand, serveEnvironment, db, nats, outbox, sloDefinitions, abortOnBurn, COVERAGE_MAX);
+    }
+  }
 
-  /** A run's report and where it was written. */
-  public record Outcome(RunReport report, Path directory) {}
+  /**
+   * A run's report, where it was written, and what its topology found wrong (a fault run's
+   * verdicts, which live in faults.json beside the report).
+   */
+  public record Outcome(RunReport report, Path directory, List<String> topologyFailures) {
+    public Outcome {
+      topologyFailures = List.copyOf(topologyFailures);
+    }
+
+    /** The run's exit code: the report's, or {@link #FAILED} when the topology found something wrong. */
+    public int exitCode() {
+      return report.verdict().exitCode() != 0 ? report.verdict().exitCode() : topologyFailures.isEmpty() ? 0 : FAILED;
+    }
+  }
 
   private ScenarioRun() {}
 
@@ -99,11 +139,19 @@ public final class ScenarioRun {
 
   /** A run id for {@code scenario} started now, e.g. {@code S1-20261128-184502}. */
   public static String newRunId(String scenario) {
-    return scenario.toUpperCase() + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+    return scenario.toUpperCase(java.util.Locale.ROOT) + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
   }
 
   /** Runs {@code options} with the load {@code loads} makes for a plan, printing progress to {@code out}. */
   public static Outcome run(Options options, Function<LoadContext, Load> loads, PrintStream out) {
+    return run(options, Topology.direct(), loads, out);
+  }
+
+  /**
+   * Runs {@code options} through {@code topology} (direct, or Caddy and PgBouncer around the node)
+   * with the load {@code loads} makes for a plan, printing progress to {@code out}.
+   */
+  public static Outcome run(Options options, Topology topology, Function<LoadContext, Load> loads, PrintStream out) {
     ScenarioDefinition scenario = Scenarios.load(options.scenario());
     Slice slice = Slice.of(scenario, options.compression(), options.duration());
     Path dir = options.reportsDir().resolve(options.runId());
@@ -112,31 +160,43 @@ public final class ScenarioRun {
         options.runId(), scenario.id(), scenario.name(), slice.virtualHours(), slice.startHour(), slice.compression(), human(slice.wall()));
     Instant virtualStart = LocalDate.now(ZoneOffset.UTC).atStartOfDay(ZoneOffset.UTC).toInstant()
         .plusSeconds(Math.round(slice.startHour() * 3600));
-    try (Platform platform = platform(options, slice, virtualStart, dir)) {
+    try (Platform platform = platform(options, slice, virtualStart, dir, topology, out)) {
       out.println("platform: " + platform.api() + (platform.startedByRun() ? " (started by the run, log " + dir.resolve("platform.log") + ")" : " (given)"));
       LoadContext context = new LoadContext(
           platform.api(), scenario, slice.compression(), options.seed(), dir.resolve("gatling"), options.runId(), platform.clusterSeedNodes());
       try (Load load = loads.apply(context);
-          Oracle oracle = Oracle.begin(options.db(), options.nats(), options.outbox(), platform.api(),
+          Oracle oracle = Oracle.begin(options.db(), options.nats(), platform.api(),
               load.cellsByHeat().subList(0, Math.min(WATCHED_REGIONS, load.cellsByHeat().size())));
           ServerSampler server = new ServerSampler(platform, options.db(), options.nats(), options.outbox())) {
         double factor = options.overloadFactor().orElse(scenario.overload().factor());
-        Duration overloadFor = options.overloadDuration().orElse(Duration.ofSeconds(scenario.overload().seconds()));
-        Duration planned = slice.wall().plus(options.sustainablePerSecond().isPresent() ? Duration.ZERO : PROBE).plus(overloadFor);
+        boolean defaultRun = options.compression().isEmpty() && options.duration().isEmpty();
+        Duration overloadFor = options.overloadDuration().orElse(defaultRun ? DEFAULT_OVERLOAD : Duration.ofSeconds(scenario.overload().seconds()));
+        Duration planned = slice.wall().plus(options.sustainablePerSecond().isPresent() ? Duration.ZERO : PROBE)
+            .plus(load.mergesPhases() ? options.coverageMax() : Duration.ZERO).plus(overloadFor);
         Map<Action, Double> mix = apiMix(scenario);
         RunReport.Overload overload;
         String abortedEarly = "";
         out.printf("generator ceiling: measuring for %d s (%s) …%n", CEILING.toSeconds(), load.generator());
         double ceiling = load.ceiling(CEILING);
         out.printf("generator ceiling: %.0f req/s (figures near it are the generator's limit, not the platform's)%n", ceiling);
-        try (Progress progress = new Progress(out, planned, load::figures, oracle::persistedSoFar)) {
+        java.util.concurrent.atomic.AtomicReference<String> aborted = new java.util.concurrent.atomic.AtomicReference<>("");
+        boolean[] outboxStuck = {false};
+        try (Progress progress = new Progress(out, planned, load::figures, oracle::persistedSoFar);
+            ConsistencyWatch consistency = ConsistencyWatch.start(oracle::persistedSoFar, options.nats(), reason -> {
+              if (aborted.compareAndSet("", reason)) {
+                outboxStuck[0] = true;
+                out.println();
+                out.println("stopping: " + reason);
+                load.abort(reason);
+              }
+            })) {
           progress.phase("main");
           server.phase("main");
-          java.util.concurrent.atomic.AtomicReference<String> aborted = new java.util.concurrent.atomic.AtomicReference<>("");
           java.util.concurrent.ScheduledExecutorService watch = options.abortOnBurn()
               ? watchBurn(new BurnWatch(judgeFor(options, scenario, slice), scenario.errorBudget().abortAtBurnRate()), load, aborted, out)
               : null;
           try {
+            topology.loadStarting(load);
             load.run(new Load.Sessions("main", slice.startHour(), slice.virtualHours()));
           } finally {
             if (watch != null) {
@@ -162,6 +222,7 @@ public final class ScenarioRun {
               sustainable = sustainableRate(load.windows(), "probe");
               sustainableSource = String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s", from, to);
             }
+            cover(load, scenario, sustainable, options.coverageMax(), progress, server, out);
             progress.phase("overload");
             server.phase("overload");
             double offered = factor * sustainable;
@@ -170,17 +231,32 @@ public final class ScenarioRun {
                 judgeFor(options, scenario, slice), ceiling);
           }
         }
-        out.println("draining: waiting for the outbox, read models and feeds to catch up …");
+        // the consistency watch may have stopped the probe or the overload
+        abortedEarly = aborted.get();
+        if (abortedEarly.isEmpty() && topology.measures()) {
+          server.phase(topology.name());
+          topology.measure(new Topology.Measure(load, loads, context, mix, overload.sustainablePerSecond(), overload.sustainableSource(), out));
+        }
+        Duration drain = outboxStuck[0] ? STUCK_DRAIN : DRAIN;
+        out.println("draining: waiting up to " + drain.toSeconds() + " s for the outbox, read models and feeds to catch up …");
         server.phase("drain");
-        RunReport.Oracle verdictOfOracle = oracle.judge(DRAIN);
+        RunReport.Oracle verdictOfOracle;
+        try {
+          verdictOfOracle = oracle.judge(drain);
+        } catch (RuntimeException e) {
+          // a stuck outbox may leave nothing to read from; the report still says what is known
+          verdictOfOracle = new RunReport.Oracle(oracle.persistedSoFar(), 0, 0, List.of(), false,
+              List.of("the oracle could not judge: " + e.getMessage()));
+        }
         RunReport.ServerUsage usage = server.usage(verdictOfOracle.persisted());
         Judge judge = judgeFor(options, scenario, slice);
         List<RunReport.RouteResult> routes = new ArrayList<>();
-        for (RouteMeasure m : load.measures("main")) {
+        for (RouteMeasure m : load.measures(List.of("main", "coverage"))) {
           routes.add(judge.judge(m));
         }
         RunReport report = assemble(options, scenario, slice, platform, load, started, routes, overload, verdictOfOracle, usage, ceiling, abortedEarly);
         Path file = RunReports.write(report, dir);
+        topology.finish(report, dir, out);
         try {
           // the readable forms beside the data: report.html (charts, costs) and report.md (verdicts first)
           org.weltgewebe.reports.ReportRendering.renderAll(dir);
@@ -188,12 +264,12 @@ public final class ScenarioRun {
           out.println("could not render report.html/report.md (report.json is complete): " + e.getMessage());
         }
         Summary.print(report, file, out);
-        return new Outcome(report, dir);
+        return new Outcome(report, dir, topology.failures());
       }
     }
   }
 
-  private static Platform platform(Options options, Slice slice, Instant virtualStart, Path dir) {
+  private static Platform platform(Options options, Slice slice, Instant virtualStart, Path dir, Topology topology, PrintStream out) {
     if (options.target().isPresent()) {
       URI api = options.target().get();
       return Platform.remote(api, options.targetMetrics().orElse(ServerSampler.metricsBeside(api, 9095)));
@@ -201,14 +277,60 @@ public final class ScenarioRun {
     if (options.serveCommand().isEmpty()) {
       throw new IllegalArgumentException("no --target given and no command to start the platform with");
     }
-    return PlatformProcess.start(
-        options.serveCommand(), options.serveEnvironment(), options.runId(), slice.compression(), virtualStart, dir.resolve("platform.log"));
+    PlatformProcess.Launch launch = new PlatformProcess.Launch(options.serveCommand(), options.serveEnvironment(), options.runId(),
+        slice.compression(), virtualStart, dir.resolve("platform.log"), PlatformProcess.READY_WITHIN);
+    return topology.start(launch, environment -> PlatformProcess.start(
+        options.serveCommand(), environment, options.runId(), slice.compression(), virtualStart, dir.resolve("platform.log")), dir, out);
   }
 
   private static Judge judgeFor(Options options, ScenarioDefinition scenario, Slice slice) {
     double sessionsInSlice = slice.sessionsIn(scenario);
     double sessionsInMonth = scenario.sessionsInDay() * 30;
     return new Judge(options.sloDefinitions().map(SloRules::read).orElseGet(SloRules::readBuiltIn), scenario.errorBudget(), sessionsInSlice / sessionsInMonth);
+  }
+
+  /**
+   * Tops up the main phase for a verdict on every API route: the routes of the mix (and logging
+   * in) that got fewer than {@link #COVERAGE_TARGET} requests get equal shares of a quarter of the
+   * sustainable rate (up to half when a quarter would not reach the target in time), until the scarcest would reach it or {@code max} (--coverage, default 60 s) has passed. A
+   * day's rare writes (a profile update, an untwist) otherwise stay at a handful of requests.
+   */
+  private static void cover(Load load, ScenarioDefinition scenario, double sustainable, Duration max, Progress progress,
+      ServerSampler server, PrintStream out) {
+    if (!load.mergesPhases() || !(sustainable > 0) || max.isZero()) {
+      return;
+    }
+    Map<Action, Long> lacking = lacking(scenario, load.measures("main"));
+    if (lacking.isEmpty()) {
+      return;
+    }
+    long scarcest = lacking.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    long deficit = (COVERAGE_TARGET - scarcest) * lacking.size();
+    // a quarter of the sustainable rate, more (up to half) when that would not reach the target within max
+    double rate = Math.min(COVERAGE_MAX_SHARE * sustainable, Math.max(COVERAGE_SHARE * sustainable, deficit / (double) Math.max(1, max.toSeconds())));
+    double seconds = Math.min(max.toSeconds(), Math.ceil(deficit / rate));
+    Map<Action, Double> equal = new EnumMap<>(Action.class);
+    lacking.keySet().forEach(a -> equal.put(a, 1.0));
+    out.printf("%ncoverage: %d routes below %d requests (%s) get equal shares of %.0f req/s for %.0f s%n",
+        lacking.size(), COVERAGE_TARGET, lacking.keySet().stream().map(a -> a.method() + " " + a.route()).toList(), rate, seconds);
+    progress.phase("coverage");
+    server.phase("coverage");
+    load.run(new Load.Requests("coverage", Duration.ofMillis(Math.round(seconds * 1000)), rate, rate, equal));
+  }
+
+  /** The mix's API actions and logging in whose route had fewer than {@link #COVERAGE_TARGET} requests, with their counts. */
+  static Map<Action, Long> lacking(ScenarioDefinition scenario, List<RouteMeasure> main) {
+    Map<Action, Long> lacking = new EnumMap<>(Action.class);
+    List<Action> candidates = new ArrayList<>(apiMix(scenario).keySet());
+    candidates.add(Action.LOGIN);
+    for (Action a : candidates) {
+      long count = main.stream().filter(m -> m.method().equals(a.method()) && m.route().equals(a.route()))
+          .mapToLong(RouteMeasure::requests).sum();
+      if (count < COVERAGE_TARGET) {
+        lacking.put(a, count);
+      }
+    }
+    return lacking;
   }
 
   /** The scenario's API actions (no pages, tiles, feeds or chat) in their proportions: the probe's and overload's mix. */
@@ -248,6 +370,8 @@ public final class ScenarioRun {
   }
 
   /** Checks the main phase's burn rate every 10 s; on a breach stops the load and keeps the reason. */
+  // A fixed-delay schedule that runs until the caller shuts the returned executor down.
+  @SuppressWarnings("FutureReturnValueIgnored")
   private static java.util.concurrent.ScheduledExecutorService watchBurn(
       BurnWatch watch, Load load, java.util.concurrent.atomic.AtomicReference<String> aborted, PrintStream out) {
     java.util.concurrent.ScheduledExecutorService every = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -368,7 +492,7 @@ public final class ScenarioRun {
     List<String> failures = new ArrayList<>();
     boolean slosMet = true;
     for (RunReport.RouteResult r : routes) {
-      if (!r.verdict().met()) {
+      if (r.verdict().missed()) {
         slosMet = false;
         failures.add("SLO " + r.method() + " " + r.route() + ": " + r.verdict().reason());
       }
@@ -378,12 +502,14 @@ public final class ScenarioRun {
     if (!abortedEarly.isEmpty()) {
       failures.add(0, "aborted early: " + abortedEarly);
     }
+    // verdicts over a run that stopped early, measured nothing or lost events are void, never "met"
+    slosMet = slosMet && oracle.passed() && abortedEarly.isEmpty() && !routes.isEmpty();
     boolean passed = slosMet && overload.passed() && oracle.passed() && abortedEarly.isEmpty();
     RunReport.Verdict verdict = new RunReport.Verdict(
         passed, slosMet, overload.passed(), oracle.passed(), List.copyOf(failures), passed ? 0 : FAILED, abortedEarly);
     return new RunReport(
         RunReport.SCHEMA_VERSION, options.runId(), started, finished, s, settings, totals, List.copyOf(routes),
-        load.windows(), overload, oracle, usage, verdict);
+        load.windows(), overload, oracle, usage, verdict, BuildSbom.ofThisBuild().orElse(null));
   }
 
   private static String host() {

@@ -48,6 +48,8 @@ final class ServerSampler implements AutoCloseable {
   private String phase = "ceiling";
   private double phaseCpuStart;
 
+  // A fixed-delay schedule that runs until its executor is shut down; sample() catches its own failures.
+  @SuppressWarnings("FutureReturnValueIgnored")
   ServerSampler(Platform platform, DatabaseSettings db, NatsSettings nats, OutboxSettings outbox) {
     this.platform = platform;
     this.db = db;

@@ -12,7 +12,8 @@ final class Summary {
     out.println();
     out.printf("%s %s — %s%n", r.runId(), r.verdict().passed() ? "PASSED" : "FAILED", r.scenario().id() + " " + r.scenario().name());
     out.printf("  SLOs %s | shedding %s | oracle %s%n",
-        r.verdict().slosMet() ? "met" : "MISSED", r.verdict().sheddingPassed() ? "passed" : "FAILED", r.oracle().passed() ? "consistent" : "INCONSISTENT");
+        r.slosVoidBecause().map(why -> "VOID (" + why + ")").orElse(r.verdict().slosMet() ? "met" : "MISSED"), r.verdict().sheddingPassed() ? "passed" : "FAILED", r.oracle().passed() ? "consistent" : "INCONSISTENT");
+    r.slosVoidBecause().ifPresent(why -> out.println("  the SLO verdicts below are void: " + why));
     out.printf("  %-34s %9s %8s %8s %8s %9s %7s %s%n", "route", "requests", "avail%", "p95 ms", "p99 ms", "budget%/mo", "alert", "verdict");
     for (RunReport.RouteResult route : r.routes()) {
       RunReport.ErrorBudget b = route.errorBudget();
@@ -20,7 +21,8 @@ final class Summary {
           route.method() + " " + route.route(), route.requests(), route.availabilityPercent(),
           route.latency().p95Millis(), route.latency().p99Millis(),
           b == null ? 0.0 : b.monthConsumedExtrapolated() * 100, b == null ? "-" : b.alert(),
-          route.verdict().met() ? "met" : "MISSED: " + route.verdict().reason());
+          route.verdict().met() ? "met" : route.verdict().notEnoughData() ? "not enough data (" + route.ok() + " of "
+              + route.verdict().requestsNeeded() + " answered)" : "MISSED: " + route.verdict().reason());
     }
     RunReport.Overload o = r.overload();
     out.printf("  overload %.1fx of %.0f req/s (%s): offered %d, ok %d, shed %.1f %%, timeouts %d, goodput %.0f/s = %.2f of sustainable, accepted p99 %.1f ms (objective %.0f), 503 p99 %.1f ms%n",

@@ -114,7 +114,7 @@ public final class SloRules {
   public static String render(List<Objective> objectives) {
     StringBuilder y = new StringBuilder();
     y.append("# GENERATED from scenarios/slo/slos.json by org.weltgewebe.scenarios.slo.SloRules: do not edit;\n")
-        .append("# change the definitions and run the generator (README, Observability). SloRulesTest checks it.\n")
+        .append("# change the definitions and run the generator (docs/observability.md, Alerts). SloRulesTest checks it.\n")
         .append("#\n")
         .append("# Indicators: Kamon's Pekko HTTP server spans, span_processing_time_seconds{component=\"pekko.http.server\"},\n")
         .append("# per route template (operation) and method; an error is a 5xx answer (a shed 503 too).\n")

@@ -43,6 +43,9 @@ class ClusterLoadTest {
           WeaveNode second = WeaveNode.start(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0").withFallback(base))) {
         await().atMost(Duration.ofSeconds(30)).until(() -> StreamSupport.stream(Cluster.get(first.system()).state().getMembers().spliterator(), false)
             .filter(m -> m.status() == MemberStatus.up()).count() == 2);
+        // the workers count every timeout: both nodes' entities answer first
+        first.awaitEntitiesAnswer(Duration.ofMinutes(2));
+        second.awaitEntitiesAnswer(Duration.ofMinutes(2));
         ScenarioRun.LoadContext context = new ScenarioRun.LoadContext(
             URI.create("http://127.0.0.1:1"), Scenarios.load("S2"), 100, 5, Path.of("."), "split-" + System.nanoTime(), List.of(seed));
 

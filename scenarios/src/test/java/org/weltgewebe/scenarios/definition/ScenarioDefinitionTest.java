@@ -81,7 +81,7 @@ class ScenarioDefinitionTest {
             .map(o -> o.method() + " " + o.route())
             .collect(Collectors.toSet());
     for (Action a : Action.values()) {
-      if (a.driven() && a.kind() == Action.Kind.API || a == Action.TILE) {
+      if ((a.driven() && a.kind() == Action.Kind.API) || a == Action.TILE) {
         assertThat(objectives).as(a.name()).contains(a.method() + " " + a.route());
       }
     }
@@ -91,7 +91,8 @@ class ScenarioDefinitionTest {
   void refusesAFileWithUnknownFieldsOrAWrongDiurnalCurve(@TempDir Path dir) throws IOException {
     String s1 = new String(
         ScenarioDefinitionTest.class.getClassLoader()
-            .getResourceAsStream("org/weltgewebe/scenarios/definitions/S1.json").readAllBytes());
+            .getResourceAsStream("org/weltgewebe/scenarios/definitions/S1.json").readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
     Path unknownField = dir.resolve("unknown.json");
     Files.writeString(unknownField, s1.replace("\"sessionMinutes\"", "\"sessionMinutez\": 3, \"sessionMinutes\""));
     assertThatThrownBy(() -> Scenarios.load(unknownField.toString()))

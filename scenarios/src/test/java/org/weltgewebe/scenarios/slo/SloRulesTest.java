@@ -30,7 +30,7 @@ class SloRulesTest {
     String generated = SloRules.render(SloRules.read(ROOT.resolve(SloRules.DEFINITIONS)));
     String committed = Files.readString(ROOT.resolve(SloRules.RULES), StandardCharsets.UTF_8);
     assertThat(committed)
-        .as("observability/rules/slo-rules.yml is stale: run org.weltgewebe.scenarios.slo.SloRules (README, Observability)")
+        .as("observability/rules/slo-rules.yml is stale: run org.weltgewebe.scenarios.slo.SloRules (docs/observability.md, Alerts)")
         .isEqualTo(generated);
   }
 

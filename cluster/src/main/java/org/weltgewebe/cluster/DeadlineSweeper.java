@@ -1,0 +1,64 @@
+package org.weltgewebe.cluster;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.weltgewebe.actors.Weave;
+import org.weltgewebe.actors.WeaveClock;
+import org.weltgewebe.persistence.readmodel.ReadModels;
+
+/**
+ * Makes proposal deadlines durable across sleep: a cluster singleton that, every
+ * {@code weltgewebe.deadlines.sweep-every}, asks the proposal view for open proposals whose deadline
+ * has passed on the domain clock and wakes each one ({@link Weave#checkDeadline}). A proposal that
+ * is awake settles on its own timer; one that was passivated, or whose node restarted or handed it
+ * over, has no timer until something wakes it — this does. Waking is idempotent, so a proposal
+ * woken twice, or by the sweeper and its timer at once, settles once.
+ */
+final class DeadlineSweeper {
+  private static final Logger log = LoggerFactory.getLogger(DeadlineSweeper.class);
+
+  private enum Tick { INSTANCE }
+
+  private DeadlineSweeper() {}
+
+  static void init(ActorSystem<?> system, Weave weave, ReadModels readModels, WeaveClock clock) {
+    Duration every = system.settings().config().getDuration("weltgewebe.deadlines.sweep-every");
+    int batch = system.settings().config().getInt("weltgewebe.deadlines.batch");
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    Behavior<Tick> sweeper =
+        Behaviors.withTimers(
+            timers -> {
+              timers.startTimerWithFixedDelay(Tick.INSTANCE, every);
+              return Behaviors.receiveMessage(tick -> {
+                CompletableFuture.supplyAsync(() -> readModels.overdueProposals(clock.now(), batch), blocking)
+                    .thenAccept(due -> wake(weave, due))
+                    .exceptionally(failure -> {
+                      log.warn("deadline sweep failed; the next one tries again: {}", failure.toString());
+                      return null;
+                    });
+                return Behaviors.same();
+              });
+            });
+    ClusterSingleton.get(system)
+        .init(SingletonActor.of(
+            Behaviors.supervise(sweeper).onFailure(SupervisorStrategy.restart()), "deadline-sweeper"));
+  }
+
+  private static void wake(Weave weave, List<String> due) {
+    if (!due.isEmpty()) {
+      log.info("waking {} proposals past their deadline", due.size());
+    }
+    due.forEach(proposalId -> weave.checkDeadline(proposalId));
+  }
+}

@@ -1,0 +1,91 @@
+package org.weltgewebe.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.privacy.PrivacyScan;
+
+/**
+ * The canary: a role registered with unique strings in every personal field, seen on the map,
+ * searched for, and then gone through {@code DELETE /roles/{id}} (leaving runs the forget pipeline).
+ * Before, the strings are readable only where they are meant to be shown (the read model, the search
+ * columns, the live feed) and never in the journal, snapshots or the events stream, which hold them
+ * sealed; after, {@link PrivacyScan} finds them nowhere — journal, snapshots, every read-model table,
+ * the audit log, the events, live-feed and dead-letter streams.
+ */
+@ExtendWith(TestNode.class)
+class ForgetCanaryTest {
+  static TestApi api;
+
+  @BeforeAll
+  static void bind() throws Exception {
+    api = TestNode.bind();
+  }
+
+  @AfterAll
+  static void unbind() {
+    api.close();
+  }
+
+  @Test
+  void aForgottenCanaryLeavesNoReadableTraceAnywhere() throws Exception {
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    String name = "Canaryname" + tag;
+    String address = "Canarystrasse " + tag;
+    String good = "Canarygood" + tag;
+    List<String> needles = List.of(name, address, good);
+    HttpResponse<String> registered = api.post("/roles", TestApi.body(Map.of("displayName", name, "homeAddress", address,
+        "home", Map.of("lat", TestApi.BERLIN_KREUZBERG[0], "lon", TestApi.BERLIN_KREUZBERG[1]))), null);
+    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+    String roleId = TestApi.json(registered).at("/profile/roleId").asText();
+    String token = TestApi.json(registered).at("/token/accessToken").asText();
+    assertThat(api.put("/roles/" + roleId + "/profile",
+        TestApi.body(Map.of("goods", List.of(good), "skills", List.of())), token).statusCode()).isEqualTo(200);
+    HttpResponse<String> login = api.post("/roles/" + roleId + "/session", null, token);
+    assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+    String fresh = TestApi.json(login).at("/token/accessToken").asText();
+    String knotId = api.createKnot(new TestApi.Role(roleId, fresh), "Canary knot " + tag).at("/knot/knotId").asText();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> readModelShows(roleId, good));
+    assertThat(api.get("/search?q=" + name + "&kind=role").body()).contains(roleId);
+
+    NatsSettings nats = NatsSettings.fromConfig(TestNode.node().system().settings().config());
+    List<PrivacyScan.Hit> before = PrivacyScan.scan(TestNode.node().database(), nats, needles, List.of());
+    assertThat(before).as("the canary is shown where it is public: read model and search columns")
+        .anySatisfy(hit -> assertThat(hit.where()).startsWith("rm_role."));
+    assertThat(before).as("but the journal, snapshots and the events stream hold it sealed")
+        .noneSatisfy(hit -> assertThat(hit.where()).matches("(journal|snapshot|stream " + nats.stream() + " ).*"));
+
+    HttpResponse<String> left = api.delete("/roles/" + roleId, fresh);
+    assertThat(left.statusCode()).as(left.body()).isEqualTo(204);
+
+    List<PrivacyScan.Hit> after = PrivacyScan.scan(TestNode.node().database(), nats, needles, List.of());
+    assertThat(after).as("readable traces of the forgotten canary").isEmpty();
+    HttpResponse<String> knot = api.get("/knots/" + knotId);
+    assertThat(knot.statusCode()).as("its knot stays, an anonymous trace").isEqualTo(200);
+    assertThat(knot.body()).as("under the pseudonymous id").contains(roleId);
+  }
+
+  private static boolean readModelShows(String roleId, String good) throws Exception {
+    try (Connection c = TestNode.node().database().connect();
+        PreparedStatement s = c.prepareStatement("SELECT ? = ANY(goods) FROM rm_role WHERE role_id = ?")) {
+      s.setString(1, good);
+      s.setString(2, roleId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package org.weltgewebe.persistence.privacy;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.time.Clock;
+import java.time.Duration;
+import org.weltgewebe.actors.SubjectCipher;
+import org.weltgewebe.persistence.DatabaseSettings;
+
+/**
+ * A node's privacy store: a small connection pool of its own for the subject keys and the audit log,
+ * so that a read of personal data never waits behind the journal's or the search's pool.
+ */
+public final class Vault implements AutoCloseable {
+  private final HikariDataSource pool;
+  private final AuditLog audit;
+  private final PostgresSubjectKeys keys;
+  private final SubjectCipher cipher;
+
+  private Vault(HikariDataSource pool, Clock clock) {
+    this.pool = pool;
+    this.audit = new AuditLog(pool, clock);
+    this.keys = new PostgresSubjectKeys(pool, audit, clock);
+    this.cipher = new SubjectCipher(keys);
+  }
+
+  /** Opens a pool of {@code size} connections to {@code db}. */
+  public static Vault open(DatabaseSettings db, int size, Clock clock) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("vault");
+    config.setJdbcUrl(db.url());
+    config.setUsername(db.user());
+    if (!db.password().isEmpty()) {
+      config.setPassword(db.password());
+    }
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(0);
+    config.setIdleTimeout(Duration.ofMinutes(1).toMillis());
+    config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
+    // Fail at first use, not at start: a node must come up while PostgreSQL is restarting.
+    config.setInitializationFailTimeout(-1);
+    db.driverProperties().forEach((k, v) -> {
+      if (!k.equals("user") && !k.equals("password")) {
+        config.addDataSourceProperty((String) k, v);
+      }
+    });
+    return new Vault(new HikariDataSource(config), clock);
+  }
+
+  public AuditLog audit() {
+    return audit;
+  }
+
+  public PostgresSubjectKeys keys() {
+    return keys;
+  }
+
+  public SubjectCipher cipher() {
+    return cipher;
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

@@ -1,0 +1,138 @@
+package org.weltgewebe.reports;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The report's section on a proxied run's topology ({@link TopologyReport}): what passed through
+ * Caddy and PgBouncer, what they cost in latency and goodput against the direct path measured in
+ * the same run, and the edge quota from the cache headers actually sent. Built once as paragraphs
+ * and tables, written as Markdown for report.md and as HTML for report.html, so both say the same.
+ */
+final class TopologySection {
+  private TopologySection() {}
+
+  private sealed interface Block permits Paragraph, Table {}
+
+  private record Paragraph(String text) implements Block {}
+
+  private record Table(List<String> header, List<List<String>> rows) implements Block {}
+
+  static final String TITLE = "Topology: Caddy and PgBouncer";
+
+  static String markdown(TopologyReport t) {
+    StringBuilder md = new StringBuilder("## ").append(TITLE).append("\n\n");
+    for (Block b : blocks(t)) {
+      if (b instanceof Paragraph p) {
+        md.append(p.text()).append("\n\n");
+      } else if (b instanceof Table table) {
+        md.append("| ").append(String.join(" | ", table.header().stream().map(Figures::cell).toList())).append(" |\n|");
+        table.header().forEach(h -> md.append("---|"));
+        md.append('\n');
+        for (List<String> row : table.rows()) {
+          md.append("| ").append(String.join(" | ", row.stream().map(Figures::cell).toList())).append(" |\n");
+        }
+        md.append('\n');
+      }
+    }
+    return md.toString();
+  }
+
+  static String html(TopologyReport t) {
+    StringBuilder h = new StringBuilder("<section><h2>").append(HtmlReport.esc(TITLE)).append("</h2>");
+    for (Block b : blocks(t)) {
+      if (b instanceof Paragraph p) {
+        h.append("<p>").append(HtmlReport.esc(p.text())).append("</p>");
+      } else if (b instanceof Table table) {
+        h.append("<table><tr>");
+        table.header().forEach(c -> h.append("<th>").append(HtmlReport.esc(c)).append("</th>"));
+        h.append("</tr>");
+        for (List<String> row : table.rows()) {
+          h.append("<tr>");
+          row.forEach(c -> h.append("<td>").append(HtmlReport.esc(c)).append("</td>"));
+          h.append("</tr>");
+        }
+        h.append("</table>");
+      }
+    }
+    return h.append("</section>\n").toString();
+  }
+
+  private static List<Block> blocks(TopologyReport t) {
+    List<Block> blocks = new ArrayList<>();
+    TopologyReport.Proxy proxy = t.proxy();
+    TopologyReport.Pooler pooler = t.pooler();
+    blocks.add(new Paragraph(String.format(Locale.ROOT,
+        "The load went through %s %s at %s to the node(s) %s (active health checks on /health/ready, SSE unbuffered, zstd/gzip). "
+            + "HTTP/3 on the HTTPS listener %s: %s. The journal, read models and search reached PostgreSQL through %s %s in %s mode "
+            + "(%s, pool of %d server connections); the outbox relay's replication connection and the migrations went directly to %s.",
+        proxy.software(), proxy.version(), proxy.url(), String.join(", ", proxy.upstreams()),
+        proxy.httpsUrl().isEmpty() ? "(none)" : proxy.httpsUrl(),
+        proxy.http3Offered() ? "offered (UDP listener, Alt-Svc " + proxy.altSvc() + ")" : "not offered",
+        pooler.software(), pooler.version(), pooler.poolMode(), pooler.pooledUrl(), pooler.poolSize(), pooler.directUrl())));
+
+    TopologyReport.Overhead o = t.overhead();
+    if (o != null) {
+      blocks.add(new Paragraph(String.format(Locale.ROOT,
+          "Proxy overhead, measured in this run: the API mix at %s req/s (%s), %d blocks of %s s per side, proxied and direct alternating. "
+              + "Goodput direct %s req/s, proxied %s req/s (%s); all routes p50 %s → %s, p99 %s → %s.",
+          Figures.num(o.ratePerSecond(), 1), o.rateSource(), o.blocks(), Figures.num(o.secondsPerBlock(), 0),
+          Figures.num(o.direct().goodputPerSecond(), 1), Figures.num(o.proxied().goodputPerSecond(), 1),
+          o.direct().goodputPerSecond() > 0 ? signedPct(o.proxied().goodputPerSecond() / o.direct().goodputPerSecond() - 1) : "–",
+          Figures.ms(o.direct().p50Millis()), Figures.ms(o.proxied().p50Millis()), Figures.ms(o.direct().p99Millis()),
+          Figures.ms(o.proxied().p99Millis()))));
+      List<List<String>> rows = new ArrayList<>();
+      rows.add(List.of("all routes", o.direct().requests() + " / " + o.proxied().requests(), Figures.ms(o.direct().p50Millis()),
+          Figures.ms(o.proxied().p50Millis()), delta(o.proxied().p50Millis() - o.direct().p50Millis()), Figures.ms(o.direct().p99Millis()),
+          Figures.ms(o.proxied().p99Millis()), delta(o.proxied().p99Millis() - o.direct().p99Millis())));
+      for (TopologyReport.RouteOverhead r : o.routes()) {
+        rows.add(List.of(r.method() + " " + r.route(), r.directRequests() + " / " + r.proxiedRequests(), Figures.ms(r.directP50Millis()),
+            Figures.ms(r.proxiedP50Millis()), delta(r.proxiedP50Millis() - r.directP50Millis()), Figures.ms(r.directP99Millis()),
+            Figures.ms(r.proxiedP99Millis()), delta(r.proxiedP99Millis() - r.directP99Millis())));
+      }
+      blocks.add(new Table(List.of("route", "requests direct / proxied", "p50 direct", "p50 proxied", "Δ p50", "p99 direct", "p99 proxied", "Δ p99"), rows));
+      blocks.add(new Paragraph(String.format(Locale.ROOT,
+          "Shed or failed: direct %d shed, %d other errors; proxied %d shed, %d other errors. Caddy used %s CPU s and PgBouncer %s CPU s over the whole run "
+              + "(on the same cores as the node and the load generator).",
+          o.direct().shed(), o.direct().errors() - o.direct().shed(), o.proxied().shed(), o.proxied().errors() - o.proxied().shed(),
+          Figures.num(proxy.cpuSeconds(), 1), Figures.num(pooler.cpuSeconds(), 1))));
+    }
+
+    TopologyReport.Probe probe = pooler.probe();
+    if (probe != null) {
+      blocks.add(new Paragraph(String.format(Locale.ROOT,
+          "PgBouncer: %,d transactions and %,d queries passed; mean transaction %s, mean wait for a server connection %s, at most %d clients "
+              + "waiting, %d server and %d client connections. The same query (%s) %d times each way, alternating: directly p50 %s / p99 %s, "
+              + "through PgBouncer p50 %s / p99 %s (%s per query at the median).",
+          pooler.transactions(), pooler.queries(), Figures.ms(pooler.meanTransactionMillis()), Figures.ms(pooler.meanWaitMillis()),
+          pooler.maxClientsWaiting(), pooler.maxServerConnections(), pooler.maxClientConnections(), probe.query(), probe.queries(),
+          Figures.ms(probe.direct().p50Millis()), Figures.ms(probe.direct().p99Millis()), Figures.ms(probe.pooled().p50Millis()),
+          Figures.ms(probe.pooled().p99Millis()), delta(probe.pooled().p50Millis() - probe.direct().p50Millis()))));
+    }
+
+    CostKpis.MeasuredEdge e = t.edge();
+    if (e != null) {
+      blocks.add(new Paragraph("Edge quota from the cache headers Caddy sent: " + e.basis()));
+      blocks.add(new Table(List.of("class", "requests", "answers a cache stored", "hits a shared cache would serve", "hit share"), List.of(
+          List.of("tiles", String.valueOf(e.tileRequests()), String.valueOf(e.tileCacheable()), String.valueOf(e.tileHits()), percent(e.tileHitPercent())),
+          List.of("HTML", String.valueOf(e.htmlRequests()), String.valueOf(e.htmlCacheable()), String.valueOf(e.htmlHits()), percent(e.htmlHitPercent())),
+          List.of("tiles and HTML", String.valueOf(e.tileRequests() + e.htmlRequests()), String.valueOf(e.tileCacheable() + e.htmlCacheable()),
+              String.valueOf(e.tileHits() + e.htmlHits()), percent(e.hitPercent())))));
+    }
+    t.notes().forEach(n -> blocks.add(new Paragraph(n)));
+    return blocks;
+  }
+
+  private static String percent(Double p) {
+    return p == null ? "– (none)" : String.format(Locale.ROOT, "%.1f %%", p);
+  }
+
+  private static String signedPct(double share) {
+    return String.format(Locale.ROOT, "%+.1f %%", share * 100);
+  }
+
+  private static String delta(double millis) {
+    return Double.isFinite(millis) ? String.format(Locale.ROOT, "%+.2f ms", millis) : "–";
+  }
+}
