@@ -113,7 +113,8 @@ final class ApiRoutes {
           Thread.currentThread().interrupt();
         }
       });
-      operations.addAll(new LiveFeedRoutes(feeds, node.system(), settings.sseKeepAlive(), responses).operations());
+      operations.addAll(new LiveFeedRoutes(feeds, node.system(), settings.sseKeepAlive(), responses, tokens::verify,
+          tokens::onRevocation).operations());
       operations.addAll(
           new ChatRoutes(node.weave(), feeds, tokens::verify, tokens::onRevocation, node.system(), settings.chatIdleTimeout(), settings.clock(), responses)
               .operations());
