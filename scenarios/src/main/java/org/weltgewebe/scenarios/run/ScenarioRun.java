@@ -291,7 +291,7 @@ public final class ScenarioRun {
 
   /**
    * Tops up the main phase for a verdict on every API route: the routes of the mix (and logging
-   * in) that got fewer than {@link #COVERAGE_TARGET} requests get equal shares of a quarter of the
+   * in and registering) that got fewer than {@link #COVERAGE_TARGET} requests get equal shares of a quarter of the
    * sustainable rate (up to half when a quarter would not reach the target in time), until the scarcest would reach it or {@code max} (--coverage, default 60 s) has passed. A
    * day's rare writes (a profile update, an untwist) otherwise stay at a handful of requests.
    */
@@ -318,11 +318,12 @@ public final class ScenarioRun {
     load.run(new Load.Requests("coverage", Duration.ofMillis(Math.round(seconds * 1000)), rate, rate, equal));
   }
 
-  /** The mix's API actions and logging in whose route had fewer than {@link #COVERAGE_TARGET} requests, with their counts. */
+  /** The mix's API actions, logging in and registering whose route had fewer than {@link #COVERAGE_TARGET} requests, with their counts. */
   static Map<Action, Long> lacking(ScenarioDefinition scenario, List<RouteMeasure> main) {
     Map<Action, Long> lacking = new EnumMap<>(Action.class);
     List<Action> candidates = new ArrayList<>(apiMix(scenario).keySet());
     candidates.add(Action.LOGIN);
+    candidates.add(Action.REGISTER);
     for (Action a : candidates) {
       long count = main.stream().filter(m -> m.method().equals(a.method()) && m.route().equals(a.route()))
           .mapToLong(RouteMeasure::requests).sum();
