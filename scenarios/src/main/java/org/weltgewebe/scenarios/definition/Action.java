@@ -15,6 +15,11 @@ public enum Action {
   PAGE(Kind.PAGE, "GET", "/", 0),
   /** Log in: issues a token and makes the role spin (LoggedIn). */
   LOGIN(Kind.API, "POST", "/roles/{id}/session", 1),
+  /**
+   * Registering a new role. Sessions register their user when it has no role yet (the scenario
+   * files count new users, not this action); the coverage phase sends it on its own.
+   */
+  REGISTER(Kind.API, "POST", "/roles", 1),
   /** Log out (LoggedOut). */
   LOGOUT(Kind.API, "DELETE", "/roles/{id}/session", 1),
   /** The live picture of one region (H3 cell). */

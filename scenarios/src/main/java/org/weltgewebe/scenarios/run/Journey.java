@@ -330,6 +330,10 @@ final class Journey {
       case LOGIN:
         // a single login (the coverage phase's): the role logs in again and keeps its new token
         return login(role);
+      case REGISTER:
+        // a single registration (the coverage phase's): one of the world's roles registers anew,
+        // and the world goes on with the new role
+        return register(world.anyRole(random));
       case CREATE_KNOT:
         return createKnot(role, cell, pause);
       case START_CONVERSATION:
@@ -484,11 +488,12 @@ final class Journey {
     LatLng centre = RegionCells.h3().cellToLatLng(role.cell);
     ObjectNode body = JSON.createObjectNode().put("displayName", "Rolle " + role.index).put("homeAddress", "Hof " + role.index);
     body.putObject("home").put("lat", centre.lat).put("lon", centre.lng);
-    return new Step(Action.LOGIN, Transport.HTTP, "POST", "/roles", "/roles", null, body.toString(), 0, 0, List.of(), 0, 0,
+    return new Step(Action.REGISTER, Transport.HTTP, "POST", "/roles", "/roles", null, body.toString(), 0, 0, List.of(), 0, 0,
         (j, json) -> {
           if (json.findValue("roleId") != null && json.findValue("accessToken") != null) {
             role.id = json.findValue("roleId").asText();
             role.token = json.findValue("accessToken").asText();
+            role.threads.clear(); // a role registered anew (coverage) has none of the old one's threads
           }
         });
   }

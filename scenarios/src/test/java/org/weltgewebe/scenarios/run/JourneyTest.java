@@ -164,6 +164,37 @@ class JourneyTest {
   }
 
   @Test
+  void aSingleRegistrationOfTheCoverageRegistersARoleAnewAndTheWorldGoesOnWithIt() {
+    World world = new World(s1, 24, 7);
+    for (int i = 0; i < world.roleCount(); i++) {
+      world.role(i).id = "old-" + i;
+      world.role(i).token = "old-token-" + i;
+      world.role(i).threads.add("thread-of-old-" + i);
+    }
+    Map<Action, Double> mix = new EnumMap<>(Action.class);
+    mix.put(Action.REGISTER, 1.0);
+    Journey journey = Journey.single(world, mix, new SplittableRandom(1));
+
+    assertTrue(journey.advance());
+    Journey.Step step = journey.current();
+    assertEquals("POST /roles", step.name());
+    assertEquals(Action.REGISTER, step.action());
+    assertTrue(step.body().contains("homeAddress"), step.body());
+    journey.answered(step, 201, json("{\"roleId\":\"new\",\"accessToken\":\"new-token\"}"), null);
+    assertFalse(journey.advance());
+
+    List<World.Role> renewed = new ArrayList<>();
+    for (int i = 0; i < world.roleCount(); i++) {
+      if ("new".equals(world.role(i).id)) {
+        renewed.add(world.role(i));
+      }
+    }
+    assertEquals(1, renewed.size(), "exactly one of the world's roles is now the new one");
+    assertEquals("new-token", renewed.get(0).token);
+    assertTrue(renewed.get(0).threads.isEmpty(), "the new role has none of the old one's threads");
+  }
+
+  @Test
   void theSetupRegistersTheFirstRolesAndSeedsTheHottestCellsAndAConversation() {
     World world = new World(s1, 24, 7);
     Journey setup = Journey.setup(world, new SplittableRandom(5));
@@ -173,7 +204,7 @@ class JourneyTest {
       Journey.Step step = setup.current();
       names.add(step.name());
       String answer = switch (step.action()) {
-        case LOGIN -> "{\"roleId\":\"r-" + n + "\",\"accessToken\":\"t-" + n + "\"}";
+        case REGISTER -> "{\"roleId\":\"r-" + n + "\",\"accessToken\":\"t-" + n + "\"}";
         case CREATE_KNOT -> "{\"knotId\":\"k-" + n + "\"}";
         case START_CONVERSATION -> "{\"conversationId\":\"c-" + n + "\"}";
         default -> "{}";
