@@ -101,8 +101,12 @@ public final class Delegations
 
   /** One delegation: to whom, and when its delegator was last active here. */
   public record Edge(String to, Instant since, Instant lastActiveAt) implements WeaveSerializable {
+    /**
+     * Made by {@code at} and not yet expired then. A proposal settles a little after its deadline
+     * and asks for the graph at the deadline: a delegation made in between does not count.
+     */
     boolean validAt(Instant at) {
-      return lastActiveAt.plus(EXPIRY).isAfter(at);
+      return !since.isAfter(at) && lastActiveAt.plus(EXPIRY).isAfter(at);
     }
   }
 

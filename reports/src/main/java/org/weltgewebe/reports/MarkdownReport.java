@@ -146,6 +146,12 @@ public final class MarkdownReport {
     md.append("## Oracle\n\n");
     md.append(String.format("%d events persisted, %d in JetStream, %d applied to the read models. %s%n%n",
         or.persisted(), or.inStream(), or.appliedToReadModels(), or.passed() ? "Passed." : "Failed."));
+    if (or.recount() != null) {
+      RunReport.Recount rc = or.recount();
+      md.append(String.format("Recounted from the journal against the read models: %d proposals (%d closed, their tallies"
+          + " recomputed), %d direct votes, %d community accounts with %d movements.%n%n",
+          rc.proposals(), rc.closedProposals(), rc.directVotes(), rc.accounts(), rc.movements()));
+    }
     if (!or.watchers().isEmpty()) {
       md.append("| SSE feed | expected | delivered | duplicates | out of order |\n|---|---|---|---|---|\n");
       for (RunReport.FeedWatch w : or.watchers()) {

@@ -209,7 +209,21 @@ public record RunReport(
       long appliedToReadModels,
       List<FeedWatch> watchers,
       boolean passed,
-      List<String> discrepancies) {}
+      List<String> discrepancies,
+      Recount recount) {
+    /** An oracle without the recount of proposals and accounts (reports written before it). */
+    public Oracle(long persisted, long inStream, long appliedToReadModels, List<FeedWatch> watchers, boolean passed,
+        List<String> discrepancies) {
+      this(persisted, inStream, appliedToReadModels, watchers, passed, discrepancies, null);
+    }
+  }
+
+  /**
+   * What the oracle recounted from the journal and compared with the read models: the proposals the
+   * run touched ({@code closedProposals} of them closed, their tallies recomputed), their direct
+   * votes, and the community accounts with their movements (null in reports written before it).
+   */
+  public record Recount(long proposals, long closedProposals, long directVotes, long accounts, long movements) {}
 
   /**
    * One SSE subscriber the runner kept connected for the whole run; {@code reconnects}: how often

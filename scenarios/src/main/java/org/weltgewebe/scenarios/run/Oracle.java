@@ -37,6 +37,9 @@ import org.weltgewebe.reports.RunReport;
  * after it ({@link #judge}), waiting for the pipeline to drain first: a difference after the drain
  * deadline is a failure, and it says where.
  *
+ * <p>It also recounts the proposals and community accounts the run touched from the journal and
+ * compares them with their read models ({@link JournalRecount}): tallies, votes, balances, ledgers.
+ *
  * <p>It counts every leg itself, from its own reading of the journal, the stream and the read
  * models, and asks none of the components it judges (not the outbox's reconciler) what they did.
  */
@@ -160,7 +163,16 @@ final class Oracle implements AutoCloseable {
     } catch (IllegalStateException e) {
       discrepancies.add("cannot read the community accounts: " + e.getMessage());
     }
-    return new RunReport.Oracle(persisted, inStream, applied, List.copyOf(feeds), discrepancies.isEmpty(), List.copyOf(discrepancies));
+    RunReport.Recount recount = null;
+    try {
+      JournalRecount.Result recounted = JournalRecount.since(db, journalStart);
+      recount = recounted.counts();
+      discrepancies.addAll(recounted.discrepancies());
+    } catch (IllegalStateException e) {
+      discrepancies.add("cannot recount proposals and accounts from the journal: " + e.getMessage());
+    }
+    return new RunReport.Oracle(persisted, inStream, applied, List.copyOf(feeds), discrepancies.isEmpty(), List.copyOf(discrepancies),
+        recount);
   }
 
   /**

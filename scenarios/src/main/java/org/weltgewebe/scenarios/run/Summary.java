@@ -37,6 +37,11 @@ final class Summary {
     out.printf("  oracle: persisted %d, in JetStream %d, applied to read models %d, SSE %s%n",
         oracle.persisted(), oracle.inStream(), oracle.appliedToReadModels(),
         oracle.watchers().stream().map(w -> w.feed() + " " + w.delivered() + "/" + w.expected()).toList());
+    if (oracle.recount() != null) {
+      RunReport.Recount rc = oracle.recount();
+      out.printf("  oracle recount from the journal: %d proposals (%d closed, tallies recomputed), %d direct votes, %d accounts"
+          + " with %d movements%n", rc.proposals(), rc.closedProposals(), rc.directVotes(), rc.accounts(), rc.movements());
+    }
     RunReport.ServerUsage s = r.server();
     out.printf("  server: %.1f CPU s, heap mean %.0f MiB, journal +%.1f MiB, %.0f B per stream message%n",
         s.cpuSeconds(), s.heapUsedMeanBytes() / 1048576, s.journalBytesGrowth() / 1048576.0, s.streamBytesPerMessage());
