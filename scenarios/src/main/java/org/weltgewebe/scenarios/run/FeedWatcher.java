@@ -161,6 +161,40 @@ final class FeedWatcher implements AutoCloseable {
     return disconnected;
   }
 
+  /** The distinct ids received that are above {@code sequence}. */
+  Set<Long> receivedAfter(long sequence) {
+    synchronized (seen) {
+      Set<Long> after = new HashSet<>();
+      for (long id : seen) {
+        if (id > sequence) {
+          after.add(id);
+        }
+      }
+      return after;
+    }
+  }
+
+  /** Waits up to {@code within} until every id of {@code ids} was received. */
+  boolean awaitReceived(Set<Long> ids, Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (System.nanoTime() < deadline && !disconnected) {
+      synchronized (seen) {
+        if (seen.containsAll(ids)) {
+          return true;
+        }
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    synchronized (seen) {
+      return seen.containsAll(ids);
+    }
+  }
+
   /** Waits up to {@code within} for {@code expected} deliveries. */
   boolean awaitDelivered(long expected, Duration within) {
     long deadline = System.nanoTime() + within.toNanos();

@@ -4,13 +4,10 @@ import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
 import io.nats.client.IterableConsumer;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
-import io.nats.client.api.StreamInfo;
 import io.nats.client.api.StreamInfoOptions;
-import io.nats.client.api.Subject;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,7 +47,8 @@ final class Oracle implements AutoCloseable {
   private final long journalStart;
   private final List<Watch> watches;
 
-  private record Watch(FeedWatcher watcher, String subject, long subjectCountAtStart) {}
+  /** A watcher, its feed's subject, and the feed stream's last sequence once it was connected. */
+  private record Watch(FeedWatcher watcher, String subject, long feedMark) {}
 
   private Oracle(
       DatabaseSettings db, NatsSettings nats, long streamStart, long journalStart, List<Watch> watches) {
@@ -75,7 +73,7 @@ final class Oracle implements AutoCloseable {
       for (String cell : watchedCells) {
         FeedWatcher watcher = FeedWatcher.open(client, api, "/regions/" + cell + "/feed");
         String subject = LiveFeeds.regionSubject(nats, cell);
-        watches.add(new Watch(watcher, subject, subjectCount(connection, nats, subject)));
+        watches.add(new Watch(watcher, subject, lastSequence(connection, LiveFeeds.stream(nats))));
       }
     } catch (IOException | JetStreamApiException e) {
       throw new IllegalStateException("the oracle cannot read the feed stream " + LiveFeeds.stream(nats) + ": " + e.getMessage(), e);
@@ -130,16 +128,35 @@ final class Oracle implements AutoCloseable {
     }
     try (Connection connection = nats.connect("weltgewebe-scenario-oracle")) {
       for (Watch w : watches) {
-        long expected = subjectCount(connection, nats, w.subject()) - w.subjectCountAtStart();
+        // what the feed holds since the watcher connected, by sequence; a message deleted since (the
+        // forget pipeline scrubs a departed role's name from its region's feed) counts when the
+        // watcher received it before it went, and is not missed when it did not
+        Set<Long> published = subjectSequencesAfter(connection, w.subject(), w.feedMark());
         boolean stayed = !w.watcher().disconnected();
-        w.watcher().awaitDelivered(expected, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        long delivered = w.watcher().delivered();
+        w.watcher().awaitReceived(published, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        Set<Long> deleted = deletedSequences(connection);
+        Set<Long> received = w.watcher().receivedAfter(w.feedMark());
+        Set<Long> expectedIds = new HashSet<>(published);
+        expectedIds.removeAll(deleted);
+        Set<Long> receivedDeleted = new HashSet<>(received);
+        receivedDeleted.retainAll(deleted);
+        expectedIds.addAll(receivedDeleted);
+        Set<Long> deliveredIds = new HashSet<>(received);
+        deliveredIds.retainAll(expectedIds);
+        Set<Long> strange = new HashSet<>(received);
+        strange.removeAll(subjectSequencesAfter(connection, w.subject(), w.feedMark()));
+        strange.removeAll(deleted);
+        long expected = expectedIds.size();
+        long delivered = deliveredIds.size();
         feeds.add(new RunReport.FeedWatch(w.watcher().feed(), expected, delivered, w.watcher().duplicates(), w.watcher().outOfOrder(),
             w.watcher().reconnects()));
         if (!stayed) {
           discrepancies.add("watcher of " + w.watcher().feed() + " lost its connection during the run and could not connect again");
         } else if (delivered != expected) {
           discrepancies.add(w.watcher().feed() + ": " + expected + " events published to the feed, " + delivered + " delivered over SSE");
+        }
+        if (!strange.isEmpty()) {
+          discrepancies.add(w.watcher().feed() + ": " + strange.size() + " events delivered over SSE that the feed never held");
         }
         if (w.watcher().duplicates() > 0 || w.watcher().outOfOrder() > 0) {
           discrepancies.add(w.watcher().feed() + ": " + w.watcher().duplicates() + " duplicates, " + w.watcher().outOfOrder() + " out of order");
@@ -301,12 +318,42 @@ final class Oracle implements AutoCloseable {
     }
   }
 
-  private static long subjectCount(Connection connection, NatsSettings nats, String subject)
-      throws IOException, JetStreamApiException {
-    JetStreamManagement jsm = connection.jetStreamManagement();
-    StreamInfo info = jsm.getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.filterSubjects(subject));
-    List<Subject> subjects = info.getStreamState().getSubjects();
-    return subjects == null ? 0 : subjects.stream().filter(s -> s.getName().equals(subject)).mapToLong(Subject::getCount).sum();
+  /** The sequences of the feed stream's messages on {@code subject} above {@code after}. */
+  private Set<Long> subjectSequencesAfter(Connection connection, String subject, long after)
+      throws IOException, JetStreamApiException, InterruptedException {
+    Set<Long> sequences = new HashSet<>();
+    if (lastSequence(connection, LiveFeeds.stream(nats)) <= after) {
+      return sequences;
+    }
+    OrderedConsumerConfiguration from = new OrderedConsumerConfiguration()
+        .filterSubject(subject)
+        .deliverPolicy(DeliverPolicy.ByStartSequence)
+        .startSequence(after + 1)
+        .headersOnly(true);
+    try (IterableConsumer messages = connection.getStreamContext(LiveFeeds.stream(nats)).createOrderedConsumer(from)
+        .iterate(ConsumeOptions.builder().batchSize(1_000).build())) {
+      while (true) {
+        Message m = messages.nextMessage(Duration.ofSeconds(1));
+        if (m == null) {
+          return sequences; // none (left) on the subject
+        }
+        sequences.add(m.metaData().streamSequence());
+        if (m.metaData().pendingCount() == 0) {
+          return sequences;
+        }
+      }
+    } catch (IOException | JetStreamApiException | InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("cannot read feed " + subject + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The feed stream's deleted sequences (deleted one by one, as the forget pipeline does). */
+  private Set<Long> deletedSequences(Connection connection) throws IOException, JetStreamApiException {
+    List<Long> deleted = connection.jetStreamManagement()
+        .getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.deletedDetails()).getStreamState().getDeleted();
+    return deleted == null ? Set.of() : new HashSet<>(deleted);
   }
 
   private static void sleep(long millis) {
