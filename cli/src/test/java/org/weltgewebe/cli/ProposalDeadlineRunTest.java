@@ -25,9 +25,9 @@ import org.weltgewebe.scenarios.run.ScenarioRun;
 
 /**
  * Proposal deadlines settle on the virtual clock within a scenario run, and the oracle's recount
- * agrees: S1 at 40,320× (a week in 15 s) — three peak hours of sessions, then the coverage phase's
- * 40 s bring the proposal routes their requests (proposals, objections, votes, delegations,
- * donations, leaving) — on a platform whose entities sleep after 5 s idle and whose deadline
+ * agrees: S1 at 40,320× (a week in 15 s) — a main phase of 0.3 s (a few sessions at most), then
+ * the coverage phase's 40 s bring every route of S1's mix its requests (proposals, objections,
+ * votes, delegations, donations, leaving among them) — on a platform whose entities sleep after 5 s idle and whose deadline
  * sweeper looks every second. A proposal sleeps through its deadline and loses its timer; the
  * sweeper finds it overdue in the proposal view and wakes it, so proposals close without objection
  * and after a vote within the run, and the recount from the journal equals the read models.
@@ -44,6 +44,7 @@ class ProposalDeadlineRunTest {
       environment.put("WELTGEWEBE_AUTH_TOKEN_LIFETIME", "365d");
       environment.put("WELTGEWEBE_ENTITIES_PASSIVATE_AFTER", "5s");
       environment.put("WELTGEWEBE_DEADLINES_SWEEP_EVERY", "1s");
+      environment.put("WELTGEWEBE_LOG_LEVEL", "INFO"); // the sweeper says at INFO how many it woke
       ScenarioRun.Options options = new ScenarioRun.Options(s1.scenario(), OptionalDouble.of(40_320),
           Optional.of(Duration.ofMillis(300)), s1.target(), s1.targetMetrics(), s1.overloadFactor(), s1.overloadDuration(),
           s1.sustainablePerSecond(), s1.runId(), s1.reportsDir(), s1.seed(), s1.serveCommand(), Map.copyOf(environment), s1.db(),
