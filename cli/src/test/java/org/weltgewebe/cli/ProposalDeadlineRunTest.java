@@ -45,6 +45,7 @@ class ProposalDeadlineRunTest {
       environment.put("WELTGEWEBE_ENTITIES_PASSIVATE_AFTER", "5s");
       environment.put("WELTGEWEBE_DEADLINES_SWEEP_EVERY", "1s");
       environment.put("WELTGEWEBE_LOG_LEVEL", "INFO"); // the sweeper says at INFO how many it woke
+      environment.put("WELTGEWEBE_TEST_LOG", "INFO"); // the same, where the test class path brings its own logback-test.xml
       ScenarioRun.Options options = new ScenarioRun.Options(s1.scenario(), OptionalDouble.of(40_320),
           Optional.of(Duration.ofMillis(300)), s1.target(), s1.targetMetrics(), s1.overloadFactor(), s1.overloadDuration(),
           s1.sustainablePerSecond(), s1.runId(), s1.reportsDir(), s1.seed(), s1.serveCommand(), Map.copyOf(environment), s1.db(),
