@@ -94,7 +94,7 @@ final class ScenarioCommand implements Runnable {
     String scenario;
 
     @Option(names = "--compress", paramLabel = "N",
-        description = "Replay N times faster than real time (a day in 24 h / N); the platform's clock runs N times faster too. Default 288 (a day in 5 min), or what --duration implies.")
+        description = "Replay N times faster than real time (a day in 24 h / N); the platform's clock runs N times faster too. Default 960 (the day in 90 s; with a 20-s overload the run ends within about 5 min), or what --duration implies.")
     Double compress;
 
     @Option(names = "--duration", paramLabel = "D",
@@ -110,7 +110,7 @@ final class ScenarioCommand implements Runnable {
     @Option(names = "--overload", paramLabel = "F", description = "Overload phase at F times the sustainable rate (default: the scenario's, 3).")
     Double overloadFactor;
 
-    @Option(names = "--overload-duration", paramLabel = "D", description = "Length of the overload phase (default: the scenario's, 60s).")
+    @Option(names = "--overload-duration", paramLabel = "D", description = "Length of the overload phase (default: 20s on the default run, else the scenario's, 60s).")
     String overloadDuration;
 
     @Option(names = "--sustainable", paramLabel = "RPS", description = "Sustainable request rate to overload from; skips the probe that finds it.")

@@ -51,8 +51,8 @@ public final class ScenarioRun {
    * answered ones (see Judge), with room for shed and failed ones.
    */
   static final long COVERAGE_TARGET = 600;
-  /** The coverage phase's rate, as a share of the sustainable one: light enough not to skew latency. */
-  static final double COVERAGE_SHARE = 0.25;
+  /** The coverage phase's lowest rate, as a share of the sustainable one. */
+  static final double COVERAGE_MIN_SHARE = 0.1;
   /** The most the coverage phase offers, as a share of the sustainable rate, when a quarter would not do within its bound. */
   static final double COVERAGE_MAX_SHARE = 0.5;
   /** The coverage phase's default bound (--coverage). */
@@ -291,8 +291,8 @@ public final class ScenarioRun {
 
   /**
    * Tops up the main phase for a verdict on every API route: the routes of the mix (and logging
-   * in) that got fewer than {@link #COVERAGE_TARGET} requests get equal shares of a quarter of the
-   * sustainable rate (up to half when a quarter would not reach the target in time), until the scarcest would reach it or {@code max} (--coverage, default 60 s) has passed. A
+   * in and registering) that got fewer than {@link #COVERAGE_TARGET} requests get equal shares of the
+   * lowest rate that brings them there within {@code max} (a tenth to a half of the sustainable rate), until the scarcest would reach it or {@code max} (--coverage, default 60 s) has passed. A
    * day's rare writes (a profile update, an untwist) otherwise stay at a handful of requests.
    */
   private static void cover(Load load, ScenarioDefinition scenario, double sustainable, Duration max, Progress progress,
@@ -306,8 +306,11 @@ public final class ScenarioRun {
     }
     long scarcest = lacking.values().stream().mapToLong(Long::longValue).min().orElse(0);
     long deficit = (COVERAGE_TARGET - scarcest) * lacking.size();
-    // a quarter of the sustainable rate, more (up to half) when that would not reach the target within max
-    double rate = Math.min(COVERAGE_MAX_SHARE * sustainable, Math.max(COVERAGE_SHARE * sustainable, deficit / (double) Math.max(1, max.toSeconds())));
+    // as slow as reaches the target within max: the coverage routes are mostly writes, several
+    // times dearer than the read-heavy mix the sustainable rate was found with (at a quarter of
+    // it, 352 req/s, the writes were shed); at least a tenth, at most half of the sustainable rate
+    double rate = Math.min(COVERAGE_MAX_SHARE * sustainable,
+        Math.max(COVERAGE_MIN_SHARE * sustainable, deficit / (double) Math.max(1, max.toSeconds())));
     double seconds = Math.min(max.toSeconds(), Math.ceil(deficit / rate));
     Map<Action, Double> equal = new EnumMap<>(Action.class);
     lacking.keySet().forEach(a -> equal.put(a, 1.0));
@@ -318,11 +321,12 @@ public final class ScenarioRun {
     load.run(new Load.Requests("coverage", Duration.ofMillis(Math.round(seconds * 1000)), rate, rate, equal));
   }
 
-  /** The mix's API actions and logging in whose route had fewer than {@link #COVERAGE_TARGET} requests, with their counts. */
+  /** The mix's API actions, logging in and registering whose route had fewer than {@link #COVERAGE_TARGET} requests, with their counts. */
   static Map<Action, Long> lacking(ScenarioDefinition scenario, List<RouteMeasure> main) {
     Map<Action, Long> lacking = new EnumMap<>(Action.class);
     List<Action> candidates = new ArrayList<>(apiMix(scenario).keySet());
     candidates.add(Action.LOGIN);
+    candidates.add(Action.REGISTER);
     for (Action a : candidates) {
       long count = main.stream().filter(m -> m.method().equals(a.method()) && m.route().equals(a.route()))
           .mapToLong(RouteMeasure::requests).sum();
