@@ -61,6 +61,7 @@ class FaultScenarioRunTest {
       ScenarioRun.Outcome outcome = ScenarioRun.run(options, faults, ScenarioLoads::gatling, new PrintStream(printed, true, StandardCharsets.UTF_8));
 
       FaultReport report = FaultReport.read(outcome.directory()).orElseThrow();
+      assertThat(report.splitBrainResolver()).contains("keep-majority", "stable-after 6s", "heartbeat pause 5s");
       assertThat(report.faults()).extracting(FaultReport.Injected::kind).containsExactly("kill", "pause", "partition");
       assertThat(report.faults()).extracting(FaultReport.Injected::node).containsExactly(3, 2, 1);
       FaultReport.Injected partition = report.faults().get(2);
