@@ -67,7 +67,7 @@ class DeadLettersCommandTest {
 
         Run listed = run(db, nats, "outbox", "dead-letters");
         assertThat(listed.exit()).as(listed.output()).isEqualTo(1);
-        assertThat(listed.output()).contains("knot|too-long", "reason:", "22001", "1 dead letters of consumer read-models");
+        assertThat(listed.output()).contains("knot|too-long", "reason:", "value too long for type character varying(200)", "1 dead letters of consumer read-models");
 
         try (Statement s = db.settings().connect().createStatement()) {
           s.execute("ALTER TABLE rm_knot ALTER COLUMN title TYPE VARCHAR(400)");

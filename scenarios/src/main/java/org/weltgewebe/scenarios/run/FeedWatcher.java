@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -145,6 +146,13 @@ final class FeedWatcher implements AutoCloseable {
 
   long duplicates() {
     return duplicates.get();
+  }
+
+  /** The ids (feed stream sequences) delivered so far. */
+  List<Long> deliveredIds() {
+    synchronized (seen) {
+      return List.copyOf(seen);
+    }
   }
 
   long outOfOrder() {
