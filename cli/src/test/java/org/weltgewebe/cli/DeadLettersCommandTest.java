@@ -36,9 +36,9 @@ import org.weltgewebe.persistence.readmodel.ReadModels;
 
 /**
  * {@code weltgewebe outbox dead-letters} on real NATS and PostgreSQL: a knot event the read models
- * cannot hold (its title is longer than the view's column: SQLState 22001, poison) is parked by the
- * consumer; the command lists it with the reason and exit 1; after the cause is fixed (the column
- * widened) {@code --retry} applies it, removes it and exits 0, and the list is empty again.
+ * refuse (a check constraint on the knot view rejects its title: SQLState 23514, poison) is parked by
+ * the consumer; the command lists it with the reason and exit 1; after the cause is fixed (the
+ * constraint dropped) {@code --retry} applies it, removes it and exits 0, and the list is empty again.
  */
 class DeadLettersCommandTest {
   private static final GeoPoint PLACE = new GeoPoint(52.4986, 13.4030);
@@ -50,9 +50,11 @@ class DeadLettersCommandTest {
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "dead-letters-command-test",
           ConfigFactory.parseString("pekko.actor.provider = local").withFallback(NodeConfig.load()));
       try {
-        String longTitle = "Ein sehr langer Titel ".repeat(12); // 264 characters; rm_knot.title holds 200
+        try (java.sql.Connection c = db.settings().connect(); Statement s = c.createStatement()) {
+          s.execute("ALTER TABLE rm_knot ADD CONSTRAINT no_blocked_title CHECK (title <> 'Gesperrt')");
+        }
         publish(system, nats, "ok-1", "Gut");
-        publish(system, nats, "too-long", longTitle);
+        publish(system, nats, "blocked", "Gesperrt");
         publish(system, nats, "ok-2", "Auch gut");
         ReadModels readModels = new ReadModels(db.settings());
         try (ReadModelConsumer consumer = ReadModelConsumer.start(
@@ -63,19 +65,19 @@ class DeadLettersCommandTest {
             assertThat(readModels.knot("ok-2")).isPresent();
           });
         }
-        assertThat(readModels.knot("too-long")).isEmpty();
+        assertThat(readModels.knot("blocked")).isEmpty();
 
         Run listed = run(db, nats, "outbox", "dead-letters");
         assertThat(listed.exit()).as(listed.output()).isEqualTo(1);
-        assertThat(listed.output()).contains("knot|too-long", "reason:", "value too long for type character varying(200)", "1 dead letters of consumer read-models");
+        assertThat(listed.output()).contains("knot|blocked", "reason:", "violates check constraint \"no_blocked_title\"", "1 dead letters of consumer read-models");
 
-        try (Statement s = db.settings().connect().createStatement()) {
-          s.execute("ALTER TABLE rm_knot ALTER COLUMN title TYPE VARCHAR(400)");
+        try (java.sql.Connection c = db.settings().connect(); Statement s = c.createStatement()) {
+          s.execute("ALTER TABLE rm_knot DROP CONSTRAINT no_blocked_title");
         }
         Run retried = run(db, nats, "outbox", "dead-letters", "--retry");
         assertThat(retried.exit()).as(retried.output()).isZero();
         assertThat(retried.output()).contains("applied; removed", "retried 1 dead letters of read-models: 1 applied, 0 still fail");
-        assertThat(readModels.knot("too-long")).hasValueSatisfying(k -> assertThat(k.title()).isEqualTo(longTitle.trim()));
+        assertThat(readModels.knot("blocked")).hasValueSatisfying(k -> assertThat(k.title()).isEqualTo("Gesperrt"));
 
         Run empty = run(db, nats, "outbox", "dead-letters");
         assertThat(empty.exit()).as(empty.output()).isZero();
