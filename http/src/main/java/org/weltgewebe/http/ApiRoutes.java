@@ -97,8 +97,8 @@ final class ApiRoutes {
     // The audit log and the export's reads, on a small pool of their own (see Vault).
     Vault vault = Vault.open(node.database(), 2, Clock.systemUTC());
     node.system().getWhenTerminated().thenRun(vault::close);
-    operations.addAll(new RoleRoutes(node.weave(), responses, body, auth, tokens, vault, blocking, settings.clock())
-        .operations());
+    operations.addAll(new RoleRoutes(node.weave(), responses, body, auth, tokens, vault, blocking, settings.clock(),
+        new SessionRateLimit(settings.sessionLimit(), settings.clock(), responses)).operations());
     operations.addAll(new KnotRoutes(node.weave(), responses, body, auth).operations());
     operations.addAll(new ThreadRoutes(node.weave(), responses, auth).operations());
     operations.addAll(new ConversationRoutes(node.weave(), responses, body, auth).operations());
