@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.weltgewebe.actors.Conversation;
 import org.weltgewebe.actors.Knot;
 import org.weltgewebe.actors.Role;
+import org.weltgewebe.actors.RoleSealing;
 import org.weltgewebe.actors.WeaveThread;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.persistence.TestDatabase;
@@ -35,11 +36,12 @@ class SmokeScenarioTest {
       node.awaitEntitiesAnswer(java.time.Duration.ofMinutes(2)); // reads only: the journal stays empty
       SmokeScenario.Result result =
           SmokeScenario.runOn(node, new PrintStream(printed, true, StandardCharsets.UTF_8));
-      // Read with plain SQL from the journal: 5 roles registered and logged in; 3 knots created,
+      // Read with plain SQL from the journal: 5 roles registered (stored sealed: the registration's
+      // personal fields are ciphertext under the role's key) and logged in; 3 knots created,
       // each led to by its design thread, 5 connection threads and 1 conversation thread, one
       // yarn attached; 9 threads spun, 1 twisted; 1 conversation started and 3 posts.
       assertThat(journalEventsByClass(db)).isEqualTo(Map.of(
-          Role.Registered.class.getName(), 5L,
+          RoleSealing.SealedRegistered.class.getName(), 5L,
           Role.LoggedIn.class.getName(), 5L,
           Knot.Created.class.getName(), 3L,
           Knot.ThreadLed.class.getName(), 9L,

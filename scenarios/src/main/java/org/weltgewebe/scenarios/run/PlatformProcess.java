@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
+import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.outbox.OutboxSettings;
 
 /**
  * A platform node the run starts as a process of its own ({@code weltgewebe serve}) and stops at the
@@ -41,6 +44,21 @@ public final class PlatformProcess implements Platform {
   }
 
   /**
+   * The environment that points a node at the database, replication slot and streams given: a run
+   * starts its platform with it so that the node writes where the run's oracle reads.
+   */
+  public static Map<String, String> environment(DatabaseSettings db, NatsSettings nats, OutboxSettings outbox) {
+    return Map.of(
+        "WELTGEWEBE_DB_URL", db.url(),
+        "WELTGEWEBE_DB_USER", db.user(),
+        "WELTGEWEBE_DB_PASSWORD", db.password() == null ? "" : db.password(),
+        "WELTGEWEBE_NATS_URL", nats.url(),
+        "WELTGEWEBE_NATS_STREAM", nats.stream(),
+        "WELTGEWEBE_NATS_SUBJECT_PREFIX", nats.subjectPrefix(),
+        "WELTGEWEBE_OUTBOX_SLOT", outbox.slot());
+  }
+
+  /**
    * Starts {@code serveCommand} (a command line that runs {@code weltgewebe serve}, to which the HTTP,
    * metrics and cluster ports and the run id are appended) with the domain clock compressed by
    * {@code compression} so that it shows {@code virtualStart} now, logs to {@code log}, and waits
@@ -58,6 +76,9 @@ public final class PlatformProcess implements Platform {
     // a known cluster port, so that an in-cluster load driver can join the node
     return start(new Launch(serveCommand, environment, runId, compression, virtualStart, log, readyWithin), Ports.free(), List.of(), List.of());
   }
+
+  /** How long the access tokens of a compressed run's platform last, in virtual time (see {@link #start}). */
+  static final String RUN_TOKEN_LIFETIME = "13d";
 
   /**
    * What starts a node: the command line that runs {@code weltgewebe serve}, its environment, the
@@ -105,6 +126,15 @@ public final class PlatformProcess implements Platform {
     builder.environment().put("WELTGEWEBE_CLOCK_COMPRESSION", String.valueOf(launch.compression()));
     builder.environment().put("WELTGEWEBE_CLOCK_WALL_START", Instant.now().toString());
     builder.environment().put("WELTGEWEBE_CLOCK_VIRTUAL_START", launch.virtualStart().toString());
+    // The platform has no credential login: a role renews its token with POST /roles/{id}/session,
+    // which needs a token that is still valid. A user who comes back after hours re-authenticates
+    // in reality; in a compressed run the generator's users come back hours of virtual time later
+    // within seconds, and with hour-long tokens most returning users were refused (401). Tokens
+    // of a run's platform last just under the keys' 14 days of overlap instead, unless the caller
+    // says otherwise; every session still starts with its login request, so the traffic is the same.
+    if (launch.compression() > 1) {
+      builder.environment().put("WELTGEWEBE_AUTH_TOKEN_LIFETIME", environment.getOrDefault("WELTGEWEBE_AUTH_TOKEN_LIFETIME", RUN_TOKEN_LIFETIME));
+    }
     // Metrics on, unless the caller turned them off (the DR drill, which reads no server figures).
     builder.environment().put("WELTGEWEBE_METRICS_ENABLED", environment.getOrDefault("WELTGEWEBE_METRICS_ENABLED", "true"));
     Process process;
