@@ -107,7 +107,7 @@ public final class WeaveNode implements AutoCloseable {
     Weave weave = init(system, clock, db);
     if (config.getBoolean("weltgewebe.load-worker.enabled")) {
       // idles until a scenario run with the in-cluster driver hands it a share of virtual users
-      system.systemActorOf(LoadWorker.create(weave), "load-worker", Props.empty());
+      system.systemActorOf(LoadWorker.create(weave, clock), "load-worker", Props.empty());
     }
     return new WeaveNode(system, weave, db, clock, metrics);
   }

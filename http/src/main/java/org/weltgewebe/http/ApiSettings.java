@@ -24,7 +24,8 @@ record ApiSettings(
     Duration sseKeepAlive,
     Duration chatIdleTimeout,
     int searchPoolSize,
-    Duration searchTimeout) {
+    Duration searchTimeout,
+    Config sessionLimit) {
 
   static ApiSettings from(Config config, Clock clock) {
     Config http = config.getConfig("weltgewebe.http");
@@ -43,6 +44,7 @@ record ApiSettings(
         http.getDuration("sse-keep-alive"),
         http.getDuration("chat-idle-timeout"),
         config.getInt("weltgewebe.search.pool-size"),
-        config.getDuration("weltgewebe.search.statement-timeout"));
+        config.getDuration("weltgewebe.search.statement-timeout"),
+        http.getConfig("session-limit"));
   }
 }

@@ -151,6 +151,30 @@ class LoadWorkerTest {
     assertThat(main.get("CHAT").ok()).isEqualTo(2 * collected.sessions());
   }
 
+  /** The self-governing steps, as the HTTP driver sends them: each reaches its entity and is answered. */
+  @Test
+  void proposalsVotesDelegationsDonationsAndLeavingAreSentAsEntityCommands() throws Exception {
+    Map<String, Double> mix = new java.util.HashMap<>();
+    for (String step : List.of("PROPOSE", "PROPOSE_PAYOUT", "PROPOSAL_READ", "OBJECT", "VOTE", "DELEGATE", "REVOKE_DELEGATION",
+        "DELEGATIONS_READ", "DONATE", "DONATE_ANONYMOUS", "ACCOUNT_READ", "LEAVE")) {
+      mix.put(step, 1.0);
+    }
+    ShareCollector.Collected collected = collect(
+        replyTo -> new LoadWorker.RunRequests(share("probe"), 6, 30, 30, mix, replyTo), new ArrayList<>());
+
+    assertThat(collected.failure()).isNull();
+    Tally merged = new Tally(0);
+    collected.entries().forEach(merged::add);
+    Map<String, Tally.Stats> probe = byAction(merged, "probe");
+    // a vote or objection may be refused (409) when another one moved its proposal on; none times out
+    assertThat(probe).containsKeys("PROPOSE", "PROPOSAL_READ", "OBJECT", "VOTE", "DELEGATE", "REVOKE_DELEGATION",
+        "DELEGATIONS_READ", "DONATE", "DONATE_ANONYMOUS", "ACCOUNT_READ", "LEAVE");
+    assertThat(probe.values()).allSatisfy(s -> assertThat(s.timeouts()).as(s.action()).isZero());
+    for (String step : List.of("PROPOSE", "VOTE", "DELEGATE", "REVOKE_DELEGATION", "DONATE", "DONATE_ANONYMOUS", "LEAVE")) {
+      assertThat(probe.get(step).ok()).as(step).isPositive();
+    }
+  }
+
   @Test
   void theCeilingIsTheRateOfNoOpAsksOnTheWorkersOwnNode() throws Exception {
     CompletionStage<LoadWorker.CeilingMeasured> measured = AskPattern.ask(

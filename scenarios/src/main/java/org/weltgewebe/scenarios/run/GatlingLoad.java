@@ -82,7 +82,7 @@ final class GatlingLoad implements Load {
   /** The engine's version, as its jar's Maven metadata says. */
   static final String VERSION = gatlingVersion();
 
-  private final ScenarioRun.LoadContext context;
+  private final LoadContext context;
   private final ScenarioDefinition scenario;
   private final World world;
   private final Measurements measurements = new Measurements();
@@ -90,7 +90,7 @@ final class GatlingLoad implements Load {
   private final AtomicLong sessions = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicReference<String> abort = new java.util.concurrent.atomic.AtomicReference<>();
 
-  GatlingLoad(ScenarioRun.LoadContext context) {
+  GatlingLoad(LoadContext context) {
     this.context = context;
     this.scenario = context.scenario();
     this.world = new World(scenario, context.compression(), context.seed());
