@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -275,29 +274,19 @@ public final class Knot
 
   // ---- behaviour
 
-  /** A knot entity for {@code knotId}, reading time from {@code clock}, reporting to {@code feed}. */
-  public static Behavior<Command> create(String knotId, WeaveClock clock, RegionFeed feed) {
-    return Behaviors.withTimers(
-        timers -> Behaviors.setup(context -> new Knot(knotId, clock, feed, context, timers)));
+  /** A knot entity for {@code knotId}, reading time from {@code clock}. */
+  public static Behavior<Command> create(String knotId, WeaveClock clock) {
+    return Behaviors.withTimers(timers -> new Knot(knotId, clock, timers));
   }
 
   private final String knotId;
   private final WeaveClock clock;
-  private final RegionFeed feed;
-  private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
 
-  private Knot(
-      String knotId,
-      WeaveClock clock,
-      RegionFeed feed,
-      ActorContext<Command> context,
-      TimerScheduler<Command> timers) {
+  private Knot(String knotId, WeaveClock clock, TimerScheduler<Command> timers) {
     super(PersistenceId.of(ENTITY_KEY.name(), knotId));
     this.knotId = knotId;
     this.clock = clock;
-    this.feed = feed;
-    this.context = context;
     this.timers = timers;
   }
 
@@ -417,7 +406,7 @@ public final class Knot
     }
     return Effect()
         .persist(dissolution(knot))
-        .thenRun(this::afterPersist)
+        .thenRun(this::scheduleDissolutionCheck)
         .thenReply(command.replyTo(), this::viewOf);
   }
 
@@ -426,7 +415,7 @@ public final class Knot
       // Woken early (the wait is capped, or the clock's rounding): wait for the rest.
       return Effect().none().thenRun(this::scheduleDissolutionCheck).thenNoReply();
     }
-    return Effect().persist(dissolution(knot)).thenRun(this::afterPersist).thenNoReply();
+    return Effect().persist(dissolution(knot)).thenRun(this::scheduleDissolutionCheck).thenNoReply();
   }
 
   /**
@@ -437,7 +426,7 @@ public final class Knot
   private ReplyEffect<Event, State> dissolveAndRefuse(Standing knot, ActorRef<Reply> replyTo) {
     return Effect()
         .persist(dissolution(knot))
-        .thenRun(this::afterPersist)
+        .thenRun(this::scheduleDissolutionCheck)
         .thenReply(replyTo, gone -> new Rejected(goneRefusal()));
   }
 
@@ -448,19 +437,7 @@ public final class Knot
   }
 
   private ReplyEffect<Event, State> persist(Event event, ActorRef<Reply> replyTo) {
-    return Effect().persist(event).thenRun(this::afterPersist).thenReply(replyTo, this::viewOf);
-  }
-
-  private void afterPersist(State state) {
-    EventId source = new EventId(persistenceId().id(), lastSequenceNumber(context));
-    if (state instanceof Standing knot) {
-      feed.publish(
-          new Region.KnotChanged(
-              source, knotId, knot.type().name(), knot.title(), knot.location(), knot.dissolvesAt()));
-    } else if (state instanceof Gone gone) {
-      feed.publish(new Region.KnotGone(source, knotId, gone.knot().location()));
-    }
-    scheduleDissolutionCheck(state);
+    return Effect().persist(event).thenRun(this::scheduleDissolutionCheck).thenReply(replyTo, this::viewOf);
   }
 
   private void scheduleDissolutionCheck(State state) {

@@ -4,6 +4,8 @@ import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -56,18 +58,25 @@ final class Authentication {
 
   /** Runs {@code inner} only when the caller is {@code roleId}: a role acts only as itself. */
   Route as(String roleId, Supplier<Route> inner) {
+    return as(roleId, refusedCaller -> CompletableFuture.completedFuture(null), inner);
+  }
+
+  /**
+   * Like {@link #as(String, Supplier)}, and before answering 403 runs {@code refused} with the
+   * refused caller's role id, so that a reach for another role's personal data is audited before the
+   * refusal goes out (a refusal that could not be audited answers 500 instead).
+   */
+  Route as(String roleId, Function<String, CompletionStage<?>> refused, Supplier<Route> inner) {
     return caller(
         callerId ->
             callerId.equals(roleId)
                 ? inner.get()
-                : extractRequest(
-                    request ->
-                        complete(
-                            responses.problem(
-                                Problem.of("forbidden", "Forbidden", 403,
-                                    "the token speaks for role " + callerId + "; only role " + roleId
-                                        + " may do this",
-                                    request.getUri().path())))));
+                : responses.answer(
+                    instance ->
+                        refused.apply(callerId).thenApply(audited -> responses.problem(
+                            Problem.of("forbidden", "Forbidden", 403,
+                                "the token speaks for role " + callerId + "; only role " + roleId + " may do this",
+                                instance)))));
   }
 
   /** The text as a quoted-string value: printable ASCII only, no quotes or backslashes. */

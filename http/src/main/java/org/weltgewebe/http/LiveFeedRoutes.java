@@ -3,9 +3,15 @@ package org.weltgewebe.http;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -34,6 +40,12 @@ import org.weltgewebe.persistence.readmodel.LiveFeeds;
  * keep-alive comment goes out every {@code keepAlive} of silence, so proxies and the client see
  * a living connection. A subscriber too slow to take its events (more than {@value #BUFFER} behind)
  * is disconnected and resumes with its last id, rather than holding events in memory.
+ *
+ * <p>The feeds are public, but a client may open one with its access token ({@code Authorization:
+ * Bearer} or {@code ?access_token=}, as for the chat): then the token is checked (401 when refused)
+ * and the stream lives no longer than the token. When a revocation reaches this node (a logout, or
+ * the role left or was forgotten, on any node) every such stream re-checks its token, and one that
+ * is refused now ends with a last event {@code event: closing} whose data names the reason.
  */
 final class LiveFeedRoutes {
   static final int BUFFER = 1024;
@@ -45,12 +57,39 @@ final class LiveFeedRoutes {
   private final ActorSystem<?> system;
   private final Duration keepAlive;
   private final Responses responses;
+  private final ChatRoutes.TokenCheck tokens;
+  /** The streams opened with a token, so that a revocation can end those whose token it ends. */
+  private final Set<TokenStream> withToken = ConcurrentHashMap.newKeySet();
 
-  LiveFeedRoutes(LiveFeedReader reader, ActorSystem<?> system, Duration keepAlive, Responses responses) {
+  LiveFeedRoutes(
+      LiveFeedReader reader, ActorSystem<?> system, Duration keepAlive, Responses responses,
+      ChatRoutes.TokenCheck tokens, Consumer<Runnable> onRevocation) {
     this.reader = reader;
     this.system = system;
     this.keepAlive = keepAlive;
     this.responses = responses;
+    this.tokens = tokens;
+    onRevocation.accept(this::closeRevoked);
+  }
+
+  /** A stream opened with a token: the token and the queue that feeds the stream. */
+  private record TokenStream(String token, BoundedSourceQueue<ByteString> queue) {}
+
+  /** Ends every stream whose token is refused now, with a last {@code closing} event. */
+  private void closeRevoked() {
+    Iterator<TokenStream> streams = withToken.iterator();
+    while (streams.hasNext()) {
+      TokenStream stream = streams.next();
+      try {
+        tokens.roleOf(stream.token());
+      } catch (Exception refused) {
+        streams.remove();
+        String reason = "the access token is no longer valid: " + refused.getMessage();
+        stream.queue().offer(ByteString.fromString(
+            "event: closing\ndata: " + responses.mapper().createObjectNode().put("reason", reason) + "\n\n"));
+        stream.queue().complete();
+      }
+    }
   }
 
   /**
@@ -86,6 +125,23 @@ final class LiveFeedRoutes {
   }
 
   private Route feed(String subject) {
+    return optionalHeaderValueByName("Authorization", header -> parameterOptional("access_token", query -> {
+      Optional<String> token = header.filter(h -> h.regionMatches(true, 0, "Bearer ", 0, 7))
+          .map(h -> h.substring(7).trim()).or(() -> query);
+      if (token.isPresent()) {
+        try {
+          tokens.roleOf(token.get());
+        } catch (Exception refused) {
+          return extractRequest(request -> complete(responses.problem(
+              Problem.of("invalid-token", "Unauthorized", 401, String.valueOf(refused.getMessage()), request.getUri().path()),
+              RawHeader.create("WWW-Authenticate", "Bearer realm=\"weltgewebe\", error=\"invalid_token\""))));
+        }
+      }
+      return feed(subject, token);
+    }));
+  }
+
+  private Route feed(String subject, Optional<String> token) {
     return optionalHeaderValueByName("Last-Event-ID", lastEventId -> {
       long after;
       try {
@@ -112,6 +168,8 @@ final class LiveFeedRoutes {
         return extractRequest(request -> complete(responses.unavailable(
             "feed-unavailable", "the event stream cannot be read right now; retry shortly", request.getUri().path())));
       }
+      Optional<TokenStream> bound = token.map(t -> new TokenStream(t, queue));
+      bound.ifPresent(withToken::add);
       kamon.metric.Gauge open = HttpFigures.liveConnections("sse");
       open.increment();
       Source<ByteString, NotUsed> events =
@@ -119,6 +177,7 @@ final class LiveFeedRoutes {
               .keepAlive(keepAlive, () -> KEEP_ALIVE)
               .watchTermination((notUsed, done) -> {
                 done.whenComplete((ok, failure) -> {
+                  bound.ifPresent(withToken::remove);
                   open.decrement();
                   try {
                     tail.close();

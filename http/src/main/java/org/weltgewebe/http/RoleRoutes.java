@@ -2,19 +2,27 @@ package org.weltgewebe.http;
 
 import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.weltgewebe.actors.Refusal;
 import org.weltgewebe.actors.Role;
 import org.weltgewebe.actors.Weave;
+import org.weltgewebe.persistence.privacy.AuditLog;
+import org.weltgewebe.persistence.privacy.SubjectRecords;
+import org.weltgewebe.persistence.privacy.Vault;
 
 /**
- * Roles: register, log in and out, read a public profile, read one's own personal data, change
- * one's own profile, leave the weave.
+ * Roles: register, log in and out, read a public profile, read one's own personal data or export
+ * everything held about oneself (both audited, as is another role's refused attempt), change one's
+ * own profile, leave the weave.
  *
  * <p>Authenticating a real person is not this platform's job (an identity provider would do it),
  * so the token is the credential: registration answers a token for the new role, and logging in
@@ -32,29 +40,54 @@ final class RoleRoutes {
   /** A role's profile with a token for it. */
   record Session(Role.Profile profile, AccessTokens.Issued token) {}
 
+  /**
+   * Everything held about a role, for the role itself (GDPR art. 15): its profile and personal data
+   * as the role holds them, every read-model row that names it, its key's state, and the audit log's
+   * rows about it (this export's own row included).
+   */
+  record PersonalDataExport(
+      String roleId,
+      Instant exportedAt,
+      Role.Profile profile,
+      Role.PersonalDataView personal,
+      Map<String, List<Map<String, Object>>> readModels,
+      Map<String, Object> key,
+      List<AuditLog.Row> audit) {}
+
   private final Weave weave;
   private final Responses responses;
   private final JsonBody body;
   private final Authentication auth;
   private final AccessTokens tokens;
+  private final Vault vault;
+  private final Executor blocking;
+  private final Clock clock;
+  private final SessionRateLimit sessionLimit;
 
-  RoleRoutes(Weave weave, Responses responses, JsonBody body, Authentication auth, AccessTokens tokens) {
+  RoleRoutes(
+      Weave weave, Responses responses, JsonBody body, Authentication auth, AccessTokens tokens, Vault vault,
+      Executor blocking, Clock clock, SessionRateLimit sessionLimit) {
+    this.sessionLimit = sessionLimit;
     this.weave = weave;
     this.responses = responses;
     this.body = body;
     this.auth = auth;
     this.tokens = tokens;
+    this.vault = vault;
+    this.blocking = blocking;
+    this.clock = clock;
   }
 
   List<Operation> operations() {
     return List.of(
         // Registration starts a session rather than continuing one, so it yields to session writes.
-        Operation.post("/roles", Priority.READ, p -> register()),
+        Operation.post("/roles", Priority.READ, p -> sessionLimit.limited(this::register)),
         Operation.get("/roles/{id}", Priority.READ, p -> profile(p.get("id"))),
         Operation.delete("/roles/{id}", Priority.SESSION_WRITE, p -> leave(p.get("id"))),
         Operation.get("/roles/{id}/personal", Priority.READ, p -> personal(p.get("id"))),
+        Operation.get("/roles/{id}/personal-data", Priority.READ, p -> export(p.get("id"))),
         Operation.put("/roles/{id}/profile", Priority.SESSION_WRITE, p -> updateProfile(p.get("id"))),
-        Operation.post("/roles/{id}/session", Priority.SESSION_WRITE, p -> login(p.get("id"))),
+        Operation.post("/roles/{id}/session", Priority.SESSION_WRITE, p -> sessionLimit.limited(() -> login(p.get("id")))),
         Operation.delete("/roles/{id}/session", Priority.SESSION_WRITE, p -> logout(p.get("id"))));
   }
 
@@ -83,19 +116,56 @@ final class RoleRoutes {
     return responses.answer(instance -> weave.profile(roleId).thenApply(reply -> refusedOrProfile(reply, instance)));
   }
 
+  /** The role's own personal data; the read is audited before the data goes out. */
   private Route personal(String roleId) {
     return auth.as(
         roleId,
+        refused -> audited(refused, "personal-data.refused", roleId, "GET /roles/{id}/personal by another role"),
         () ->
             responses.answer(
                 instance ->
-                    weave
-                        .personalData(roleId)
+                    audited(roleId, "personal-data.read", roleId, "GET /roles/{id}/personal by the subject")
+                        .thenCompose(audited -> weave.personalData(roleId))
                         .thenApply(
                             reply ->
                                 reply instanceof Role.Rejected rejected
                                     ? responses.refused(rejected.refusal(), instance)
                                     : responses.ok(reply))));
+  }
+
+  /**
+   * The data subject access export: audited first (no export goes out unaudited), then gathered
+   * from the role and the read models. Another role is refused 403, and that is audited too.
+   */
+  private Route export(String roleId) {
+    return auth.as(
+        roleId,
+        refused -> audited(refused, "personal-data.refused", roleId, "GET /roles/{id}/personal-data by another role"),
+        () ->
+            responses.answer(
+                instance ->
+                    audited(roleId, "personal-data.export", roleId, "GET /roles/{id}/personal-data by the subject")
+                        .thenCompose(audited -> weave.personalData(roleId))
+                        .thenCompose(personal -> {
+                          if (personal instanceof Role.Rejected rejected) {
+                            return done(responses.refused(rejected.refusal(), instance));
+                          }
+                          CompletableFuture<SubjectRecords.Export> records =
+                              CompletableFuture.supplyAsync(() -> vault.records().of(roleId), blocking);
+                          return weave.profile(roleId).thenCombine(records, (profile, held) -> {
+                            if (profile instanceof Role.Rejected rejected) {
+                              return responses.refused(rejected.refusal(), instance);
+                            }
+                            return responses.ok(new PersonalDataExport(roleId, clock.instant(), (Role.Profile) profile,
+                                (Role.PersonalDataView) personal, held.readModels(), held.key(), held.audit()));
+                          });
+                        })));
+  }
+
+  /** Appends to the audit log off the request thread; {@code roleId} is the acting role. */
+  private CompletionStage<Long> audited(String roleId, String action, String subject, String reason) {
+    return CompletableFuture.supplyAsync(
+        () -> vault.audit().append(new AuditLog.Entry("role:" + roleId, action, subject, reason)), blocking);
   }
 
   private Route updateProfile(String roleId) {

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +28,8 @@ import org.weltgewebe.persistence.TestDatabase;
 /**
  * Revocation across the cluster, on two real nodes joined in one cluster, each with its own API, token cache and JetStream watch of the revocation bucket; one key ring,
  * as a cluster's keys file gives. A logout on node A is refused on node B within one second — also
- * for a token B has verified and cached — and closes the chat WebSocket the token opened on B.
+ * for a token B has verified and cached — and closes the chat WebSocket and the SSE feed the token
+ * opened on B.
  */
 class RevocationAcrossNodesTest {
   static final Duration WITHIN = Duration.ofSeconds(1);
@@ -104,6 +107,20 @@ class RevocationAcrossNodesTest {
             + "/chat?access_token=" + ada.token()), chat)
         .get(10, TimeUnit.SECONDS);
 
+    // A live feed opened on B with the token: public, but bound to the token's life.
+    BlockingQueue<String> feedLines = new LinkedBlockingQueue<>();
+    CompletableFuture<Integer> feedStatus = new CompletableFuture<>();
+    CompletableFuture<HttpResponse<Void>> feed = HttpClient.newHttpClient().sendAsync(
+        HttpRequest.newBuilder(URI.create(b.base + "/conversations/" + conversationId + "/feed"))
+            .header("Authorization", "Bearer " + ada.token()).GET().build(),
+        info -> {
+          feedStatus.complete(info.statusCode());
+          return HttpResponse.BodySubscribers.fromLineSubscriber(new LineCollector(feedLines));
+        });
+    assertThat(feedStatus.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+    assertThat(b.get("/conversations/" + conversationId + "/feed?access_token=garbage").statusCode())
+        .as("a feed opened with a refused token").isEqualTo(401);
+
     HttpResponse<String> logout = a.delete("/roles/" + ada.id() + "/session", ada.token());
     assertThat(logout.statusCode()).as(logout.body()).isEqualTo(200);
     long loggedOut = System.nanoTime();
@@ -126,6 +143,46 @@ class RevocationAcrossNodesTest {
     JsonNode closing = chat.next("closing");
     assertThat(closing.at("/code").asInt()).isEqualTo(1008);
     assertThat(closing.at("/reason").asText()).contains("revoked");
+
+    String line;
+    do {
+      line = feedLines.poll(10, TimeUnit.SECONDS);
+      assertThat(line).as("the feed ends with a closing event").isNotNull();
+    } while (!line.equals("event: closing"));
+    assertThat(feedLines.poll(10, TimeUnit.SECONDS)).startsWith("data: ").contains("revoked");
+    assertThat(feedLines.poll(10, TimeUnit.SECONDS)).isEmpty();
+    assertThat(feedLines.poll(10, TimeUnit.SECONDS)).as("and the stream is over").isEqualTo(LineCollector.END);
+    assertThat(feed.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+  }
+
+  /** Collects the lines of a streamed body; {@link #END} after its last. */
+  static final class LineCollector implements java.util.concurrent.Flow.Subscriber<String> {
+    static final String END = "<end of stream>";
+    final BlockingQueue<String> lines;
+
+    LineCollector(BlockingQueue<String> lines) {
+      this.lines = lines;
+    }
+
+    @Override
+    public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+      subscription.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(String line) {
+      lines.add(line);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      lines.add("<failed: " + error + ">");
+    }
+
+    @Override
+    public void onComplete() {
+      lines.add(END);
+    }
   }
 
   /** A WebSocket client that records text frames. */

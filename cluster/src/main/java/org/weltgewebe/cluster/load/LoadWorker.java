@@ -11,6 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.weltgewebe.actors.Weave;
+import org.weltgewebe.actors.WeaveClock;
 import org.weltgewebe.actors.WeaveSerializable;
 
 /**
@@ -110,24 +111,26 @@ public final class LoadWorker {
   // ---------------------------------------------------------------- behaviour
 
   /** An idle worker that registers itself and then runs whatever share it is handed. */
-  public static Behavior<Command> create(Weave weave) {
+  public static Behavior<Command> create(Weave weave, WeaveClock clock) {
     return Behaviors.setup(
         context -> {
           context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
           ActorRef<Echo.Ping> echo = context.spawn(Echo.create(), "echo");
-          return new LoadWorker(context, weave, echo).idle();
+          return new LoadWorker(context, weave, clock, echo).idle();
         });
   }
 
   private final ActorContext<Command> context;
   private final Weave weave;
+  private final WeaveClock clock;
   private final ActorRef<Echo.Ping> echo;
   private final String name;
   private VirtualUsers world;
 
-  private LoadWorker(ActorContext<Command> context, Weave weave, ActorRef<Echo.Ping> echo) {
+  private LoadWorker(ActorContext<Command> context, Weave weave, WeaveClock clock, ActorRef<Echo.Ping> echo) {
     this.context = context;
     this.weave = weave;
+    this.clock = clock;
     this.echo = echo;
     this.name = context.getSystem().address().toString();
   }
@@ -179,7 +182,7 @@ public final class LoadWorker {
       if (world != null) {
         world.close();
       }
-      world = new VirtualUsers(weave, share, name);
+      world = new VirtualUsers(weave, clock, share, name);
     }
     return world;
   }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -22,13 +23,18 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.weltgewebe.actors.CommunityAccount;
 import org.weltgewebe.actors.Conversation;
+import org.weltgewebe.actors.Delegations;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.Knot;
+import org.weltgewebe.actors.Proposal;
 import org.weltgewebe.actors.Region;
 import org.weltgewebe.actors.RegionCells;
 import org.weltgewebe.actors.Role;
 import org.weltgewebe.actors.Weave;
+import org.weltgewebe.actors.WeaveClock;
+import org.weltgewebe.actors.VoteTally;
 import org.weltgewebe.actors.WeaveThread;
 
 /**
@@ -81,7 +87,22 @@ final class VirtualUsers implements AutoCloseable {
     UNTWIST,
     PROFILE_UPDATE,
     /** A chat's messages, each a post to the conversation (what the WebSocket route sends). */
-    CHAT;
+    CHAT,
+    PROPOSE,
+    /** A proposal to pay from the knot's community account (to the proposer). */
+    PROPOSE_PAYOUT,
+    PROPOSAL_READ,
+    OBJECT,
+    VOTE,
+    TALLY_READ,
+    DELEGATE,
+    REVOKE_DELEGATION,
+    DELEGATIONS_READ,
+    DONATE,
+    DONATE_ANONYMOUS,
+    ACCOUNT_READ,
+    /** The role dissolves its account; the session ends with it. */
+    LEAVE;
 
     /** True for the steps a driver may name in a session's actions or a request mix. */
     static boolean drivable(String name) {
@@ -99,6 +120,7 @@ final class VirtualUsers implements AutoCloseable {
     final int index;
     final String cell;
     volatile String id;
+    volatile boolean delegating;
     final List<String> threads = new CopyOnWriteArrayList<>();
 
     VirtualRole(int index, String cell) {
@@ -126,6 +148,7 @@ final class VirtualUsers implements AutoCloseable {
   }
 
   private final Weave weave;
+  private final WeaveClock clock;
   private final String runId;
   private final String worker;
   private final int workerIndex;
@@ -137,9 +160,12 @@ final class VirtualUsers implements AutoCloseable {
   private final Map<Integer, VirtualRole> roles = new ConcurrentHashMap<>();
   private final Map<String, List<String>> knotsByCell = new ConcurrentHashMap<>();
   private final List<String> conversations = new CopyOnWriteArrayList<>();
+  /** Proposal id → the phase its latest answer showed (null after a refusal: it moved on). */
+  private final Map<String, Optional<Proposal.Phase>> proposals = new ConcurrentHashMap<>();
+  private final List<String> fundedKnots = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService timer;
 
-  VirtualUsers(Weave weave, LoadWorker.Share share, String worker) {
+  VirtualUsers(Weave weave, WeaveClock clock, LoadWorker.Share share, String worker) {
     if (share.workers() < 1 || share.workerIndex() < 0 || share.workerIndex() >= share.workers()) {
       throw new IllegalArgumentException("worker " + share.workerIndex() + " of " + share.workers() + " is no share");
     }
@@ -147,6 +173,7 @@ final class VirtualUsers implements AutoCloseable {
       throw new IllegalArgumentException("a share needs the map: as many cumulative shares as cells");
     }
     this.weave = weave;
+    this.clock = clock;
     this.runId = share.runId();
     this.worker = worker;
     this.workerIndex = share.workerIndex();
@@ -282,6 +309,10 @@ final class VirtualUsers implements AutoCloseable {
       }
     }
     Collections.shuffle(steps, new Random(random.nextLong()));
+    // leaving ends the session: whatever else the user does comes first
+    if (steps.remove(Step.LEAVE)) {
+      steps.add(Step.LEAVE);
+    }
     return steps;
   }
 
@@ -315,12 +346,17 @@ final class VirtualUsers implements AutoCloseable {
       }
       long due = startNanos + (long) (t * 1e9);
       sleepUntil(due);
-      VirtualRole role = registered(random);
+      Step step = pool.get(random.nextInt(pool.size()));
+      // a prepared role never leaves: another user does (registering first when it has not yet)
+      VirtualRole role = step == Step.LEAVE ? leaver(random) : registered(random);
       if (role == null) {
         continue;
       }
-      CompletableFuture<Void> request =
-          act(run, run.phase, pool.get(random.nextInt(pool.size())), role, random.split(), due, null).exceptionally(e -> null);
+      SplittableRandom own = random.split();
+      CompletableFuture<Void> before = role.id == null ? register(run, run.phase, role, due) : done();
+      CompletableFuture<Void> request = before
+          .thenCompose(v -> role.id == null ? done() : act(run, run.phase, step, role, own, due, null))
+          .exceptionally(e -> null);
       running.add(request);
       request.whenComplete((v, e) -> running.remove(request));
     }
@@ -425,9 +461,191 @@ final class VirtualUsers implements AutoCloseable {
             .thenApply(r -> null);
       case CHAT:
         return conversation == null || plan == null ? done() : chat(run, phase, role, conversation, plan, due);
+      case PROPOSE:
+      case PROPOSE_PAYOUT:
+      case PROPOSAL_READ:
+      case OBJECT:
+      case VOTE:
+      case TALLY_READ:
+        return proposalStep(run, phase, step, role, cell, knot, random, due);
+      case DELEGATE:
+      case REVOKE_DELEGATION:
+      case DELEGATIONS_READ:
+        return delegationStep(run, phase, step, role, random, due);
+      case DONATE:
+      case DONATE_ANONYMOUS:
+      case ACCOUNT_READ:
+        return accountStep(run, phase, step, role, cell, knot, random, due);
+      case LEAVE:
+        return measure(run, phase, step, due, () -> weave.leave(role.id), r -> r instanceof Role.Rejected)
+            .thenAccept(reply -> {
+              if (reply instanceof Role.Departed) {
+                role.id = null; // the user registers a new role next time
+                role.delegating = false;
+                role.threads.clear();
+              }
+            });
       default:
         return done();
     }
+  }
+
+  // ---------------------------------------------------------------- proposals, delegations, accounts
+
+  /**
+   * A step on a proposal, as the HTTP driver's Journey makes it: what a step needs and does not
+   * find it makes (a vote objects to an open proposal, an objection proposes, a tally read with no
+   * closed proposal reads any, a read with none proposes).
+   */
+  private CompletableFuture<Void> proposalStep(
+      ShareRun run, String phase, Step step, VirtualRole role, String cell, String knot, SplittableRandom random, long due) {
+    switch (step) {
+      case PROPOSE:
+      case PROPOSE_PAYOUT: {
+        String funded = step == Step.PROPOSE_PAYOUT ? anyOf(fundedKnots, random) : null;
+        String on = funded != null ? funded : knot;
+        if (on == null) {
+          return createKnot(run, phase, role, cell, random, due);
+        }
+        Proposal.Payout payout = step == Step.PROPOSE_PAYOUT ? new Proposal.Payout(300 + random.nextInt(1200), role.id) : null;
+        String proposalId = Weave.newId();
+        return measure(run, phase, step, due,
+                () -> weave.propose(proposalId, on, role.id, "Neues Schloss für den Werkzeugschuppen",
+                    "Das alte klemmt; ich besorge ein neues.", payout),
+                r -> r instanceof Proposal.Rejected)
+            .thenAccept(this::learnProposal);
+      }
+      case OBJECT: {
+        String open = proposalIn(Proposal.Phase.OBJECTABLE, random);
+        if (open == null) {
+          return proposalStep(run, phase, Step.PROPOSE, role, cell, knot, random, due);
+        }
+        return measure(run, phase, step, due, () -> weave.object(open, role.id), r -> r instanceof Proposal.Rejected)
+            .thenAccept(reply -> learnProposal(open, reply));
+      }
+      case VOTE: {
+        String voting = proposalIn(Proposal.Phase.VOTING, random);
+        if (voting == null) {
+          return proposalStep(run, phase, Step.OBJECT, role, cell, knot, random, due);
+        }
+        double u = random.nextDouble();
+        VoteTally.Choice choice = u < 0.6 ? VoteTally.Choice.YES : u < 0.9 ? VoteTally.Choice.NO : VoteTally.Choice.ABSTAIN;
+        return measure(run, phase, step, due, () -> weave.vote(voting, role.id, choice), r -> r instanceof Proposal.Rejected)
+            .thenAccept(reply -> learnProposal(voting, reply));
+      }
+      case TALLY_READ: {
+        String closed = proposalIn(Proposal.Phase.CLOSED, random);
+        if (closed == null) {
+          return proposalStep(run, phase, Step.PROPOSAL_READ, role, cell, knot, random, due);
+        }
+        return measure(run, phase, step, due, () -> weave.tally(closed), r -> r instanceof Proposal.Rejected).thenApply(r -> null);
+      }
+      default: {
+        String any = anyProposal(random);
+        if (any == null) {
+          return proposalStep(run, phase, Step.PROPOSE, role, cell, knot, random, due);
+        }
+        return measure(run, phase, Step.PROPOSAL_READ, due, () -> weave.proposal(any), r -> r instanceof Proposal.Rejected)
+            .thenAccept(reply -> learnProposal(any, reply));
+      }
+    }
+  }
+
+  /** Delegating in one's home district to another registered role; a revocation by a role that does not delegate delegates first. */
+  private CompletableFuture<Void> delegationStep(
+      ShareRun run, String phase, Step step, VirtualRole role, SplittableRandom random, long due) {
+    if (step == Step.DELEGATIONS_READ) {
+      return readDelegations(run, phase, role, due);
+    }
+    if (step == Step.REVOKE_DELEGATION && role.delegating) {
+      return revoke(run, phase, role, due);
+    }
+    VirtualRole delegate = roles.get(anyIndex(random));
+    if (delegate == null || delegate == role || delegate.id == null) {
+      delegate = registered(random);
+    }
+    if (delegate == null || delegate == role) {
+      return readDelegations(run, phase, role, due);
+    }
+    String to = delegate.id;
+    return measure(run, phase, Step.DELEGATE, due, () -> weave.delegate(role.cell, role.id, to), r -> r instanceof Delegations.Rejected)
+        .thenCompose(reply -> {
+          if (!(reply instanceof Delegations.Graph)) {
+            return done();
+          }
+          role.delegating = true;
+          return step == Step.REVOKE_DELEGATION ? later(0).thenCompose(d -> revoke(run, phase, role, d)) : done();
+        });
+  }
+
+  private CompletableFuture<Void> revoke(ShareRun run, String phase, VirtualRole role, long due) {
+    return measure(run, phase, Step.REVOKE_DELEGATION, due, () -> weave.revokeDelegation(role.cell, role.id),
+            r -> r instanceof Delegations.Rejected)
+        .thenAccept(reply -> {
+          if (reply instanceof Delegations.Graph) {
+            role.delegating = false;
+          }
+        });
+  }
+
+  private CompletableFuture<Void> readDelegations(ShareRun run, String phase, VirtualRole role, long due) {
+    return measure(run, phase, Step.DELEGATIONS_READ, due, () -> weave.delegations(role.cell, clock.now()),
+            r -> r instanceof Delegations.Rejected)
+        .thenApply(r -> null);
+  }
+
+  /** A donation (EUR 2–50) to a knot of the cell, or a look at a funded knot's account. */
+  private CompletableFuture<Void> accountStep(
+      ShareRun run, String phase, Step step, VirtualRole role, String cell, String knot, SplittableRandom random, long due) {
+    if (step == Step.ACCOUNT_READ) {
+      String funded = anyOf(fundedKnots, random);
+      String on = funded != null && random.nextBoolean() ? funded : knot != null ? knot : funded;
+      return on == null ? createKnot(run, phase, role, cell, random, due)
+          : measure(run, phase, step, due, () -> weave.account(on), r -> r instanceof CommunityAccount.Rejected).thenApply(r -> null);
+    }
+    if (knot == null) {
+      return createKnot(run, phase, role, cell, random, due);
+    }
+    long cents = 200L + random.nextInt(4800);
+    return measure(run, phase, step, due,
+            () -> weave.donate(knot, Weave.newId(), role.id, cents, step == Step.DONATE), r -> r instanceof CommunityAccount.Rejected)
+        .thenAccept(reply -> {
+          if (reply instanceof CommunityAccount.Balance && fundedKnots.size() < KNOWN_KNOTS_PER_CELL && !fundedKnots.contains(knot)) {
+            fundedKnots.add(knot);
+          }
+        });
+  }
+
+  private void learnProposal(Proposal.Reply reply) {
+    if (reply instanceof Proposal.ProposalView view) {
+      learnProposal(view.proposalId(), reply);
+    }
+  }
+
+  /** The phase the answer showed; a refusal means the proposal moved on (objected, voting, closed). */
+  private void learnProposal(String proposalId, Proposal.Reply reply) {
+    if (!proposals.containsKey(proposalId) && proposals.size() >= KNOWN_CONVERSATIONS) {
+      return;
+    }
+    if (reply instanceof Proposal.ProposalView view) {
+      proposals.put(proposalId, Optional.of(view.phase()));
+    } else if (reply instanceof Proposal.Rejected) {
+      proposals.put(proposalId, Optional.empty());
+    }
+  }
+
+  private String proposalIn(Proposal.Phase phase, SplittableRandom random) {
+    return anyOf(proposals.entrySet().stream().filter(e -> e.getValue().equals(Optional.of(phase))).map(Map.Entry::getKey).toList(), random);
+  }
+
+  /** Any known proposal, those whose phase is unknown first (a read tells it), or null. */
+  private String anyProposal(SplittableRandom random) {
+    String unknown = anyOf(proposals.entrySet().stream().filter(e -> e.getValue().isEmpty()).map(Map.Entry::getKey).toList(), random);
+    return unknown != null ? unknown : anyOf(List.copyOf(proposals.keySet()), random);
+  }
+
+  private static String anyOf(List<String> choices, SplittableRandom random) {
+    return choices.isEmpty() ? null : choices.get(random.nextInt(choices.size()));
   }
 
   private CompletableFuture<Void> register(ShareRun run, String phase, VirtualRole role, long due) {
@@ -557,6 +775,12 @@ final class VirtualUsers implements AutoCloseable {
   private int anyIndex(SplittableRandom random) {
     int owned = Math.max(1, (monthlyActiveUsers - workerIndex + workers - 1) / workers);
     return Math.min(monthlyActiveUsers - 1, workerIndex + workers * random.nextInt(owned));
+  }
+
+  /** One of this worker's roles that is not a prepared one: who leaves in a single request (null when all are prepared). */
+  private VirtualRole leaver(SplittableRandom random) {
+    int index = anyIndex(random);
+    return index >= workerIndex + workers * PREPARED_ROLES ? role(index) : null;
   }
 
   private VirtualRole preparedRole(int k) {

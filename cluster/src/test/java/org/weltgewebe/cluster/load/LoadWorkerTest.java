@@ -45,10 +45,9 @@ class LoadWorkerTest {
   @BeforeAll
   static void platformAndDriver() {
     db = TestDatabase.create();
-    platform = WeaveNode.start(db.config().withFallback(ConfigFactory.parseString(
+    platform = WeaveNode.start(db.outboxConfig().withFallback(ConfigFactory.parseString(
         "pekko.remote.artery.canonical.port = 0\n"
-            + "weltgewebe.metrics.enabled = off\n"
-            + "weltgewebe.outbox.enabled = off")));
+            + "weltgewebe.metrics.enabled = off")));
     platform.awaitEntitiesAnswer(Duration.ofMinutes(2)); // the worker counts every timeout
     String seed = "127.0.0.1:" + platform.system().address().getPort().get();
     driver = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, NodeConfig.load(ConfigFactory.parseString(
@@ -150,6 +149,30 @@ class LoadWorkerTest {
     assertThat(main.get("CREATE_KNOT").ok()).isEqualTo(collected.sessions());
     // a chat is its messages, each a post to a conversation the setup started
     assertThat(main.get("CHAT").ok()).isEqualTo(2 * collected.sessions());
+  }
+
+  /** The self-governing steps, as the HTTP driver sends them: each reaches its entity and is answered. */
+  @Test
+  void proposalsVotesDelegationsDonationsAndLeavingAreSentAsEntityCommands() throws Exception {
+    Map<String, Double> mix = new java.util.HashMap<>();
+    for (String step : List.of("PROPOSE", "PROPOSE_PAYOUT", "PROPOSAL_READ", "OBJECT", "VOTE", "DELEGATE", "REVOKE_DELEGATION",
+        "DELEGATIONS_READ", "DONATE", "DONATE_ANONYMOUS", "ACCOUNT_READ", "LEAVE")) {
+      mix.put(step, 1.0);
+    }
+    ShareCollector.Collected collected = collect(
+        replyTo -> new LoadWorker.RunRequests(share("probe"), 6, 30, 30, mix, replyTo), new ArrayList<>());
+
+    assertThat(collected.failure()).isNull();
+    Tally merged = new Tally(0);
+    collected.entries().forEach(merged::add);
+    Map<String, Tally.Stats> probe = byAction(merged, "probe");
+    // a vote or objection may be refused (409) when another one moved its proposal on; none times out
+    assertThat(probe).containsKeys("PROPOSE", "PROPOSAL_READ", "OBJECT", "VOTE", "DELEGATE", "REVOKE_DELEGATION",
+        "DELEGATIONS_READ", "DONATE", "DONATE_ANONYMOUS", "ACCOUNT_READ", "LEAVE");
+    assertThat(probe.values()).allSatisfy(s -> assertThat(s.timeouts()).as(s.action()).isZero());
+    for (String step : List.of("PROPOSE", "VOTE", "DELEGATE", "REVOKE_DELEGATION", "DONATE", "DONATE_ANONYMOUS", "LEAVE")) {
+      assertThat(probe.get(step).ok()).as(step).isPositive();
+    }
   }
 
   @Test

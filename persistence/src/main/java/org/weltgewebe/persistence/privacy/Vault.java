@@ -59,6 +59,11 @@ public final class Vault implements AutoCloseable {
     return cipher;
   }
 
+  /** What the read models hold about a subject, for its data export. */
+  public SubjectRecords records() {
+    return new SubjectRecords(pool, audit);
+  }
+
   @Override
   public void close() {
     pool.close();

@@ -57,4 +57,23 @@ class ReadModelCatalogueTest {
     stale.removeAll(columns);
     assertEquals(Set.of(), stale, "these catalogued columns are not in the schema");
   }
+
+  @Test
+  void everyColumnThatNamesARoleIsInTheSubjectAccessExport() throws Exception {
+    Set<String> naming = new TreeSet<>();
+    try (Connection c = db.settings().connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+                + " AND table_name LIKE 'rm\\_%' AND (column_name IN ('role_id', 'delegator', 'delegate')"
+                + " OR column_name LIKE '%\\_by')")) {
+      while (rs.next()) {
+        naming.add(rs.getString(1) + "." + rs.getString(2));
+      }
+    }
+    assertTrue(naming.contains("rm_thread.role_id"), "the schema has role columns: " + naming);
+    Set<String> exported = new TreeSet<>();
+    SubjectRecords.SUBJECT_COLUMNS.forEach((table, columns) -> columns.forEach(column -> exported.add(table + "." + column)));
+    assertEquals(naming, exported, "SubjectRecords.SUBJECT_COLUMNS must name exactly the read-model columns that hold a role id");
+  }
 }

@@ -48,6 +48,41 @@ public enum Action {
   UNTWIST(Kind.API, "DELETE", "/threads/{id}/yarn", 2),
   /** Goods and skills offered (ProfileUpdated). */
   PROFILE_UPDATE(Kind.API, "PUT", "/roles/{id}/profile", 1),
+  /**
+   * Put a proposal to a knot (Proposed, and the proposal thread: ThreadLed, Spun); its closing
+   * event (PassedWithoutObjection or Tallied), persisted when its deadline passes, is counted with it.
+   */
+  PROPOSE(Kind.API, "POST", "/knots/{id}/proposals", 4),
+  /**
+   * Propose a payout from the knot's community account: as {@link #PROPOSE}, and once accepted the
+   * payout (the proposal's PaidOut and the account's PaidOut).
+   */
+  PROPOSE_PAYOUT(Kind.API, "POST", "/knots/{id}/proposals", 6),
+  /** One proposal: phase, deadline, how many voted. */
+  PROPOSAL_READ(Kind.API, "GET", "/proposals/{id}", 0),
+  /** Object to a proposal, which puts it to the vote (Objected, and a proposal thread: ThreadLed, Spun). */
+  OBJECT(Kind.API, "POST", "/proposals/{id}/objections", 3),
+  /** Vote on a proposal put to the vote (VoteCast, and the vote thread: ThreadLed, Spun). */
+  VOTE(Kind.API, "PUT", "/proposals/{id}/vote", 3),
+  /** A closed proposal's count: who counted, directly or through whom. */
+  TALLY_READ(Kind.API, "GET", "/proposals/{id}/tally", 0),
+  /** Delegate one's vote in one's district (Delegated). */
+  DELEGATE(Kind.API, "PUT", "/regions/{cell}/delegation", 1),
+  /** Take the delegation back (Revoked). */
+  REVOKE_DELEGATION(Kind.API, "DELETE", "/regions/{cell}/delegation", 1),
+  /** Who delegates to whom in a district. */
+  DELEGATIONS_READ(Kind.API, "GET", "/regions/{cell}/delegations", 0),
+  /** A visible donation to a knot's community account (Donated, and the gold thread: ThreadLed, Spun). */
+  DONATE(Kind.API, "POST", "/knots/{id}/account/donations", 3),
+  /** An anonymous donation: the same route, no donor and no thread (Donated). */
+  DONATE_ANONYMOUS(Kind.API, "POST", "/knots/{id}/account/donations", 1),
+  /** A knot's community account: balance and totals. */
+  ACCOUNT_READ(Kind.API, "GET", "/knots/{id}/account", 0),
+  /**
+   * The role dissolves its account (Left, and what its departure ends: about one yarn untwisted or
+   * delegation revoked on average); the session ends with it.
+   */
+  LEAVE(Kind.API, "DELETE", "/roles/{id}", 2),
   /** Subscribe to a region's live feed (SSE) for a while. */
   REGION_FEED(Kind.FEED, "GET", "/regions/{cell}/feed", 0),
   /** Subscribe to a conversation's live feed (SSE) for a while. */

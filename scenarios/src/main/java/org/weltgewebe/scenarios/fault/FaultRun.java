@@ -198,14 +198,17 @@ public final class FaultRun implements Topology {
     Instant mainStart = injector.mainStart();
     long startSecond = mainStart.getEpochSecond();
     List<FaultReport.Point> timeline = new ArrayList<>();
-    int mainEnds = Integer.MAX_VALUE;
+    // The main phase ends after its last second. (Not at the first second of another phase: the
+    // generator's ceiling probe just before it can share its first epoch second, which made every
+    // fault's horizon 0 and its dip unjudged.)
+    int mainEnds = -1;
     for (Load.Second s : load.seconds()) {
       int offset = (int) (s.epochSecond() - startSecond);
       if (offset < 0) {
         continue;
       }
-      if (!s.phase().equals("main")) {
-        mainEnds = Math.min(mainEnds, offset);
+      if (s.phase().equals("main")) {
+        mainEnds = Math.max(mainEnds, offset + 1);
       }
       timeline.add(new FaultReport.Point(offset, s.requests(), s.ok(), s.shed(), s.failed(), s.okP95Millis()));
     }
@@ -216,7 +219,7 @@ public final class FaultRun implements Topology {
       FaultInjector.Done d = done.get(i);
       int at = seconds(mainStart, d.began());
       int previousEnd = i == 0 ? -1 : seconds(mainStart, done.get(i - 1).ended());
-      int horizon = Math.min(mainEnds, i + 1 < done.size() ? seconds(mainStart, done.get(i + 1).began()) : Integer.MAX_VALUE);
+      int horizon = Math.min(mainEnds < 0 ? Integer.MAX_VALUE : mainEnds, i + 1 < done.size() ? seconds(mainStart, done.get(i + 1).began()) : Integer.MAX_VALUE);
       FaultReport.Dip dip = GoodputDip.of(ok, at, previousEnd, horizon);
       Instant until = i + 1 < done.size() && done.get(i + 1).began().isBefore(d.ended().plusSeconds(60)) ? done.get(i + 1).began() : d.ended().plusSeconds(60);
       Double downing = d.fault().kind().hitsNode() ? downingSeconds(d.began(), until) : null;

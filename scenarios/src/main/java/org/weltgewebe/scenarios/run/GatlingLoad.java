@@ -91,7 +91,7 @@ final class GatlingLoad implements Load {
   /** The engine's version, as its jar's Maven metadata says. */
   static final String VERSION = gatlingVersion();
 
-  private final ScenarioRun.LoadContext context;
+  private final LoadContext context;
   private final ScenarioDefinition scenario;
   private final World world;
   private final Measurements measurements = new Measurements();
@@ -100,7 +100,7 @@ final class GatlingLoad implements Load {
   private final java.util.concurrent.atomic.AtomicReference<String> abort = new java.util.concurrent.atomic.AtomicReference<>();
   private final Map<String, PoolQueue> queues = new ConcurrentHashMap<>();
 
-  GatlingLoad(ScenarioRun.LoadContext context) {
+  GatlingLoad(LoadContext context) {
     this.context = context;
     this.scenario = context.scenario();
     this.world = new World(scenario, context.compression(), context.seed());

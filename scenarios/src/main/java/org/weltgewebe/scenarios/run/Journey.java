@@ -121,6 +121,10 @@ final class Journey {
       }
     }
     Collections.shuffle(actions, new java.util.Random(random.nextLong()));
+    // leaving ends the session: whatever else the user does comes first
+    if (actions.remove(Action.LEAVE)) {
+      actions.add(Action.LEAVE);
+    }
     double think = scenario.sessionMinutes() * 60 / world.compression() / Math.max(1, actions.size() + 2);
     return new Journey(world, Kind.SESSION, world.anyRole(random), random, actions, think, true);
   }
@@ -137,7 +141,9 @@ final class Journey {
         break;
       }
     }
-    return new Journey(world, Kind.SINGLE, world.registered(random), random, chosen == null ? List.of() : List.of(chosen), 0, false);
+    // a prepared role never leaves: another user does (registering first when it has not yet)
+    World.Role role = chosen == Action.LEAVE ? world.leaver(random) : world.registered(random);
+    return new Journey(world, Kind.SINGLE, role, random, chosen == null ? List.of() : List.of(chosen), 0, false);
   }
 
   /** Registers the first roles and gives the hottest cells a knot and the platform a conversation. */
@@ -176,7 +182,11 @@ final class Journey {
       return null;
     }
     while (!actions.isEmpty()) {
-      Step step = act(actions.poll(), role, thinkSeconds * (0.5 + random.nextDouble()));
+      Action next = actions.poll();
+      if (next == Action.LEAVE) {
+        ended = true; // a role that left does not log out
+      }
+      Step step = act(next, role, thinkSeconds * (0.5 + random.nextDouble()));
       if (step != null) {
         return step;
       }
@@ -189,11 +199,18 @@ final class Journey {
   }
 
   private Step nextSingle() {
-    if (started || role == null) {
+    if (role == null || actions.isEmpty()) {
       return null;
     }
-    started = true;
-    return actions.isEmpty() ? null : act(actions.poll(), role, 0);
+    if (role.token == null) {
+      // only a leaver can be unregistered here: it registers once, then leaves
+      if (started) {
+        return null;
+      }
+      started = true;
+      return register(role);
+    }
+    return act(actions.poll(), role, 0);
   }
 
   private Step nextInSetup() {
@@ -235,6 +252,7 @@ final class Journey {
       queued.addFirst(step.retry(retryAfterSeconds(retryAfter)));
       return;
     }
+    learnFromStatus(step, status);
     if (step.learn() == null || status < 200 || status >= 300 || body == null || body.length == 0) {
       return;
     }
@@ -242,6 +260,20 @@ final class Journey {
       step.learn().accept(this, JSON.readTree(body));
     } catch (IOException e) {
       // an answer that is not JSON teaches nothing; its status was measured
+    }
+  }
+
+  /** What an answer's status alone teaches: a departure, a revocation, a proposal that moved on. */
+  private void learnFromStatus(Step step, int status) {
+    boolean ok = status >= 200 && status < 300;
+    if (ok && step.action() == Action.LEAVE && role != null) {
+      world.departed(role);
+    } else if (ok && step.action() == Action.REVOKE_DELEGATION && role != null) {
+      role.delegating = false;
+    } else if (status == 409 && (step.action() == Action.OBJECT || step.action() == Action.VOTE)) {
+      // "/proposals/{id}/…": refused because its phase changed (objected, voting, closed)
+      String rest = step.path().substring("/proposals/".length());
+      world.learnProposal(rest.substring(0, rest.indexOf('/')), World.STALE);
     }
   }
 
@@ -331,8 +363,124 @@ final class Journey {
         return conversation == null ? null : chat(role, conversation, pause);
       case TILE:
         return tiles(cell, pause);
+      case PROPOSE:
+      case PROPOSE_PAYOUT:
+      case PROPOSAL_READ:
+      case OBJECT:
+      case VOTE:
+      case TALLY_READ:
+        return proposalStep(a, role, cell, knot, pause);
+      case DELEGATE:
+      case REVOKE_DELEGATION:
+      case DELEGATIONS_READ:
+        return delegationStep(a, role, pause);
+      case DONATE:
+      case DONATE_ANONYMOUS:
+      case ACCOUNT_READ:
+        return accountStep(a, role, cell, knot, pause);
+      case LEAVE:
+        return http(a, "DELETE", "/roles/" + role.id, role.token, null, pause, null);
       default:
         return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- proposals, delegations, accounts
+
+  /**
+   * A step on a proposal. What a step needs and does not find it makes: a vote with no proposal
+   * put to the vote objects to an open one (which puts it to the vote), an objection with no open
+   * proposal proposes one, a tally read with no closed proposal reads any, a read with none proposes.
+   */
+  private Step proposalStep(Action a, World.Role role, String cell, String knot, double pause) {
+    switch (a) {
+      case PROPOSE:
+      case PROPOSE_PAYOUT: {
+        String funded = a == Action.PROPOSE_PAYOUT ? world.fundedKnot(random) : null;
+        String on = funded != null ? funded : knot;
+        if (on == null) {
+          return createKnot(role, cell, pause);
+        }
+        ObjectNode body = JSON.createObjectNode().put("title", "Neues Schloss für den Werkzeugschuppen")
+            .put("text", "Das alte klemmt; ich besorge ein neues.");
+        if (a == Action.PROPOSE_PAYOUT) {
+          body.putObject("payout").put("amountCents", 300 + random.nextInt(1200)).put("recipient", role.id);
+        }
+        return http(a, "POST", "/knots/" + on + "/proposals", role.token, body, pause, Journey::learnProposal);
+      }
+      case OBJECT: {
+        String open = world.proposalIn("OBJECTABLE", random);
+        return open == null ? proposalStep(Action.PROPOSE, role, cell, knot, pause)
+            : http(a, "POST", "/proposals/" + open + "/objections", role.token, null, pause, Journey::learnProposal);
+      }
+      case VOTE: {
+        String voting = world.proposalIn("VOTING", random);
+        if (voting == null) {
+          return proposalStep(Action.OBJECT, role, cell, knot, pause);
+        }
+        double u = random.nextDouble();
+        String choice = u < 0.6 ? "YES" : u < 0.9 ? "NO" : "ABSTAIN";
+        return http(a, "PUT", "/proposals/" + voting + "/vote", role.token, JSON.createObjectNode().put("choice", choice), pause,
+            Journey::learnProposal);
+      }
+      case TALLY_READ: {
+        String closed = world.proposalIn("CLOSED", random);
+        return closed == null ? proposalStep(Action.PROPOSAL_READ, role, cell, knot, pause)
+            : http(a, "GET", "/proposals/" + closed + "/tally", null, null, pause, null);
+      }
+      default: {
+        String any = world.anyProposal(random);
+        return any == null ? proposalStep(Action.PROPOSE, role, cell, knot, pause)
+            : http(Action.PROPOSAL_READ, "GET", "/proposals/" + any, null, null, pause, Journey::learnProposal);
+      }
+    }
+  }
+
+  /** Delegating in one's home district to another registered role; a revocation by a role that does not delegate delegates first. */
+  private Step delegationStep(Action a, World.Role role, double pause) {
+    String path = "/regions/" + role.cell + "/delegation";
+    if (a == Action.DELEGATIONS_READ) {
+      return http(a, "GET", "/regions/" + role.cell + "/delegations", null, null, pause, null);
+    }
+    if (a == Action.REVOKE_DELEGATION && role.delegating) {
+      return http(a, "DELETE", path, role.token, null, pause, null);
+    }
+    World.Role delegate = world.anyRole(random);
+    if (delegate == role || delegate.id == null) {
+      delegate = world.registered(random);
+    }
+    if (delegate == null || delegate == role) {
+      return http(Action.DELEGATIONS_READ, "GET", "/regions/" + role.cell + "/delegations", null, null, pause, null);
+    }
+    boolean thenRevoke = a == Action.REVOKE_DELEGATION;
+    return http(Action.DELEGATE, "PUT", path, role.token, JSON.createObjectNode().put("delegate", delegate.id), pause,
+        (j, json) -> {
+          role.delegating = true;
+          if (thenRevoke) {
+            j.queued.add(j.http(Action.REVOKE_DELEGATION, "DELETE", path, role.token, null, 0, null));
+          }
+        });
+  }
+
+  /** A donation (EUR 2–50) to a knot of the cell, or a look at a funded knot's account. */
+  private Step accountStep(Action a, World.Role role, String cell, String knot, double pause) {
+    if (a == Action.ACCOUNT_READ) {
+      String funded = world.fundedKnot(random);
+      String on = funded != null && random.nextBoolean() ? funded : knot != null ? knot : funded;
+      return on == null ? createKnot(role, cell, pause) : http(a, "GET", "/knots/" + on + "/account", null, null, pause, null);
+    }
+    if (knot == null) {
+      return createKnot(role, cell, pause);
+    }
+    ObjectNode body = JSON.createObjectNode().put("amountCents", 200 + random.nextInt(4800)).put("anonymous", a == Action.DONATE_ANONYMOUS);
+    return http(a, "POST", "/knots/" + knot + "/account/donations", role.token, body, pause, (j, json) -> j.world.learnFundedKnot(knot));
+  }
+
+  private void learnProposal(JsonNode body) {
+    JsonNode id = body.get("proposalId");
+    JsonNode phase = body.get("phase");
+    if (id != null && phase != null) {
+      world.learnProposal(id.asText(), phase.asText());
     }
   }
 

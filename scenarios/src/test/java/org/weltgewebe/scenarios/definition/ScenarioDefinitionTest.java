@@ -49,6 +49,40 @@ class ScenarioDefinitionTest {
     assertThat(s.id()).isEqualTo(id);
   }
 
+  /**
+   * Every scenario drives the self-governing flows at the rates its choices derive (proposals per
+   * active knot, objection share, votes per vote, donations per 1,000 sessions, churn), and the
+   * daily totals with them still reproduce the table (checked above for every file).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"S1", "S2", "S3", "S4"})
+  void drivesTheSelfGoverningFlowsAtTheRatesItsChoicesDerive(String id) {
+    ScenarioDefinition s = Scenarios.load(id);
+    double proposals = s.perSession(Action.PROPOSE) + s.perSession(Action.PROPOSE_PAYOUT);
+    assertThat(proposals).as("one proposal per 100 sessions").isCloseTo(0.01, within(1e-9));
+    assertThat(s.perSession(Action.PROPOSE_PAYOUT) / proposals).as("a fifth are payouts").isCloseTo(0.2, within(1e-9));
+    assertThat(s.perSession(Action.OBJECT) / proposals).as("objection share").isCloseTo(0.2, within(1e-9));
+    assertThat(s.perSession(Action.VOTE) / s.perSession(Action.OBJECT)).as("direct votes per vote").isCloseTo(15, within(1e-9));
+    assertThat((s.perSession(Action.DONATE) + s.perSession(Action.DONATE_ANONYMOUS)) * 1000)
+        .as("donations per 1,000 sessions").isCloseTo(5, within(1e-9));
+    assertThat(s.perSession(Action.LEAVE) * 30).as("share of the monthly users leaving per month").isCloseTo(0.02, within(0.002));
+    assertThat(s.perSession(Action.DELEGATE) * 30).as("delegations per user per month").isCloseTo(0.1, within(0.01));
+    for (Action a : java.util.List.of(Action.PROPOSAL_READ, Action.TALLY_READ, Action.REVOKE_DELEGATION,
+        Action.DELEGATIONS_READ, Action.ACCOUNT_READ)) {
+      assertThat(s.perSession(a)).as(a.name()).isPositive();
+    }
+    assertThat(s.choices()).extracting(ScenarioDefinition.Choice::what)
+        .contains("proposals", "objections", "votes", "delegations", "donations", "leaving");
+    // the new flows' writes are part of the persisted events the table's events column counts
+    double selfGoverning = 0;
+    for (Action a : java.util.List.of(Action.PROPOSE, Action.PROPOSE_PAYOUT, Action.OBJECT, Action.VOTE, Action.DELEGATE,
+        Action.REVOKE_DELEGATION, Action.DONATE, Action.DONATE_ANONYMOUS, Action.LEAVE)) {
+      selfGoverning += s.perSession(a) * a.eventsPersisted();
+    }
+    assertThat(selfGoverning * s.sessionsInDay()).as("events per day of the self-governing flows").isPositive();
+    assertThat(DailyTotals.persistedPerSession(s)).isGreaterThan(selfGoverning);
+  }
+
   @Test
   void scenariosGrowFromS1ToS4() {
     double previous = 0;

@@ -87,6 +87,83 @@ class JourneyTest {
   }
 
   @Test
+  void aVoteFindsOrMakesTheProposalItNeeds() {
+    World world = new World(s1, 24, 7);
+    World.Role ada = world.role(0);
+    ada.id = "r-0";
+    ada.token = "tok";
+    world.cellsByHeat().forEach(cell -> world.learnKnot(cell, "k-1"));
+    Map<Action, Double> vote = Map.of(Action.VOTE, 1.0);
+
+    Journey proposing = Journey.single(world, vote, new SplittableRandom(1));
+    Journey.Step first = only(proposing);
+    assertEquals("POST /knots/{id}/proposals", first.name(), "no proposal is known: the vote's user proposes one");
+    assertEquals("/knots/k-1/proposals", first.path());
+    proposing.answered(first, 201, json("{\"proposalId\":\"p-1\",\"phase\":\"OBJECTABLE\"}"), null);
+
+    Journey objecting = Journey.single(world, vote, new SplittableRandom(1));
+    Journey.Step second = only(objecting);
+    assertEquals("/proposals/p-1/objections", second.path(), "an open proposal is objected to, which puts it to the vote");
+    objecting.answered(second, 200, json("{\"proposalId\":\"p-1\",\"phase\":\"VOTING\"}"), null);
+
+    Journey voting = Journey.single(world, vote, new SplittableRandom(1));
+    Journey.Step third = only(voting);
+    assertEquals("PUT /proposals/{id}/vote", third.name());
+    assertEquals("/proposals/p-1/vote", third.path());
+    assertTrue(third.body().contains("choice"));
+    voting.answered(third, 409, json("{\"status\":409}"), null);
+    assertEquals("/proposals/p-1", only(Journey.single(world, Map.of(Action.PROPOSAL_READ, 1.0), new SplittableRandom(1))).path(),
+        "a refused vote leaves the proposal to be read again");
+  }
+
+  @Test
+  void aLeavingUserIsNeverAPreparedOneAndRegistersAgainNextTime() {
+    World world = new World(s1, 24, 7);
+    Journey leaving = Journey.single(world, Map.of(Action.LEAVE, 1.0), new SplittableRandom(5));
+    assertTrue(leaving.advance());
+    assertEquals("POST /roles", leaving.current().name(), "a user who never registered registers before leaving");
+    leaving.answered(leaving.current(), 201, json("{\"roleId\":\"r-9\",\"accessToken\":\"tok-9\"}"), null);
+    assertTrue(leaving.advance());
+    Journey.Step leave = leaving.current();
+    assertEquals("DELETE /roles/{id}", leave.name());
+    assertEquals("/roles/r-9", leave.path());
+    assertEquals("tok-9", leave.token());
+    leaving.answered(leave, 204, new byte[0], null);
+    assertFalse(leaving.advance());
+    for (int i = 0; i < world.roleCount(); i++) {
+      assertFalse("r-9".equals(world.role(i).id), "the role that left is forgotten: its user registers anew");
+    }
+    assertTrue(world.leaver(new SplittableRandom(5)).index >= World.PREPARED_ROLES);
+  }
+
+  @Test
+  void aSessionThatLeavesEndsWithTheDepartureNotALogout() {
+    Map<Action, Double> actions = new EnumMap<>(Action.class);
+    actions.put(Action.LEAVE, 1.0);
+    actions.put(Action.DONATE, 1.0);
+    actions.put(Action.DELEGATIONS_READ, 1.0);
+    ScenarioDefinition leavers = new ScenarioDefinition(s1.schemaVersion(), "leavers", s1.name(), s1.description(),
+        s1.monthlyActiveUsers(), s1.sessionsPerDay(), s1.sessionMinutes(), actions, s1.bytesPerAction(), s1.live(), s1.diurnal(),
+        s1.peaks(), s1.geography(), s1.errorBudget(), s1.overload(), s1.expected(), s1.choices());
+    World world = new World(leavers, 24, 7);
+    Journey journey = Journey.session(world, new SplittableRandom(2));
+    assertTrue(journey.advance());
+    journey.answered(journey.current(), 201, json("{\"roleId\":\"r-1\",\"accessToken\":\"tok\"}"), null);
+    List<Journey.Step> steps = new ArrayList<>();
+    while (journey.advance()) {
+      steps.add(journey.current());
+      journey.answered(journey.current(), 204, new byte[0], null);
+    }
+    assertEquals("DELETE /roles/{id}", steps.get(steps.size() - 1).name(), "leaving is the session's last step: " + steps);
+    assertTrue(steps.stream().noneMatch(st -> st.path().endsWith("/session")), "a role that left does not log out");
+  }
+
+  private static Journey.Step only(Journey journey) {
+    assertTrue(journey.advance());
+    return journey.current();
+  }
+
+  @Test
   void aSingleRegistrationOfTheCoverageRegistersARoleAnewAndTheWorldGoesOnWithIt() {
     World world = new World(s1, 24, 7);
     for (int i = 0; i < world.roleCount(); i++) {

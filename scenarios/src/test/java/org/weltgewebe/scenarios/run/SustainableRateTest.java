@@ -26,16 +26,16 @@ class SustainableRateTest {
         window(120, 10_195, 9_000, 1_195, 3_540),
         window(130, 16_000, 14_500, 12, 900),
         window(140, 5_665, 5_356, 102, 53.7));
-    assertThat(ScenarioRun.sustainableRate(windows, "probe", 750)).hasValue(787.5);
+    assertThat(OverloadCheck.sustainableRate(windows, "probe", 750)).hasValue(787.5);
     // the old rule took the window with the most 2xx, whatever its latency
-    assertThat(ScenarioRun.sustainableRate(windows, "probe")).isEqualTo(1_450);
+    assertThat(OverloadCheck.sustainableRate(windows, "probe")).isEqualTo(1_450);
   }
 
   @Test
   void noWindowWithinTheObjectiveGivesNoRate() {
     List<RunReport.Window> windows = List.of(
         window(100, 100, 100, 0, 900), window(110, 200, 200, 0, 900), window(120, 300, 300, 0, 900));
-    assertThat(ScenarioRun.sustainableRate(windows, "probe", 750)).isEmpty();
+    assertThat(OverloadCheck.sustainableRate(windows, "probe", 750)).isEmpty();
   }
 
   @Test
