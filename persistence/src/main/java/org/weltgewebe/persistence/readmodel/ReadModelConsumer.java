@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import org.weltgewebe.actors.Conversation;
 import org.weltgewebe.actors.EventId;
 import org.weltgewebe.actors.Region;
-import org.weltgewebe.actors.RegionFeed;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.EventStream;
 import org.weltgewebe.persistence.outbox.NatsSettings;
