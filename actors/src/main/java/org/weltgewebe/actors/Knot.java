@@ -257,17 +257,13 @@ public final class Knot
   /** No knot has been tied under this id. */
   record Untied() implements State {}
 
-  /** A living knot: what it is, which threads and yarns lead to it, and when the last came. */
+  /**
+   * A living knot: what it is (the fact of its tying), which threads and yarns lead to it, and when
+   * the last came. Snapshots written before it held {@code tied} are reshaped by
+   * {@link KnotSnapshotMigration}.
+   */
   record Standing(
-      String knotId,
-      String createdBy,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      Instant createdAt,
+      Created tied,
       Instant lastThreadAt,
       Set<String> threadIds,
       Map<String, Connection> connections,
@@ -279,6 +275,7 @@ public final class Knot
       if (!yarnThreadIds.isEmpty()) {
         return null;
       }
+      Instant eventEnd = tied.eventEnd();
       Instant quietSince =
           eventEnd != null && eventEnd.isAfter(lastThreadAt) ? eventEnd : lastThreadAt;
       return quietSince.plus(DISSOLUTION_TIME);
@@ -297,8 +294,9 @@ public final class Knot
 
     KnotView view(boolean dissolved) {
       return new KnotView(
-          knotId, type, title, description, location, eventStart, eventEnd, createdBy, createdAt,
-          lastThreadAt, threadIds.size(), yarnThreadIds.size(), connections, dissolvesAt(), dissolved);
+          tied.knotId(), tied.type(), tied.title(), tied.description(), tied.location(), tied.eventStart(),
+          tied.eventEnd(), tied.createdBy(), tied.at(), lastThreadAt, threadIds.size(), yarnThreadIds.size(),
+          connections, dissolvesAt(), dissolved);
     }
 
     // Copying the sets and map per thread is O(n) in the knot's threads; snapshots every 100
@@ -311,8 +309,7 @@ public final class Knot
         latest.put(led.roleId(), led.connection());
       }
       return new Standing(
-          knotId, createdBy, type, title, description, location, eventStart, eventEnd, createdAt,
-          later(lastThreadAt, led.at()), Set.copyOf(threads), Map.copyOf(latest), yarnThreadIds);
+          tied, later(lastThreadAt, led.at()), Set.copyOf(threads), Map.copyOf(latest), yarnThreadIds);
     }
 
     Standing withYarn(String threadId) {
@@ -328,9 +325,7 @@ public final class Knot
     }
 
     private Standing withYarns(Set<String> yarns, Instant lastThread) {
-      return new Standing(
-          knotId, createdBy, type, title, description, location, eventStart, eventEnd, createdAt,
-          lastThread, threadIds, connections, yarns);
+      return new Standing(tied, lastThread, threadIds, connections, yarns);
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -482,7 +477,7 @@ public final class Knot
 
   private Dissolved dissolution(Standing knot) {
     String reason =
-        knot.eventEnd() != null ? "dated event over and no thread for 7 days" : "no thread for 7 days";
+        knot.tied().eventEnd() != null ? "dated event over and no thread for 7 days" : "no thread for 7 days";
     return new Dissolved(reason, clock.now());
   }
 
@@ -554,10 +549,7 @@ public final class Knot
   }
 
   private static State tied(Created created) {
-    return new Standing(
-        created.knotId(), created.createdBy(), created.type(), created.title(),
-        created.description(), created.location(), created.eventStart(), created.eventEnd(),
-        created.at(), created.at(), Set.of(), Map.of(), Set.of());
+    return new Standing(created, created.at(), Set.of(), Map.of(), Set.of());
   }
 
   @Override
