@@ -60,24 +60,10 @@ public final class Knot
   private static final String DISSOLUTION_TIMER = "dissolution";
 
   /** What a knot is; only {@link #EVENT} is dated. */
-  public enum Type {
-    IDEA,
-    EVENT,
-    FACILITY,
-    TOOL,
-    SLEEPING_PLACE,
-    PARKING_PLACE,
-    OTHER
-  }
+  public enum Type { IDEA, EVENT, FACILITY, TOOL, SLEEPING_PLACE, PARKING_PLACE, OTHER }
 
   /** How a role relates to a knot through a thread it led there. */
-  public enum Connection {
-    AGREE,
-    INTEREST,
-    REJECT,
-    COMMIT,
-    TAKE_RESPONSIBILITY
-  }
+  public enum Connection { AGREE, INTEREST, REJECT, COMMIT, TAKE_RESPONSIBILITY }
 
   // ---- protocol
 
@@ -92,14 +78,8 @@ public final class Knot
    * null description counts as empty.
    */
   public record Create(
-      String createdBy,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      ActorRef<Reply> replyTo)
+      String createdBy, Type type, String title, String description, GeoPoint location, Instant eventStart,
+      Instant eventEnd, ActorRef<Reply> replyTo)
       implements Command {
 
     /** What makes this knot impossible to tie, if anything. */
@@ -145,11 +125,7 @@ public final class Knot
    * a connection, such as a conversation. Repeating a thread id changes nothing, so retries are safe.
    */
   public record LeadThread(
-      String threadId,
-      String roleId,
-      String threadKind,
-      Connection connection,
-      ActorRef<Reply> replyTo)
+      String threadId, String roleId, String threadKind, Connection connection, ActorRef<Reply> replyTo)
       implements Command {
 
     /** What makes this report unusable, if anything. */
@@ -188,15 +164,8 @@ public final class Knot
 
   /** The knot was tied; this is also its creator's design thread for the dissolution rule. */
   public record Created(
-      String knotId,
-      String createdBy,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      Instant at)
+      String knotId, String createdBy, Type type, String title, String description, GeoPoint location,
+      Instant eventStart, Instant eventEnd, Instant at)
       implements Event {}
 
   /** A role led a thread to the knot. */
@@ -224,21 +193,9 @@ public final class Knot
    * (its next check or write command will), so a reader never sees a dead knot as alive.
    */
   public record KnotView(
-      String knotId,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      String createdBy,
-      Instant createdAt,
-      Instant lastThreadAt,
-      int threadCount,
-      int yarnCount,
-      Map<String, Connection> connections,
-      Instant dissolvesAt,
-      boolean dissolved)
+      String knotId, Type type, String title, String description, GeoPoint location, Instant eventStart,
+      Instant eventEnd, String createdBy, Instant createdAt, Instant lastThreadAt, int threadCount, int yarnCount,
+      Map<String, Connection> connections, Instant dissolvesAt, boolean dissolved)
       implements Reply {}
 
   /** The knot refused the command and changed nothing (except to record its own dissolution). */
