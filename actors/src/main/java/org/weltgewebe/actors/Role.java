@@ -410,7 +410,8 @@ public final class Role
   }
 
   private ReplyEffect<Event, State> leave(RegisteredRole state, Leave command) {
-    return Effect().persist(new Left(clock.now())).thenReply(command.replyTo(), this::departed);
+    Left left = new Left(clock.now());
+    return Effect().persist(left).thenReply(command.replyTo(), after -> new Departed(roleId, left.at(), false));
   }
 
   private ReplyEffect<Event, State> leaveAgain(LeftRole state, Leave command) {
@@ -422,10 +423,11 @@ public final class Role
   }
 
   private ReplyEffect<Event, State> forget(State state, Forget command) {
+    Forgotten forgotten = new Forgotten(clock.now());
     return Effect()
-        .persist(new Forgotten(clock.now()))
-        .thenRun(forgotten -> shred(command.actor(), command.reason()))
-        .thenReply(command.replyTo(), forgotten -> new Erased(roleId, ((ForgottenRole) forgotten).forgottenAt(), false));
+        .persist(forgotten)
+        .thenRun(after -> shred(command.actor(), command.reason()))
+        .thenReply(command.replyTo(), after -> new Erased(roleId, forgotten.at(), false));
   }
 
   private ReplyEffect<Event, State> forgetAgain(ForgottenRole state, Forget command) {
@@ -443,17 +445,15 @@ public final class Role
     cipher.keys().shred(roleId, actor, reason);
   }
 
-  private Reply departed(State state) {
-    return new Departed(roleId, ((LeftRole) state).leftAt(), false);
-  }
-
   private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
     return Effect().reply(command.replyTo(), new Rejected(refusal));
   }
 
+  /** The role as it stands after an event that leaves it registered. */
   private Reply profileOf(State state) {
-    // Only called after events that leave the role registered.
-    return ((RegisteredRole) state).profile(roleId);
+    return state instanceof RegisteredRole role
+        ? role.profile(roleId)
+        : new Rejected(Refusal.notFound("role " + roleId + " is not registered"));
   }
 
   @Override

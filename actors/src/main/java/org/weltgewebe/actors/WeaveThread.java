@@ -275,9 +275,11 @@ public final class WeaveThread
     return Effect().reply(command.replyTo(), new Rejected(refusal));
   }
 
+  /** The thread as it stands after an event, which always leaves it spun. */
   private Reply viewOf(State state) {
-    // Only called after events, which always leave a spun thread.
-    return ((SpunThread) state).viewAt(clock.now());
+    return state instanceof SpunThread thread
+        ? thread.viewAt(clock.now())
+        : new Rejected(Refusal.notFound("thread " + threadId + " has not been spun"));
   }
 
   private static boolean isBlank(String text) {
