@@ -164,15 +164,14 @@ public final class OutboxBenchmark {
     Latency latency = latency();
     StreamBytes bytes = streamBytes(STREAM_BYTES_MESSAGES);
 
-    double rawMedian = median(raw);
-    double relayMedian = median(relay);
-    double ratio = relayMedian / rawMedian;
     System.out.println();
     System.out.println("== Outbox benchmark results (medians of " + s.repetitions() + " runs) ==");
     System.out.printf(Locale.ROOT, "message: %s%n", events.describe());
-    System.out.printf(Locale.ROOT, "relay's stream (format %d) holds %.1f bytes per message (JetStream's count against max_bytes;"
-        + " its test subject prefix is %d characters longer than the production one, and counts once per message)%n",
-        OutboxMessage.FORMAT, status.averageMessageBytes(), relayPrefixExtra);
+    if (status != null) {
+      System.out.printf(Locale.ROOT, "relay's stream (format %d) holds %.1f bytes per message (JetStream's count against max_bytes;"
+          + " its test subject prefix is %d characters longer than the production one, and counts once per message)%n",
+          OutboxMessage.FORMAT, status.averageMessageBytes(), relayPrefixExtra);
+    }
     System.out.printf(Locale.ROOT, "(d) bytes per message at the S4 mix, %,d messages per format, JetStream's count:%n", STREAM_BYTES_MESSAGES);
     System.out.printf(Locale.ROOT, "    format 0 (JSON payload, row in headers): %6.1f B%n", bytes.format0());
     System.out.printf(Locale.ROOT, "    format 1 (CBOR row, dedupe id only):     %6.1f B   (%.2f of format 0)   target <= %d B   %s%n",
@@ -182,10 +181,15 @@ public final class OutboxBenchmark {
           .filter(r -> r.scenario() == OutboxStatus.ScenarioVolume.S4).findFirst().orElseThrow();
       System.out.printf(Locale.ROOT, "    at %.1f B: S4 keeps %.1f days in 100 GiB (limited by %s)%n", size, s4.days(), s4.limitedBy());
     }
-    System.out.printf(Locale.ROOT, "(a) raw JetStream async publish:  %,10.0f msgs/s   runs %s%n", rawMedian, rates(raw));
-    System.out.printf(Locale.ROOT, "(b) relay on a %,d-row backlog: %,10.0f msgs/s   runs %s%n", s.backlog(), relayMedian, rates(relay));
-    System.out.printf(Locale.ROOT, "    relay / raw = %.2f   target >= %.2f   %s%n", ratio, RELAY_RATIO_TARGET, ratio >= RELAY_RATIO_TARGET ? "PASS" : "MISS");
-    System.out.printf(Locale.ROOT, "    first-start backfill (no slot yet, SELECT): %,.0f msgs/s   runs %s (information)%n", median(backfill), rates(backfill));
+    if (s.repetitions() > 0) {
+      double rawMedian = median(raw);
+      double relayMedian = median(relay);
+      double ratio = relayMedian / rawMedian;
+      System.out.printf(Locale.ROOT, "(a) raw JetStream async publish:  %,10.0f msgs/s   runs %s%n", rawMedian, rates(raw));
+      System.out.printf(Locale.ROOT, "(b) relay on a %,d-row backlog: %,10.0f msgs/s   runs %s%n", s.backlog(), relayMedian, rates(relay));
+      System.out.printf(Locale.ROOT, "    relay / raw = %.2f   target >= %.2f   %s%n", ratio, RELAY_RATIO_TARGET, ratio >= RELAY_RATIO_TARGET ? "PASS" : "MISS");
+      System.out.printf(Locale.ROOT, "    first-start backfill (no slot yet, SELECT): %,.0f msgs/s   runs %s (information)%n", median(backfill), rates(backfill));
+    }
     System.out.printf(
         Locale.ROOT,
         "(c) commit -> JetStream ack at %,d events/s (%d per transaction), %,d events over %d s, clock System.nanoTime (one JVM):%n",
@@ -200,6 +204,9 @@ public final class OutboxBenchmark {
       System.out.printf(Locale.ROOT, "    %d acks arrived before the writer saw its commit return (counted as 0 ms)%n", latency.ackBeforeCommitReturned());
     }
     System.out.printf(Locale.ROOT, "    relay's own metric: max lag %d ms (write_timestamp before insert -> ack, wall clock)%n", latency.relayMaxLagMillis());
+    if (status == null) {
+      return;
+    }
     System.out.println("projected retention at the relay's measured size (max_bytes 100 GiB, max_age 30 d):");
     for (Retention r : status.retention()) {
       System.out.printf(
@@ -485,6 +492,18 @@ public final class OutboxBenchmark {
       ack.recordValue(Math.max(0, toAck / 1000));
       delivery.recordValue(Math.max(0, (deliveredAt[i] - committedAt[i]) / 1000));
     }
+    // Where the tail sits in time: the slowest ack of each second of the run (a stall shows as a
+    // run of high seconds, a backlog as a ramp).
+    int ticksPerSecond = (int) (TimeUnit.SECONDS.toNanos(1) / tickNanos);
+    StringBuilder perSecond = new StringBuilder();
+    for (int second = 0; second * ticksPerSecond < ticks; second++) {
+      long worst = 0;
+      for (int i = second * ticksPerSecond * perTick; i < Math.min(total, (second + 1) * ticksPerSecond * perTick); i++) {
+        worst = Math.max(worst, ackedAt[i] - committedAt[i]);
+      }
+      perSecond.append(second == 0 ? "" : " ").append(TimeUnit.NANOSECONDS.toMillis(worst));
+    }
+    System.out.println("    slowest commit -> ack per second of the run, ms: " + perSecond);
     deleteStream(nats);
     database.close();
     cleanUp.remove(database);
