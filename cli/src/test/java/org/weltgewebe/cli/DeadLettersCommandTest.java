@@ -23,7 +23,6 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 import org.junit.jupiter.api.Test;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.Knot;
-import org.weltgewebe.actors.RegionFeed;
 import org.weltgewebe.cluster.NodeConfig;
 import org.weltgewebe.cluster.PekkoEventDecoder;
 import org.weltgewebe.persistence.TestDatabase;
@@ -33,6 +32,7 @@ import org.weltgewebe.persistence.outbox.OutboxMessage;
 import org.weltgewebe.persistence.readmodel.ReadModelConsumer;
 import org.weltgewebe.persistence.readmodel.ReadModelProjection;
 import org.weltgewebe.persistence.readmodel.ReadModels;
+import org.weltgewebe.persistence.readmodel.RegionFeed;
 
 /**
  * {@code weltgewebe outbox dead-letters} on real NATS and PostgreSQL: a knot event the read models
