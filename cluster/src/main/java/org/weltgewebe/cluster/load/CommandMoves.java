@@ -29,11 +29,12 @@ import org.weltgewebe.cluster.load.session.SessionStep;
  * move creates are made here, as the HTTP routes make them. A chat is one post per move (the driver
  * sends as many as a chat has messages); tiles, feeds and search have no command.
  */
-final class CommandMoves implements MoveInterpreter<CompletionStage<Answer>> {
+public final class CommandMoves implements MoveInterpreter<CompletionStage<Answer>> {
   private final Weave weave;
   private final WeaveClock clock;
 
-  CommandMoves(Weave weave, WeaveClock clock) {
+  /** Sends moves through {@code weave}; a delegation list is read at {@code clock}'s now. */
+  public CommandMoves(Weave weave, WeaveClock clock) {
     this.weave = weave;
     this.clock = clock;
   }

@@ -107,6 +107,11 @@ final class Journey implements MoveInterpreter<Journey.Step> {
     return new Journey(world, j -> UserSession.single(world.moves(), UserSession.pick(steps(mix), random), random), random, false);
   }
 
+  /** Sends {@code session}'s moves, each once (no retry after 503). */
+  static Journey of(World world, UserSession session) {
+    return new Journey(world, j -> session, new SplittableRandom(0), false);
+  }
+
   /** Registers the first roles and gives the hottest cells a knot and the platform a conversation. */
   static Journey setup(World world, SplittableRandom random) {
     return new Journey(world, j -> UserSession.setup(world.moves(), world.cellsByHeat(), random), random, false);
