@@ -48,7 +48,7 @@ import org.weltgewebe.persistence.search.PostgresSearchIndex;
  * security headers that every response carries (errors, 304 and 503 included).
  *
  * <p>The live feeds ({@link LiveFeedRoutes}: SSE) and the chat ({@link ChatRoutes}: WebSocket)
- * are here when the node runs the outbox (they read JetStream). Their requests hold a load-shedder
+ * read JetStream. Their requests hold a load-shedder
  * permit only until the response starts, not for the stream's lifetime.
  */
 final class ApiRoutes {
@@ -105,22 +105,20 @@ final class ApiRoutes {
     operations.addAll(new RegionRoutes(node.weave(), responses).operations());
     operations.addAll(new ProposalRoutes(node.weave(), responses, body, auth, node.clock()).operations());
     operations.addAll(new AccountRoutes(node.weave(), responses, body, auth).operations());
-    if (settings.liveFeeds()) {
-      LiveFeedReader feeds = new LiveFeedReader(NatsSettings.fromConfig(node.system().settings().config()));
-      node.system().getWhenTerminated().thenRun(() -> {
-        try {
-          feeds.close();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      operations.addAll(new LiveFeedRoutes(feeds, node.system(), settings.sseKeepAlive(), responses, tokens::verify,
-          tokens::onRevocation).operations());
-      operations.addAll(
-          new ChatRoutes(node.weave(), feeds, tokens::verify, tokens::onRevocation, node.system(), settings.chatIdleTimeout(), settings.clock(), responses)
-              .operations());
-      answerOperatorForgets(node, tokens, vault, mapper, blocking);
-    }
+    LiveFeedReader feeds = new LiveFeedReader(NatsSettings.fromConfig(node.system().settings().config()));
+    node.system().getWhenTerminated().thenRun(() -> {
+      try {
+        feeds.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    operations.addAll(new LiveFeedRoutes(feeds, node.system(), settings.sseKeepAlive(), responses, tokens::verify,
+        tokens::onRevocation).operations());
+    operations.addAll(
+        new ChatRoutes(node.weave(), feeds, tokens::verify, tokens::onRevocation, node.system(), settings.chatIdleTimeout(), settings.clock(), responses)
+            .operations());
+    answerOperatorForgets(node, tokens, vault, mapper, blocking);
     PostgresSearchIndex search =
         PostgresSearchIndex.open(node.database(), settings.searchPoolSize(), settings.searchTimeout(),
             node.system().dispatchers().lookup(DispatcherSelector.blocking()), node.clock());

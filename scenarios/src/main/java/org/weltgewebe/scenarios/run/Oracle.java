@@ -228,8 +228,7 @@ final class Oracle implements AutoCloseable {
     OrderedConsumerConfiguration from =
         new OrderedConsumerConfiguration()
             .deliverPolicy(DeliverPolicy.ByStartSequence)
-            .startSequence(streamStart + 1)
-            .headersOnly(true);
+            .startSequence(streamStart + 1);
     try (IterableConsumer messages =
         connection.getStreamContext(nats.stream()).createOrderedConsumer(from).iterate(ConsumeOptions.builder().batchSize(5_000).build())) {
       while (true) {
@@ -237,11 +236,10 @@ final class Oracle implements AutoCloseable {
         if (m == null) {
           throw new IOException("stream " + nats.stream() + " stopped delivering before sequence " + last);
         }
-        var headers = m.getHeaders();
-        String pid = headers == null ? null : headers.getFirst(OutboxMessage.PERSISTENCE_ID);
-        String seq = headers == null ? null : headers.getFirst(OutboxMessage.SEQUENCE_NR);
-        if (pid != null && seq != null) {
-          ids.add(OutboxMessage.dedupeId(pid, Long.parseLong(seq)));
+        try {
+          ids.add(OutboxMessage.read(m).dedupeId());
+        } catch (OutboxMessage.Unreadable notAnEvent) {
+          // not an event of the outbox: not counted
         }
         if (m.metaData().streamSequence() >= last) {
           return ids;

@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.function.Function;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.reports.RunReports;
@@ -136,8 +137,14 @@ public final class ScenarioRun {
               double from = 10;
               double to = Math.max(PROBE_CEILING, 2 * mainPeak);
               load.run(new Load.Requests("probe", PROBE, from, to, mix));
-              sustainable = OverloadCheck.sustainableRate(load.windows(), "probe");
-              sustainableSource = String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s", from, to);
+              double objective = OverloadCheck.p99Objective(load.measures("probe"), judgeFor(options, scenario, slice));
+              OptionalDouble withinObjective = OverloadCheck.sustainableRate(load.windows(), "probe", objective);
+              sustainable = withinObjective.orElse(OverloadCheck.sustainableRate(load.windows(), "probe"));
+              sustainableSource = withinObjective.isPresent()
+                  ? String.format("probe: highest goodput of a whole 10-s window with p99 ≤ %.0f ms and ≤ %.0f %% errors while ramping %.0f→%.0f req/s",
+                      objective, OverloadCheck.KNEE_ERRORS * 100, from, to)
+                  : String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s (none kept p99 ≤ %.0f ms)",
+                      from, to, objective);
             }
             CoveragePhase.run(load, scenario, sustainable, options.coverageMax(), progress, server, out);
             progress.phase("overload");
@@ -145,7 +152,7 @@ public final class ScenarioRun {
             double offered = factor * sustainable;
             load.run(new Load.Requests("overload", overloadFor, offered, offered, mix));
             overload = OverloadCheck.overload(load.measures("overload"), sustainable, sustainableSource, factor, offered, overloadFor,
-                judgeFor(options, scenario, slice), ceiling);
+                judgeFor(options, scenario, slice), ceiling, load.queueing("overload"));
           }
         }
         // the consistency watch may have stopped the probe or the overload

@@ -37,8 +37,8 @@ class ClusterLoadTest {
     try (TestDatabase db = TestDatabase.create()) {
       int seedPort = freePort();
       String seed = "127.0.0.1:" + seedPort;
-      Config base = db.config().withFallback(ConfigFactory.parseString(
-          "weltgewebe.metrics.enabled = off\nweltgewebe.outbox.enabled = off\nweltgewebe.cluster.seed-nodes = \"" + seed + "\""));
+      Config base = db.outboxConfig().withFallback(ConfigFactory.parseString(
+          "weltgewebe.metrics.enabled = off\nweltgewebe.cluster.seed-nodes = \"" + seed + "\""));
       try (WeaveNode first = WeaveNode.start(ConfigFactory.parseString("pekko.remote.artery.canonical.port = " + seedPort).withFallback(base));
           WeaveNode second = WeaveNode.start(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0").withFallback(base))) {
         await().atMost(Duration.ofSeconds(30)).until(() -> StreamSupport.stream(Cluster.get(first.system()).state().getMembers().spliterator(), false)
