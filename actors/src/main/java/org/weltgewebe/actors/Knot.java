@@ -60,24 +60,10 @@ public final class Knot
   private static final String DISSOLUTION_TIMER = "dissolution";
 
   /** What a knot is; only {@link #EVENT} is dated. */
-  public enum Type {
-    IDEA,
-    EVENT,
-    FACILITY,
-    TOOL,
-    SLEEPING_PLACE,
-    PARKING_PLACE,
-    OTHER
-  }
+  public enum Type { IDEA, EVENT, FACILITY, TOOL, SLEEPING_PLACE, PARKING_PLACE, OTHER }
 
   /** How a role relates to a knot through a thread it led there. */
-  public enum Connection {
-    AGREE,
-    INTEREST,
-    REJECT,
-    COMMIT,
-    TAKE_RESPONSIBILITY
-  }
+  public enum Connection { AGREE, INTEREST, REJECT, COMMIT, TAKE_RESPONSIBILITY }
 
   // ---- protocol
 
@@ -92,14 +78,8 @@ public final class Knot
    * null description counts as empty.
    */
   public record Create(
-      String createdBy,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      ActorRef<Reply> replyTo)
+      String createdBy, Type type, String title, String description, GeoPoint location, Instant eventStart,
+      Instant eventEnd, ActorRef<Reply> replyTo)
       implements Command {
 
     /** What makes this knot impossible to tie, if anything. */
@@ -145,11 +125,7 @@ public final class Knot
    * a connection, such as a conversation. Repeating a thread id changes nothing, so retries are safe.
    */
   public record LeadThread(
-      String threadId,
-      String roleId,
-      String threadKind,
-      Connection connection,
-      ActorRef<Reply> replyTo)
+      String threadId, String roleId, String threadKind, Connection connection, ActorRef<Reply> replyTo)
       implements Command {
 
     /** What makes this report unusable, if anything. */
@@ -188,15 +164,8 @@ public final class Knot
 
   /** The knot was tied; this is also its creator's design thread for the dissolution rule. */
   public record Created(
-      String knotId,
-      String createdBy,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      Instant at)
+      String knotId, String createdBy, Type type, String title, String description, GeoPoint location,
+      Instant eventStart, Instant eventEnd, Instant at)
       implements Event {}
 
   /** A role led a thread to the knot. */
@@ -224,21 +193,9 @@ public final class Knot
    * (its next check or write command will), so a reader never sees a dead knot as alive.
    */
   public record KnotView(
-      String knotId,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      String createdBy,
-      Instant createdAt,
-      Instant lastThreadAt,
-      int threadCount,
-      int yarnCount,
-      Map<String, Connection> connections,
-      Instant dissolvesAt,
-      boolean dissolved)
+      String knotId, Type type, String title, String description, GeoPoint location, Instant eventStart,
+      Instant eventEnd, String createdBy, Instant createdAt, Instant lastThreadAt, int threadCount, int yarnCount,
+      Map<String, Connection> connections, Instant dissolvesAt, boolean dissolved)
       implements Reply {}
 
   /** The knot refused the command and changed nothing (except to record its own dissolution). */
@@ -257,17 +214,13 @@ public final class Knot
   /** No knot has been tied under this id. */
   record Untied() implements State {}
 
-  /** A living knot: what it is, which threads and yarns lead to it, and when the last came. */
+  /**
+   * A living knot: what it is (the fact of its tying), which threads and yarns lead to it, and when
+   * the last came. Snapshots written before it held {@code tied} are reshaped by
+   * {@link KnotSnapshotMigration}.
+   */
   record Standing(
-      String knotId,
-      String createdBy,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      Instant createdAt,
+      Created tied,
       Instant lastThreadAt,
       Set<String> threadIds,
       Map<String, Connection> connections,
@@ -279,6 +232,7 @@ public final class Knot
       if (!yarnThreadIds.isEmpty()) {
         return null;
       }
+      Instant eventEnd = tied.eventEnd();
       Instant quietSince =
           eventEnd != null && eventEnd.isAfter(lastThreadAt) ? eventEnd : lastThreadAt;
       return quietSince.plus(DISSOLUTION_TIME);
@@ -297,8 +251,9 @@ public final class Knot
 
     KnotView view(boolean dissolved) {
       return new KnotView(
-          knotId, type, title, description, location, eventStart, eventEnd, createdBy, createdAt,
-          lastThreadAt, threadIds.size(), yarnThreadIds.size(), connections, dissolvesAt(), dissolved);
+          tied.knotId(), tied.type(), tied.title(), tied.description(), tied.location(), tied.eventStart(),
+          tied.eventEnd(), tied.createdBy(), tied.at(), lastThreadAt, threadIds.size(), yarnThreadIds.size(),
+          connections, dissolvesAt(), dissolved);
     }
 
     // Copying the sets and map per thread is O(n) in the knot's threads; snapshots every 100
@@ -311,8 +266,7 @@ public final class Knot
         latest.put(led.roleId(), led.connection());
       }
       return new Standing(
-          knotId, createdBy, type, title, description, location, eventStart, eventEnd, createdAt,
-          later(lastThreadAt, led.at()), Set.copyOf(threads), Map.copyOf(latest), yarnThreadIds);
+          tied, later(lastThreadAt, led.at()), Set.copyOf(threads), Map.copyOf(latest), yarnThreadIds);
     }
 
     Standing withYarn(String threadId) {
@@ -328,9 +282,7 @@ public final class Knot
     }
 
     private Standing withYarns(Set<String> yarns, Instant lastThread) {
-      return new Standing(
-          knotId, createdBy, type, title, description, location, eventStart, eventEnd, createdAt,
-          lastThread, threadIds, connections, yarns);
+      return new Standing(tied, lastThread, threadIds, connections, yarns);
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -482,7 +434,7 @@ public final class Knot
 
   private Dissolved dissolution(Standing knot) {
     String reason =
-        knot.eventEnd() != null ? "dated event over and no thread for 7 days" : "no thread for 7 days";
+        knot.tied().eventEnd() != null ? "dated event over and no thread for 7 days" : "no thread for 7 days";
     return new Dissolved(reason, clock.now());
   }
 
@@ -554,10 +506,7 @@ public final class Knot
   }
 
   private static State tied(Created created) {
-    return new Standing(
-        created.knotId(), created.createdBy(), created.type(), created.title(),
-        created.description(), created.location(), created.eventStart(), created.eventEnd(),
-        created.at(), created.at(), Set.of(), Map.of(), Set.of());
+    return new Standing(created, created.at(), Set.of(), Map.of(), Set.of());
   }
 
   @Override

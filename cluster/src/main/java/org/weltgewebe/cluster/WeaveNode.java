@@ -43,6 +43,7 @@ import org.weltgewebe.persistence.DatabaseBootstrap;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.privacy.ForgetPipeline;
+import org.weltgewebe.persistence.privacy.RetentionSweeper;
 import org.weltgewebe.persistence.privacy.Vault;
 import org.weltgewebe.persistence.readmodel.LeavingRoleDelegations;
 import org.weltgewebe.persistence.readmodel.LeavingRoleYarns;
@@ -132,6 +133,8 @@ public final class WeaveNode implements AutoCloseable {
     // Last: forget the role's personal data (shred its key, then read models and feeds).
     weave.onLeaving(new ForgetPipeline(weave, db, NatsSettings.fromConfig(system.settings().config()), blocking));
     DeadlineSweeper.init(system, weave, readModels, clock);
+    RetentionSchedule.init(system,
+        new RetentionSweeper(db, vault.audit(), RetentionSweeper.Settings.fromConfig(system.settings().config())), clock);
     OutboxSingleton.init(system, db, new PekkoEventDecoder(system, vault.cipher()), new ShardedRegionFeed(sharding));
     return weave;
   }

@@ -143,8 +143,8 @@ public final class ScenarioRun {
               sustainableSource = withinObjective.isPresent()
                   ? String.format("probe: highest goodput of a whole 10-s window with p99 ≤ %.0f ms and ≤ %.0f %% errors while ramping %.0f→%.0f req/s",
                       objective, OverloadCheck.KNEE_ERRORS * 100, from, to)
-                  : String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s (none kept p99 ≤ %.0f ms)",
-                      from, to, objective);
+                  : String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s "
+                      + "(no window kept p99 ≤ %.0f ms with ≤ %.0f %% errors)", from, to, objective, OverloadCheck.KNEE_ERRORS * 100);
             }
             CoveragePhase.run(load, scenario, sustainable, options.coverageMax(), progress, server, out);
             progress.phase("overload");

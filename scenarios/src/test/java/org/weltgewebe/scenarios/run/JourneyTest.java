@@ -88,6 +88,19 @@ class JourneyTest {
   }
 
   @Test
+  void aRegionsAnswerTeachesEveryKnotIdInItAtAnyDepth() {
+    World world = new World(s1, 24, 7);
+    world.population().user(0).registeredAs("r-0", "tok");
+    Journey viewing = Journey.single(world, Map.of(Action.REGION_VIEW, 1.0), new SplittableRandom(1));
+    Journey.Step view = only(viewing);
+    assertEquals("GET /regions/{cell}", view.name());
+    String cell = view.path().substring("/regions/".length());
+    viewing.answered(view, 200, json("{\"cell\":\"" + cell + "\",\"center\":{\"lat\":52.520008,\"lng\":13.404954},"
+        + "\"knots\":[{\"knotId\":\"k-7\",\"at\":[52.1,13.2],\"threads\":[{\"knotId\":\"k-8\"}]},{\"knotId\":\"k-9\"}]}"), null);
+    assertEquals(List.of("k-7", "k-8", "k-9"), world.population().knots(cell));
+  }
+
+  @Test
   void aVoteFindsOrMakesTheProposalItNeeds() {
     World world = new World(s1, 24, 7);
     world.population().user(0).registeredAs("r-0", "tok");
