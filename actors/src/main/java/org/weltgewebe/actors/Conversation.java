@@ -39,8 +39,10 @@ public final class Conversation
 
   // ---- protocol
 
-  /** Everything a conversation understands. */
-  public sealed interface Command extends WeaveSerializable permits Start, Post, Read {}
+  /** Everything a conversation understands; each command names who hears the answer. */
+  public sealed interface Command extends WeaveSerializable permits Start, Post, Read {
+    ActorRef<Reply> replyTo();
+  }
 
   /** Opens the conversation on a knot with its title and first post. */
   public record Start(
@@ -161,8 +163,7 @@ public final class Conversation
     builder
         .forStateType(Unstarted.class)
         .onCommand(Start.class, this::start)
-        .onCommand(Post.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(Read.class, (state, command) -> notFound(command.replyTo()));
+        .onCommand(Command.class, this::notFound);
     builder
         .forStateType(Open.class)
         .onCommand(Start.class, this::startAgain)
@@ -180,9 +181,7 @@ public final class Conversation
     Message first = new Message(FIRST_MESSAGE_ID, command.roleId(), command.text().trim(), now);
     Started started =
         new Started(conversationId, command.knotId(), command.roleId(), command.title().trim(), first, now);
-    return Effect()
-        .persist(started)
-        .thenReply(command.replyTo(), open -> pageAt((Open) open, 0));
+    return Effect().persist(started).thenReply(command.replyTo(), open -> pageAt(opened(started), 0));
   }
 
   private ReplyEffect<Event, State> startAgain(Open open, Start command) {
@@ -209,10 +208,7 @@ public final class Conversation
       return Effect().reply(command.replyTo(), pageAt(open, known));
     }
     Message message = new Message(command.messageId(), command.roleId(), text, clock.now());
-    int position = open.messages().size();
-    return Effect()
-        .persist(new Posted(message))
-        .thenReply(command.replyTo(), after -> pageAt((Open) after, position));
+    return Effect().persist(new Posted(message)).thenReply(command.replyTo(), after -> written(open, message));
   }
 
   private ReplyEffect<Event, State> read(Open open, Read command) {
@@ -228,8 +224,8 @@ public final class Conversation
     return Effect().reply(command.replyTo(), page(open, command.offset(), command.limit()));
   }
 
-  private ReplyEffect<Event, State> notFound(ActorRef<Reply> replyTo) {
-    return reject(replyTo, Refusal.notFound("conversation " + conversationId + " not found"));
+  private ReplyEffect<Event, State> notFound(Unstarted state, Command command) {
+    return reject(command.replyTo(), Refusal.notFound("conversation " + conversationId + " not found"));
   }
 
   private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, Refusal refusal) {
@@ -238,6 +234,14 @@ public final class Conversation
 
   private static ConversationView pageAt(Open open, int position) {
     return page(open, position, 1);
+  }
+
+  /** The page that shows {@code message}, just posted after what {@code before} held. */
+  private static ConversationView written(Open before, Message message) {
+    int position = before.messages().size();
+    return new ConversationView(
+        before.conversationId(), before.knotId(), before.title(), before.startedBy(), before.startedAt(),
+        position, message.at(), position, List.of(message), position + 1);
   }
 
   private static ConversationView page(Open open, int offset, int limit) {
@@ -300,7 +304,7 @@ public final class Conversation
     return builder.build();
   }
 
-  private static State opened(Started started) {
+  private static Open opened(Started started) {
     return new Open(
         started.conversationId(), started.knotId(), started.title(), started.roleId(),
         started.at(), List.of(started.first()));

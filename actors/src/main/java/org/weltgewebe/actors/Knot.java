@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -33,11 +32,14 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * it dissolves at {@code max(last thread, end of its event if dated) + 7 days}.
  *
  * <p>The knot writes its {@link Dissolved} event when that moment has come and it notices: on
- * {@link CheckDissolution}, when its own timer fires (scheduled after every event and after
+ * {@link CheckDissolution}, which its own timer also sends (scheduled after every event and after
  * recovery, through the clock's {@link WeaveClock#realTimeUntil}, so a compressed scenario clock
  * dissolves knots on its own while a {@link ManualClock} leaves the check to the test), and before
  * any write command, which then is refused as {@link Refusal.Kind#GONE}. A dissolved knot still
  * answers {@link Get} and {@link CheckDissolution}; everything else is refused as gone.
+ *
+ * <p>Every command carries its {@code replyTo}, so each state refuses what it does not handle in
+ * one place, and each write command knows what makes it invalid ({@code problem()}).
  */
 public final class Knot
     extends EventSourcedBehaviorWithEnforcedReplies<Knot.Command, Knot.Event, Knot.State> {
@@ -58,78 +60,103 @@ public final class Knot
   private static final String DISSOLUTION_TIMER = "dissolution";
 
   /** What a knot is; only {@link #EVENT} is dated. */
-  public enum Type {
-    IDEA,
-    EVENT,
-    FACILITY,
-    TOOL,
-    SLEEPING_PLACE,
-    PARKING_PLACE,
-    OTHER
-  }
+  public enum Type { IDEA, EVENT, FACILITY, TOOL, SLEEPING_PLACE, PARKING_PLACE, OTHER }
 
   /** How a role relates to a knot through a thread it led there. */
-  public enum Connection {
-    AGREE,
-    INTEREST,
-    REJECT,
-    COMMIT,
-    TAKE_RESPONSIBILITY
-  }
+  public enum Connection { AGREE, INTEREST, REJECT, COMMIT, TAKE_RESPONSIBILITY }
 
   // ---- protocol
 
-  /** Everything a knot understands. */
+  /** Everything a knot understands; each command names who hears the answer. */
   public sealed interface Command extends WeaveSerializable
-      permits Create,
-          LeadThread,
-          AttachYarn,
-          DetachYarn,
-          CheckDissolution,
-          Get,
-          DissolutionDue {}
+      permits Create, LeadThread, AttachYarn, DetachYarn, CheckDissolution, Get {
+    ActorRef<Reply> replyTo();
+  }
 
   /**
    * Ties the knot. {@code eventStart} and {@code eventEnd} are given for {@link Type#EVENT} only. A
    * null description counts as empty.
    */
   public record Create(
-      String createdBy,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      ActorRef<Reply> replyTo)
-      implements Command {}
+      String createdBy, Type type, String title, String description, GeoPoint location, Instant eventStart,
+      Instant eventEnd, ActorRef<Reply> replyTo)
+      implements Command {
+
+    /** What makes this knot impossible to tie, if anything. */
+    Optional<String> problem() {
+      if (isBlank(createdBy)) {
+        return Optional.of("createdBy must not be blank");
+      }
+      if (type == null) {
+        return Optional.of("type is required");
+      }
+      String trimmed = title == null ? "" : title.trim();
+      if (trimmed.isEmpty() || trimmed.length() > MAX_TITLE) {
+        return Optional.of("title must have 1 to " + MAX_TITLE + " characters, got " + trimmed.length());
+      }
+      if (description != null && description.length() > MAX_DESCRIPTION) {
+        return Optional.of(
+            "description must have at most " + MAX_DESCRIPTION + " characters, got " + description.length());
+      }
+      if (location == null) {
+        return Optional.of("location is required");
+      }
+      return location.problem().or(this::datesProblem);
+    }
+
+    private Optional<String> datesProblem() {
+      if (type != Type.EVENT) {
+        return eventStart == null && eventEnd == null
+            ? Optional.empty()
+            : Optional.of("only an EVENT knot is dated; a " + type + " knot takes no dates");
+      }
+      if (eventStart == null || eventEnd == null) {
+        return Optional.of("an EVENT knot needs eventStart and eventEnd");
+      }
+      if (!eventStart.isBefore(eventEnd)) {
+        return Optional.of("eventStart must lie before eventEnd, got " + eventStart + " and " + eventEnd);
+      }
+      return Optional.empty();
+    }
+  }
 
   /**
    * Reports a thread a role spun to this knot. {@code connection} is null for a thread that is not
    * a connection, such as a conversation. Repeating a thread id changes nothing, so retries are safe.
    */
   public record LeadThread(
-      String threadId,
-      String roleId,
-      String threadKind,
-      Connection connection,
-      ActorRef<Reply> replyTo)
-      implements Command {}
+      String threadId, String roleId, String threadKind, Connection connection, ActorRef<Reply> replyTo)
+      implements Command {
+
+    /** What makes this report unusable, if anything. */
+    Optional<String> problem() {
+      return blank("threadId", threadId).or(() -> blank("roleId", roleId)).or(() -> blank("threadKind", threadKind));
+    }
+  }
 
   /** A thread led to this knot was twisted into yarn: the knot stays while it holds. */
-  public record AttachYarn(String threadId, ActorRef<Reply> replyTo) implements Command {}
+  public record AttachYarn(String threadId, ActorRef<Reply> replyTo) implements Command {
+
+    /** What makes this attachment unusable, if anything. */
+    Optional<String> problem() {
+      return blank("threadId", threadId);
+    }
+  }
 
   /** A yarn to this knot was untwisted: it fades again from now. */
-  public record DetachYarn(String threadId, ActorRef<Reply> replyTo) implements Command {}
+  public record DetachYarn(String threadId, ActorRef<Reply> replyTo) implements Command {
 
-  /** Dissolves the knot if its time has come, and answers its view either way. */
+    /** What makes this detachment unusable, if anything. */
+    Optional<String> problem() {
+      return blank("threadId", threadId);
+    }
+  }
+
+  /** Dissolves the knot if its time has come, and answers its view either way; its timer sends it too. */
   public record CheckDissolution(ActorRef<Reply> replyTo) implements Command {}
 
   /** Reads the knot. */
   public record Get(ActorRef<Reply> replyTo) implements Command {}
-
-  /** The knot's own timer: its dissolution may be due. Local only, never sent by others. */
-  private record DissolutionDue() implements Command {}
 
   /** What happened to a knot. */
   public sealed interface Event extends WeaveSerializable
@@ -137,15 +164,8 @@ public final class Knot
 
   /** The knot was tied; this is also its creator's design thread for the dissolution rule. */
   public record Created(
-      String knotId,
-      String createdBy,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      Instant at)
+      String knotId, String createdBy, Type type, String title, String description, GeoPoint location,
+      Instant eventStart, Instant eventEnd, Instant at)
       implements Event {}
 
   /** A role led a thread to the knot. */
@@ -173,21 +193,9 @@ public final class Knot
    * (its next check or write command will), so a reader never sees a dead knot as alive.
    */
   public record KnotView(
-      String knotId,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      String createdBy,
-      Instant createdAt,
-      Instant lastThreadAt,
-      int threadCount,
-      int yarnCount,
-      Map<String, Connection> connections,
-      Instant dissolvesAt,
-      boolean dissolved)
+      String knotId, Type type, String title, String description, GeoPoint location, Instant eventStart,
+      Instant eventEnd, String createdBy, Instant createdAt, Instant lastThreadAt, int threadCount, int yarnCount,
+      Map<String, Connection> connections, Instant dissolvesAt, boolean dissolved)
       implements Reply {}
 
   /** The knot refused the command and changed nothing (except to record its own dissolution). */
@@ -196,33 +204,35 @@ public final class Knot
   // ---- state
 
   /** A knot's state: not yet tied, standing, or dissolved. */
-  sealed interface State extends WeaveSerializable permits Untied, Standing, Gone {}
+  sealed interface State extends WeaveSerializable permits Untied, Tied {}
+
+  /** A knot that was tied, standing or dissolved: it can be shown. */
+  sealed interface Tied extends State permits Standing, Gone {
+    KnotView viewAt(Instant now);
+  }
 
   /** No knot has been tied under this id. */
   record Untied() implements State {}
 
-  /** A living knot: what it is, which threads and yarns lead to it, and when the last came. */
+  /**
+   * A living knot: what it is (the fact of its tying), which threads and yarns lead to it, and when
+   * the last came. Snapshots written before it held {@code tied} are reshaped by
+   * {@link KnotSnapshotMigration}.
+   */
   record Standing(
-      String knotId,
-      String createdBy,
-      Type type,
-      String title,
-      String description,
-      GeoPoint location,
-      Instant eventStart,
-      Instant eventEnd,
-      Instant createdAt,
+      Created tied,
       Instant lastThreadAt,
       Set<String> threadIds,
       Map<String, Connection> connections,
       Set<String> yarnThreadIds)
-      implements State {
+      implements Tied {
 
     /** When the knot dissolves unless another thread comes; null while a yarn holds it. */
     Instant dissolvesAt() {
       if (!yarnThreadIds.isEmpty()) {
         return null;
       }
+      Instant eventEnd = tied.eventEnd();
       Instant quietSince =
           eventEnd != null && eventEnd.isAfter(lastThreadAt) ? eventEnd : lastThreadAt;
       return quietSince.plus(DISSOLUTION_TIME);
@@ -231,6 +241,19 @@ public final class Knot
     boolean dueToDissolveAt(Instant now) {
       Instant dissolvesAt = dissolvesAt();
       return dissolvesAt != null && !now.isBefore(dissolvesAt);
+    }
+
+    /** Shown as dissolved once its time has passed, even before the knot has written so. */
+    @Override
+    public KnotView viewAt(Instant now) {
+      return view(dueToDissolveAt(now));
+    }
+
+    KnotView view(boolean dissolved) {
+      return new KnotView(
+          tied.knotId(), tied.type(), tied.title(), tied.description(), tied.location(), tied.eventStart(),
+          tied.eventEnd(), tied.createdBy(), tied.at(), lastThreadAt, threadIds.size(), yarnThreadIds.size(),
+          connections, dissolvesAt(), dissolved);
     }
 
     // Copying the sets and map per thread is O(n) in the knot's threads; snapshots every 100
@@ -243,8 +266,7 @@ public final class Knot
         latest.put(led.roleId(), led.connection());
       }
       return new Standing(
-          knotId, createdBy, type, title, description, location, eventStart, eventEnd, createdAt,
-          later(lastThreadAt, led.at()), Set.copyOf(threads), Map.copyOf(latest), yarnThreadIds);
+          tied, later(lastThreadAt, led.at()), Set.copyOf(threads), Map.copyOf(latest), yarnThreadIds);
     }
 
     Standing withYarn(String threadId) {
@@ -260,9 +282,7 @@ public final class Knot
     }
 
     private Standing withYarns(Set<String> yarns, Instant lastThread) {
-      return new Standing(
-          knotId, createdBy, type, title, description, location, eventStart, eventEnd, createdAt,
-          lastThread, threadIds, connections, yarns);
+      return new Standing(tied, lastThread, threadIds, connections, yarns);
     }
 
     private static Instant later(Instant a, Instant b) {
@@ -271,34 +291,34 @@ public final class Knot
   }
 
   /** A dissolved knot, kept so that it can still be read. */
-  record Gone(Standing knot, String reason, Instant at) implements State {}
+  record Gone(Standing knot, String reason, Instant at) implements Tied {
+
+    @Override
+    public KnotView viewAt(Instant now) {
+      return knot.view(true);
+    }
+  }
 
   // ---- behaviour
 
-  /** A knot entity for {@code knotId}, reading time from {@code clock}, reporting to {@code feed}. */
-  public static Behavior<Command> create(String knotId, WeaveClock clock, RegionFeed feed) {
+  /** A knot entity for {@code knotId}, reading time from {@code clock}. */
+  public static Behavior<Command> create(String knotId, WeaveClock clock) {
     return Behaviors.withTimers(
-        timers -> Behaviors.setup(context -> new Knot(knotId, clock, feed, context, timers)));
+        timers -> Behaviors.setup(context -> new Knot(knotId, clock, timers, context.getSystem().ignoreRef())));
   }
 
   private final String knotId;
   private final WeaveClock clock;
-  private final RegionFeed feed;
-  private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
+  // Who hears the answer to the timer's own dissolution check: nobody.
+  private final ActorRef<Reply> nobody;
 
-  private Knot(
-      String knotId,
-      WeaveClock clock,
-      RegionFeed feed,
-      ActorContext<Command> context,
-      TimerScheduler<Command> timers) {
+  private Knot(String knotId, WeaveClock clock, TimerScheduler<Command> timers, ActorRef<Reply> nobody) {
     super(PersistenceId.of(ENTITY_KEY.name(), knotId));
     this.knotId = knotId;
     this.clock = clock;
-    this.feed = feed;
-    this.context = context;
     this.timers = timers;
+    this.nobody = nobody;
   }
 
   @Override
@@ -312,121 +332,92 @@ public final class Knot
     builder
         .forStateType(Untied.class)
         .onCommand(Create.class, this::create)
-        .onCommand(LeadThread.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(AttachYarn.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(DetachYarn.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(CheckDissolution.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(Get.class, (state, command) -> notFound(command.replyTo()))
-        .onCommand(DissolutionDue.class, (state, command) -> Effect().noReply());
+        .onCommand(Command.class, this::notFound);
+    builder
+        .forStateType(Gone.class)
+        .onCommand(Get.class, this::show)
+        .onCommand(CheckDissolution.class, this::show)
+        .onCommand(Command.class, this::isGone);
+    // The dissolution guard: a knot past its time dissolves before it does anything else. (The
+    // builders are tried in this order; Pekko tests this predicate only on states left over.)
+    builder
+        .forState(Standing.class, knot -> knot.dueToDissolveAt(clock.now()))
+        .onCommand(Get.class, this::show)
+        .onCommand(CheckDissolution.class, this::dissolve)
+        .onCommand(Command.class, this::dissolveAndRefuse);
     builder
         .forStateType(Standing.class)
         .onCommand(Create.class, this::createAgain)
         .onCommand(LeadThread.class, this::leadThread)
         .onCommand(AttachYarn.class, this::attachYarn)
         .onCommand(DetachYarn.class, this::detachYarn)
-        .onCommand(CheckDissolution.class, this::checkDissolution)
-        .onCommand(Get.class, (knot, command) -> Effect().reply(command.replyTo(), viewOf(knot)))
-        .onCommand(DissolutionDue.class, this::dissolutionDue);
-    builder
-        .forStateType(Gone.class)
-        .onCommand(Create.class, (gone, command) -> refuseGone(command.replyTo()))
-        .onCommand(LeadThread.class, (gone, command) -> refuseGone(command.replyTo()))
-        .onCommand(AttachYarn.class, (gone, command) -> refuseGone(command.replyTo()))
-        .onCommand(DetachYarn.class, (gone, command) -> refuseGone(command.replyTo()))
-        .onCommand(CheckDissolution.class, (gone, command) -> Effect().reply(command.replyTo(), viewOf(gone)))
-        .onCommand(Get.class, (gone, command) -> Effect().reply(command.replyTo(), viewOf(gone)))
-        .onCommand(DissolutionDue.class, (gone, command) -> Effect().noReply());
+        .onCommand(CheckDissolution.class, this::notYetDue)
+        .onCommand(Get.class, this::show);
     return builder.build();
   }
 
   private ReplyEffect<Event, State> create(Untied untied, Create command) {
-    Optional<String> problem = problemOf(command);
+    Optional<String> problem = command.problem();
     if (problem.isPresent()) {
-      return reject(command.replyTo(), Refusal.invalid(problem.get()));
+      return reject(command, Refusal.invalid(problem.get()));
     }
     String description = command.description() == null ? "" : command.description();
-    Created created =
+    return persist(
         new Created(
             knotId, command.createdBy(), command.type(), command.title().trim(), description,
-            command.location(), command.eventStart(), command.eventEnd(), clock.now());
-    return persist(created, command.replyTo());
+            command.location(), command.eventStart(), command.eventEnd(), clock.now()),
+        command);
   }
 
   private ReplyEffect<Event, State> createAgain(Standing knot, Create command) {
-    if (knot.dueToDissolveAt(clock.now())) {
-      return dissolveAndRefuse(knot, command.replyTo());
-    }
-    return reject(command.replyTo(), Refusal.conflict("knot " + knotId + " already exists"));
+    return reject(command, Refusal.conflict("knot " + knotId + " already exists"));
   }
 
   private ReplyEffect<Event, State> leadThread(Standing knot, LeadThread command) {
-    if (knot.dueToDissolveAt(clock.now())) {
-      return dissolveAndRefuse(knot, command.replyTo());
-    }
-    Optional<String> problem =
-        firstBlank(
-            "threadId", command.threadId(), "roleId", command.roleId(),
-            "threadKind", command.threadKind());
+    Optional<String> problem = command.problem();
     if (problem.isPresent()) {
-      return reject(command.replyTo(), Refusal.invalid(problem.get()));
+      return reject(command, Refusal.invalid(problem.get()));
     }
     if (knot.threadIds().contains(command.threadId())) {
-      return Effect().reply(command.replyTo(), viewOf(knot));
+      return show(knot, command);
     }
     return persist(
-        new ThreadLed(
-            command.threadId(), command.roleId(), command.threadKind(), command.connection(),
-            clock.now()),
-        command.replyTo());
+        new ThreadLed(command.threadId(), command.roleId(), command.threadKind(), command.connection(), clock.now()),
+        command);
   }
 
   private ReplyEffect<Event, State> attachYarn(Standing knot, AttachYarn command) {
-    if (knot.dueToDissolveAt(clock.now())) {
-      return dissolveAndRefuse(knot, command.replyTo());
-    }
-    if (isBlank(command.threadId())) {
-      return reject(command.replyTo(), Refusal.invalid("threadId must not be blank"));
+    Optional<String> problem = command.problem();
+    if (problem.isPresent()) {
+      return reject(command, Refusal.invalid(problem.get()));
     }
     if (!knot.threadIds().contains(command.threadId())) {
-      return reject(
-          command.replyTo(),
-          Refusal.invalid("thread " + command.threadId() + " does not lead to knot " + knotId));
+      return reject(command, Refusal.invalid("thread " + command.threadId() + " does not lead to knot " + knotId));
     }
     if (knot.yarnThreadIds().contains(command.threadId())) {
-      return Effect().reply(command.replyTo(), viewOf(knot));
+      return show(knot, command);
     }
-    return persist(new YarnAttached(command.threadId(), clock.now()), command.replyTo());
+    return persist(new YarnAttached(command.threadId(), clock.now()), command);
   }
 
   private ReplyEffect<Event, State> detachYarn(Standing knot, DetachYarn command) {
-    if (knot.dueToDissolveAt(clock.now())) {
-      return dissolveAndRefuse(knot, command.replyTo());
-    }
-    if (isBlank(command.threadId())) {
-      return reject(command.replyTo(), Refusal.invalid("threadId must not be blank"));
+    Optional<String> problem = command.problem();
+    if (problem.isPresent()) {
+      return reject(command, Refusal.invalid(problem.get()));
     }
     if (!knot.yarnThreadIds().contains(command.threadId())) {
-      return Effect().reply(command.replyTo(), viewOf(knot));
+      return show(knot, command);
     }
-    return persist(new YarnDetached(command.threadId(), clock.now()), command.replyTo());
+    return persist(new YarnDetached(command.threadId(), clock.now()), command);
   }
 
-  private ReplyEffect<Event, State> checkDissolution(Standing knot, CheckDissolution command) {
-    if (!knot.dueToDissolveAt(clock.now())) {
-      return Effect().reply(command.replyTo(), viewOf(knot));
-    }
-    return Effect()
-        .persist(dissolution(knot))
-        .thenRun(this::afterPersist)
-        .thenReply(command.replyTo(), this::viewOf);
+  /** Woken early (by someone, by the capped timer or the clock's rounding): wait for the rest. */
+  private ReplyEffect<Event, State> notYetDue(Standing knot, CheckDissolution command) {
+    return Effect().none().thenRun(this::scheduleDissolutionCheck).thenReply(command.replyTo(), this::answer);
   }
 
-  private ReplyEffect<Event, State> dissolutionDue(Standing knot, DissolutionDue due) {
-    if (!knot.dueToDissolveAt(clock.now())) {
-      // Woken early (the wait is capped, or the clock's rounding): wait for the rest.
-      return Effect().none().thenRun(this::scheduleDissolutionCheck).thenNoReply();
-    }
-    return Effect().persist(dissolution(knot)).thenRun(this::afterPersist).thenNoReply();
+  private ReplyEffect<Event, State> dissolve(Standing knot, CheckDissolution command) {
+    return persist(dissolution(knot), command);
   }
 
   /**
@@ -434,33 +425,48 @@ public final class Knot
    * not a side effect of a refused command but the truth catching up: the knot is dissolved by its
    * rule whether or not anyone asked, and the refusal must agree with what the journal says.
    */
-  private ReplyEffect<Event, State> dissolveAndRefuse(Standing knot, ActorRef<Reply> replyTo) {
+  private ReplyEffect<Event, State> dissolveAndRefuse(Standing knot, Command command) {
     return Effect()
         .persist(dissolution(knot))
-        .thenRun(this::afterPersist)
-        .thenReply(replyTo, gone -> new Rejected(goneRefusal()));
+        .thenRun(this::scheduleDissolutionCheck)
+        .thenReply(command.replyTo(), gone -> new Rejected(goneRefusal()));
   }
 
   private Dissolved dissolution(Standing knot) {
     String reason =
-        knot.eventEnd() != null ? "dated event over and no thread for 7 days" : "no thread for 7 days";
+        knot.tied().eventEnd() != null ? "dated event over and no thread for 7 days" : "no thread for 7 days";
     return new Dissolved(reason, clock.now());
   }
 
-  private ReplyEffect<Event, State> persist(Event event, ActorRef<Reply> replyTo) {
-    return Effect().persist(event).thenRun(this::afterPersist).thenReply(replyTo, this::viewOf);
+  private ReplyEffect<Event, State> show(Tied knot, Command command) {
+    return Effect().reply(command.replyTo(), knot.viewAt(clock.now()));
   }
 
-  private void afterPersist(State state) {
-    EventId source = new EventId(persistenceId().id(), lastSequenceNumber(context));
-    if (state instanceof Standing knot) {
-      feed.publish(
-          new Region.KnotChanged(
-              source, knotId, knot.type().name(), knot.title(), knot.location(), knot.dissolvesAt()));
-    } else if (state instanceof Gone gone) {
-      feed.publish(new Region.KnotGone(source, knotId, gone.knot().location()));
-    }
-    scheduleDissolutionCheck(state);
+  private ReplyEffect<Event, State> notFound(Untied untied, Command command) {
+    return reject(command, Refusal.notFound("knot " + knotId + " not found"));
+  }
+
+  private ReplyEffect<Event, State> isGone(Gone gone, Command command) {
+    return reject(command, goneRefusal());
+  }
+
+  private Refusal goneRefusal() {
+    return Refusal.gone("knot " + knotId + " has dissolved");
+  }
+
+  private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
+    return Effect().reply(command.replyTo(), new Rejected(refusal));
+  }
+
+  private ReplyEffect<Event, State> persist(Event event, Command command) {
+    return Effect().persist(event).thenRun(this::scheduleDissolutionCheck).thenReply(command.replyTo(), this::answer);
+  }
+
+  /** The knot as it stands after an event, which always leaves it tied. */
+  private Reply answer(State state) {
+    return state instanceof Tied knot
+        ? knot.viewAt(clock.now())
+        : new Rejected(Refusal.notFound("knot " + knotId + " not found"));
   }
 
   private void scheduleDissolutionCheck(State state) {
@@ -470,92 +476,14 @@ public final class Knot
             : Optional.empty();
     if (wait.isPresent()) {
       Duration capped = wait.get().compareTo(MAX_TIMER_WAIT) > 0 ? MAX_TIMER_WAIT : wait.get();
-      timers.startSingleTimer(DISSOLUTION_TIMER, new DissolutionDue(), capped);
+      timers.startSingleTimer(DISSOLUTION_TIMER, new CheckDissolution(nobody), capped);
     } else {
       timers.cancel(DISSOLUTION_TIMER);
     }
   }
 
-  private ReplyEffect<Event, State> notFound(ActorRef<Reply> replyTo) {
-    return reject(replyTo, Refusal.notFound("knot " + knotId + " not found"));
-  }
-
-  private ReplyEffect<Event, State> refuseGone(ActorRef<Reply> replyTo) {
-    return reject(replyTo, goneRefusal());
-  }
-
-  private Refusal goneRefusal() {
-    return Refusal.gone("knot " + knotId + " has dissolved");
-  }
-
-  private ReplyEffect<Event, State> reject(ActorRef<Reply> replyTo, Refusal refusal) {
-    return Effect().reply(replyTo, new Rejected(refusal));
-  }
-
-  private KnotView viewOf(State state) {
-    if (state instanceof Gone gone) {
-      return viewOf(gone.knot(), true);
-    }
-    Standing knot = (Standing) state;
-    return viewOf(knot, knot.dueToDissolveAt(clock.now()));
-  }
-
-  private static KnotView viewOf(Standing knot, boolean dissolved) {
-    return new KnotView(
-        knot.knotId(), knot.type(), knot.title(), knot.description(), knot.location(),
-        knot.eventStart(), knot.eventEnd(), knot.createdBy(), knot.createdAt(), knot.lastThreadAt(),
-        knot.threadIds().size(), knot.yarnThreadIds().size(), knot.connections(),
-        knot.dissolvesAt(), dissolved);
-  }
-
-  // ---- validation
-
-  static Optional<String> problemOf(Create command) {
-    if (isBlank(command.createdBy())) {
-      return Optional.of("createdBy must not be blank");
-    }
-    if (command.type() == null) {
-      return Optional.of("type is required");
-    }
-    String title = command.title() == null ? "" : command.title().trim();
-    if (title.isEmpty() || title.length() > MAX_TITLE) {
-      return Optional.of(
-          "title must have 1 to " + MAX_TITLE + " characters, got " + title.length());
-    }
-    if (command.description() != null && command.description().length() > MAX_DESCRIPTION) {
-      return Optional.of(
-          "description must have at most " + MAX_DESCRIPTION + " characters, got "
-              + command.description().length());
-    }
-    if (command.location() == null) {
-      return Optional.of("location is required");
-    }
-    Optional<String> offEarth = command.location().problem();
-    if (offEarth.isPresent()) {
-      return offEarth;
-    }
-    if (command.type() == Type.EVENT) {
-      if (command.eventStart() == null || command.eventEnd() == null) {
-        return Optional.of("an EVENT knot needs eventStart and eventEnd");
-      }
-      if (!command.eventStart().isBefore(command.eventEnd())) {
-        return Optional.of(
-            "eventStart must lie before eventEnd, got " + command.eventStart() + " and "
-                + command.eventEnd());
-      }
-    } else if (command.eventStart() != null || command.eventEnd() != null) {
-      return Optional.of("only an EVENT knot is dated; a " + command.type() + " knot takes no dates");
-    }
-    return Optional.empty();
-  }
-
-  private static Optional<String> firstBlank(String... namesAndValues) {
-    for (int i = 0; i < namesAndValues.length; i += 2) {
-      if (isBlank(namesAndValues[i + 1])) {
-        return Optional.of(namesAndValues[i] + " must not be blank");
-      }
-    }
-    return Optional.empty();
+  private static Optional<String> blank(String name, String value) {
+    return isBlank(value) ? Optional.of(name + " must not be blank") : Optional.empty();
   }
 
   private static boolean isBlank(String value) {
@@ -578,10 +506,7 @@ public final class Knot
   }
 
   private static State tied(Created created) {
-    return new Standing(
-        created.knotId(), created.createdBy(), created.type(), created.title(),
-        created.description(), created.location(), created.eventStart(), created.eventEnd(),
-        created.at(), created.at(), Set.of(), Map.of(), Set.of());
+    return new Standing(created, created.at(), Set.of(), Map.of(), Set.of());
   }
 
   @Override

@@ -70,9 +70,7 @@ public final class PersonalDataCatalogue {
     fields(Knot.YarnDetached.class).pub("threadId", "at");
     fields(Knot.Dissolved.class).pub("reason", "at");
     fields(Knot.Untied.class);
-    fields(Knot.Standing.class).pub(
-        "knotId", "createdBy", "type", "title", "description", "location", "eventStart", "eventEnd",
-        "createdAt", "lastThreadAt", "threadIds", "connections", "yarnThreadIds");
+    fields(Knot.Standing.class).pub("tied", "lastThreadAt", "threadIds", "connections", "yarnThreadIds");
     fields(Knot.Gone.class).pub("knot", "reason", "at");
 
     // ------------------------------------------------------------ threads: anonymous traces

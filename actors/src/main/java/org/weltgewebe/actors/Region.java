@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
@@ -146,7 +147,7 @@ public final class Region extends AbstractBehavior<Region.Command> {
 
   /** A region for {@code cell}, reading time from {@code clock}, starting empty. */
   public static Behavior<Command> create(String cell, WeaveClock clock) {
-    return Behaviors.setup(context -> new Region(context, cell, clock));
+    return Behaviors.setup(context -> new Region(context, cell, clock, new Recovered(null, null)));
   }
 
   /**
@@ -155,25 +156,23 @@ public final class Region extends AbstractBehavior<Region.Command> {
    */
   public static Behavior<Command> create(String cell, WeaveClock clock, Recovery recovery) {
     return Behaviors.withStash(
-        10_000,
-        stash ->
-            Behaviors.setup(
-                context -> {
-                  context.pipeToSelf(
-                      recovery.load(cell),
-                      (view, failure) -> new Recovered(view, failure == null ? null : failure.toString()));
-                  return Behaviors.receive(Command.class)
-                      .onMessage(Recovered.class, recovered -> {
-                        Region region = new Region(context, cell, clock);
-                        region.restore(recovered);
-                        return stash.unstashAll(region);
-                      })
-                      .onAnyMessage(message -> {
-                        stash.stash(message);
-                        return Behaviors.same();
-                      })
-                      .build();
-                }));
+        10_000, stash -> Behaviors.setup(context -> loading(context, stash, cell, clock, recovery)));
+  }
+
+  /** Until its picture has loaded, a region keeps every update and query for afterwards. */
+  private static Behavior<Command> loading(
+      ActorContext<Command> context, StashBuffer<Command> stash, String cell, WeaveClock clock, Recovery recovery) {
+    context.pipeToSelf(
+        recovery.load(cell), (view, failure) -> new Recovered(view, failure == null ? null : failure.toString()));
+    return Behaviors.receive(Command.class)
+        .onMessage(Recovered.class, recovered -> stash.unstashAll(new Region(context, cell, clock, recovered)))
+        .onAnyMessage(message -> keep(stash, message))
+        .build();
+  }
+
+  private static Behavior<Command> keep(StashBuffer<Command> stash, Command message) {
+    stash.stash(message);
+    return Behaviors.same();
   }
 
   private final String cell;
@@ -185,10 +184,11 @@ public final class Region extends AbstractBehavior<Region.Command> {
   private final Map<String, ThreadChanged> threads = new HashMap<>();
   private long updatesApplied;
 
-  private Region(ActorContext<Command> context, String cell, WeaveClock clock) {
+  private Region(ActorContext<Command> context, String cell, WeaveClock clock, Recovered recovered) {
     super(context);
     this.cell = cell;
     this.clock = clock;
+    restore(recovered);
   }
 
   /** Takes over a recovered picture; entries carry no event identity, so any later update applies. */

@@ -6,8 +6,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.EventAdapter;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -243,29 +241,24 @@ public final class Role
 
   // ---------------------------------------------------------------- behaviour
 
-  /** The role {@code roleId}, reading time from {@code clock} and reporting to {@code feed}. */
-  public static Behavior<Command> create(String roleId, WeaveClock clock, RegionFeed feed) {
-    return create(roleId, clock, feed, new SubjectCipher(SubjectKeys.inMemory()));
+  /** The role {@code roleId}, reading time from {@code clock}, its personal fields sealed in memory. */
+  public static Behavior<Command> create(String roleId, WeaveClock clock) {
+    return create(roleId, clock, new SubjectCipher(SubjectKeys.inMemory()));
   }
 
   /** The role {@code roleId} whose personal fields are stored sealed by {@code cipher}. */
-  public static Behavior<Command> create(String roleId, WeaveClock clock, RegionFeed feed, SubjectCipher cipher) {
-    return Behaviors.setup(context -> new Role(context, roleId, clock, feed, cipher));
+  public static Behavior<Command> create(String roleId, WeaveClock clock, SubjectCipher cipher) {
+    return new Role(roleId, clock, cipher);
   }
 
-  private final ActorContext<Command> context;
   private final String roleId;
   private final WeaveClock clock;
-  private final RegionFeed feed;
   private final SubjectCipher cipher;
 
-  private Role(
-      ActorContext<Command> context, String roleId, WeaveClock clock, RegionFeed feed, SubjectCipher cipher) {
+  private Role(String roleId, WeaveClock clock, SubjectCipher cipher) {
     super(PersistenceId.of(ENTITY_KEY.name(), roleId));
-    this.context = context;
     this.roleId = roleId;
     this.clock = clock;
-    this.feed = feed;
     this.cipher = cipher;
   }
 
@@ -357,7 +350,6 @@ public final class Role
     }
     return Effect()
         .persist(new LoggedIn(clock.now()))
-        .thenRun(this::reportSpinning)
         .thenReply(command.replyTo(), this::profileOf);
   }
 
@@ -367,7 +359,6 @@ public final class Role
     }
     return Effect()
         .persist(new LoggedOut(clock.now()))
-        .thenRun(this::reportResting)
         .thenReply(command.replyTo(), this::profileOf);
   }
 
@@ -420,15 +411,7 @@ public final class Role
 
   private ReplyEffect<Event, State> leave(RegisteredRole state, Leave command) {
     Left left = new Left(clock.now());
-    if (state.publicPart().spinning()) {
-      // A role that leaves while spinning disappears from the map like one that logs out.
-      GeoPoint shownAt = state.publicPart().publicLocation();
-      return Effect()
-          .persist(left)
-          .thenRun(after -> feed.publish(new Region.RoleResting(lastEventId(), roleId, shownAt)))
-          .thenReply(command.replyTo(), this::departed);
-    }
-    return Effect().persist(left).thenReply(command.replyTo(), this::departed);
+    return Effect().persist(left).thenReply(command.replyTo(), after -> new Departed(roleId, left.at(), false));
   }
 
   private ReplyEffect<Event, State> leaveAgain(LeftRole state, Leave command) {
@@ -440,10 +423,11 @@ public final class Role
   }
 
   private ReplyEffect<Event, State> forget(State state, Forget command) {
+    Forgotten forgotten = new Forgotten(clock.now());
     return Effect()
-        .persist(new Forgotten(clock.now()))
-        .thenRun(forgotten -> shred(command.actor(), command.reason()))
-        .thenReply(command.replyTo(), forgotten -> new Erased(roleId, ((ForgottenRole) forgotten).forgottenAt(), false));
+        .persist(forgotten)
+        .thenRun(after -> shred(command.actor(), command.reason()))
+        .thenReply(command.replyTo(), after -> new Erased(roleId, forgotten.at(), false));
   }
 
   private ReplyEffect<Event, State> forgetAgain(ForgottenRole state, Forget command) {
@@ -461,33 +445,15 @@ public final class Role
     cipher.keys().shred(roleId, actor, reason);
   }
 
-  private Reply departed(State state) {
-    return new Departed(roleId, ((LeftRole) state).leftAt(), false);
-  }
-
   private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
     return Effect().reply(command.replyTo(), new Rejected(refusal));
   }
 
+  /** The role as it stands after an event that leaves it registered. */
   private Reply profileOf(State state) {
-    // Only called after events that leave the role registered.
-    return ((RegisteredRole) state).profile(roleId);
-  }
-
-  private void reportSpinning(RegisteredRole state) {
-    PublicPart shown = state.publicPart();
-    feed.publish(
-        new Region.RoleSpinning(
-            lastEventId(), roleId, shown.displayName(), shown.publicLocation()));
-  }
-
-  private void reportResting(RegisteredRole state) {
-    GeoPoint shownAt = state.publicPart().publicLocation();
-    feed.publish(new Region.RoleResting(lastEventId(), roleId, shownAt));
-  }
-
-  private EventId lastEventId() {
-    return new EventId(persistenceId().id(), lastSequenceNumber(context));
+    return state instanceof RegisteredRole role
+        ? role.profile(roleId)
+        : new Rejected(Refusal.notFound("role " + roleId + " is not registered"));
   }
 
   @Override

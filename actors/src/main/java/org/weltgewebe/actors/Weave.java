@@ -132,6 +132,11 @@ public final class Weave implements ProposalLinks {
     return askKnot(knotId, Knot.Get::new);
   }
 
+  /** Wakes a knot so that it dissolves if its time has come (the deadline sweeper's call). */
+  public CompletionStage<Knot.Reply> checkDissolution(String knotId) {
+    return askKnot(knotId, Knot.CheckDissolution::new);
+  }
+
   /**
    * A role connects to a knot (agrees, is interested, commits, …): spins a thread of {@code kind}
    * from the role to the knot. Refused with the knot's reason when the knot is unknown or gone.

@@ -5,8 +5,6 @@ import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -133,23 +131,18 @@ public final class WeaveThread
 
   // ---------------------------------------------------------------- behaviour
 
-  /** The thread {@code threadId}, reading time from {@code clock} and reporting to {@code feed}. */
-  public static Behavior<Command> create(String threadId, WeaveClock clock, RegionFeed feed) {
-    return Behaviors.setup(context -> new WeaveThread(context, threadId, clock, feed));
+  /** The thread {@code threadId}, reading time from {@code clock}. */
+  public static Behavior<Command> create(String threadId, WeaveClock clock) {
+    return new WeaveThread(threadId, clock);
   }
 
-  private final ActorContext<Command> context;
   private final String threadId;
   private final WeaveClock clock;
-  private final RegionFeed feed;
 
-  private WeaveThread(
-      ActorContext<Command> context, String threadId, WeaveClock clock, RegionFeed feed) {
+  private WeaveThread(String threadId, WeaveClock clock) {
     super(PersistenceId.of(ENTITY_KEY.name(), threadId));
-    this.context = context;
     this.threadId = threadId;
     this.clock = clock;
-    this.feed = feed;
   }
 
   @Override
@@ -187,7 +180,7 @@ public final class WeaveThread
             command.kind(),
             command.knotLocation(),
             clock.now());
-    return Effect().persist(spun).thenRun(this::report).thenReply(command.replyTo(), this::viewOf);
+    return Effect().persist(spun).thenReply(command.replyTo(), this::viewOf);
   }
 
   private static Optional<String> spinProblem(Spin command) {
@@ -247,7 +240,6 @@ public final class WeaveThread
     }
     return Effect()
         .persist(new Twisted(command.roleId(), now))
-        .thenRun(this::report)
         .thenReply(command.replyTo(), this::viewOf);
   }
 
@@ -262,7 +254,6 @@ public final class WeaveThread
     }
     return Effect()
         .persist(new Untwisted(command.roleId(), now))
-        .thenRun(this::report)
         .thenReply(command.replyTo(), this::viewOf);
   }
 
@@ -284,22 +275,11 @@ public final class WeaveThread
     return Effect().reply(command.replyTo(), new Rejected(refusal));
   }
 
+  /** The thread as it stands after an event, which always leaves it spun. */
   private Reply viewOf(State state) {
-    // Only called after events, which always leave a spun thread.
-    return ((SpunThread) state).viewAt(clock.now());
-  }
-
-  private void report(SpunThread state) {
-    feed.publish(
-        new Region.ThreadChanged(
-            new EventId(persistenceId().id(), lastSequenceNumber(context)),
-            threadId,
-            state.roleId(),
-            state.knotId(),
-            state.kind().name(),
-            state.knotLocation(),
-            state.fadeFrom(),
-            state.yarn()));
+    return state instanceof SpunThread thread
+        ? thread.viewAt(clock.now())
+        : new Rejected(Refusal.notFound("thread " + threadId + " has not been spun"));
   }
 
   private static boolean isBlank(String text) {

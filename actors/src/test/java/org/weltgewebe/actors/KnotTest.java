@@ -15,19 +15,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The knot's rules: creation, threads and yarns, the region feed, and dissolution in time. */
+/** The knot's rules: creation, threads and yarns, and dissolution in time. */
 class KnotTest {
 
   private static final Instant T0 = Instant.parse("2025-05-01T10:00:00Z");
@@ -36,7 +36,6 @@ class KnotTest {
   private static ActorTestKit testKit;
 
   private ManualClock clock;
-  private List<Region.Update> published;
   private String knotId;
   private EventSourcedBehaviorTestKit<Knot.Command, Knot.Event, Knot.State> knot;
 
@@ -55,17 +54,16 @@ class KnotTest {
   @BeforeEach
   void freshKnot() {
     clock = new ManualClock(T0);
-    published = new CopyOnWriteArrayList<>();
     knotId = "knot-" + UUID.randomUUID();
     knot =
         EventSourcedBehaviorTestKit.create(
-            testKit.system(), Knot.create(knotId, clock, published::add));
+            testKit.system(), Knot.create(knotId, clock));
   }
 
   // ---- creation
 
   @Test
-  void createTiesTheKnotAndReportsItToTheRegion() {
+  void createTiesTheKnot() {
     var result = createIdea();
 
     Knot.Created created = (Knot.Created) result.event();
@@ -80,14 +78,7 @@ class KnotTest {
     assertEquals(T0.plus(Duration.ofDays(7)), view.dissolvesAt());
     assertEquals(0, view.threadCount());
     assertFalse(view.dissolved());
-
-    assertEquals(1, published.size());
-    Region.KnotChanged changed = (Region.KnotChanged) published.get(0);
-    assertEquals(new EventId("knot|" + knotId, 1), changed.source());
-    assertEquals(knotId, changed.knotId());
-    assertEquals("IDEA", changed.type());
-    assertEquals(KANAL, changed.location());
-    assertEquals(T0.plus(Duration.ofDays(7)), changed.dissolvesAt());
+    assertEquals(KANAL, view.location());
   }
 
   @Test
@@ -117,7 +108,6 @@ class KnotTest {
     assertInvalid(
         createCommand("role-1", Knot.Type.TOOL, "Rad", "", KANAL, T0, T0.plusSeconds(60)),
         "no dates");
-    assertTrue(published.isEmpty());
   }
 
   @Test
@@ -195,7 +185,6 @@ class KnotTest {
   @Test
   void invalidThreadsAreRefusedAndPersistNothing() {
     createIdea();
-    published.clear();
 
     for (var bad :
         List.<Function<ActorRef<Knot.Reply>, Knot.Command>>of(
@@ -209,7 +198,6 @@ class KnotTest {
       assertTrue(result.hasNoEvents());
       assertEquals(Refusal.Kind.INVALID, refusalOf(result).kind());
     }
-    assertTrue(published.isEmpty());
   }
 
   @Test
@@ -247,23 +235,23 @@ class KnotTest {
   }
 
   @Test
-  void theRegionHearsOfEveryChangeWithItsDissolutionTime() {
-    createIdea();
+  void everyChangeMovesTheDissolutionTime() {
+    var created = createIdea();
     clock.advance(Duration.ofDays(1));
-    leadThread("t1", "role-2", Knot.Connection.AGREE);
-    attachYarn("t1");
+    var led = leadThread("t1", "role-2", Knot.Connection.AGREE);
+    var attached = attachYarn("t1");
     clock.advance(Duration.ofDays(1));
-    detachYarn("t1");
+    var detached = detachYarn("t1");
 
     List<Instant> dissolvesAt =
-        published.stream().map(u -> ((Region.KnotChanged) u).dissolvesAt()).toList();
+        java.util.stream.Stream.of(created, led, attached, detached)
+            .map(r -> r.replyOfType(Knot.KnotView.class).dissolvesAt())
+            .toList();
     assertEquals(
         Arrays.asList(
             T0.plus(Duration.ofDays(7)), T0.plus(Duration.ofDays(8)), null,
             T0.plus(Duration.ofDays(9))),
         dissolvesAt);
-    List<Long> sequence = published.stream().map(u -> u.source().sequenceNr()).toList();
-    assertEquals(List.of(1L, 2L, 3L, 4L), sequence);
   }
 
   // ---- dissolution
@@ -283,10 +271,6 @@ class KnotTest {
     assertEquals("no thread for 7 days", dissolved.reason());
     assertEquals(T0.plus(Duration.ofDays(7)), dissolved.at());
     assertTrue(due.replyOfType(Knot.KnotView.class).dissolved());
-    Region.KnotGone gone = (Region.KnotGone) published.get(published.size() - 1);
-    assertEquals(knotId, gone.knotId());
-    assertEquals(KANAL, gone.location());
-    assertEquals(2, gone.source().sequenceNr());
 
     var checkedAgain = checkDissolution();
     assertTrue(checkedAgain.hasNoEvents(), "a knot dissolves once");
@@ -339,7 +323,6 @@ class KnotTest {
     var created = create(Knot.Type.EVENT, "Reparaturcafé", start, end);
     assertEquals(
         end.plus(Duration.ofDays(7)), created.replyOfType(Knot.KnotView.class).dissolvesAt());
-    assertEquals(end.plus(Duration.ofDays(7)), ((Region.KnotChanged) published.get(0)).dissolvesAt());
 
     clock.advance(Duration.ofDays(10));
     assertTrue(checkDissolution().hasNoEvents(), "no thread for 10 days, but the event is ahead");
@@ -390,7 +373,6 @@ class KnotTest {
     Knot.Dissolved dissolved = (Knot.Dissolved) late.event();
     assertEquals(T0.plus(Duration.ofDays(8)), dissolved.at());
     assertEquals(Refusal.Kind.GONE, refusalOf(late).kind());
-    assertInstanceOf(Region.KnotGone.class, published.get(published.size() - 1));
     var checked = checkDissolution();
     assertTrue(checked.hasNoEvents());
     assertEquals(0, checked.replyOfType(Knot.KnotView.class).threadCount());
@@ -428,20 +410,18 @@ class KnotTest {
   void onACompressedClockTheKnotDissolvesByItself() {
     WeaveClock fast =
         WeaveClock.compressed(Instant.now(), T0, 1_000_000, Clock.systemUTC());
-    TestProbe<Region.Update> region = testKit.createTestProbe();
+    PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
     TestProbe<Knot.Reply> replies = testKit.createTestProbe();
-    ActorRef<Knot.Command> fastKnot =
-        testKit.spawn(Knot.create("fast-" + knotId, fast, region.getRef()::tell));
+    ActorRef<Knot.Command> fastKnot = testKit.spawn(Knot.create("fast-" + knotId, fast));
 
     fastKnot.tell(
         new Knot.Create(
             "role-1", Knot.Type.IDEA, "Schnell", "", KANAL, null, null, replies.getRef()));
     replies.expectMessageClass(Knot.KnotView.class);
-    region.expectMessageClass(Region.KnotChanged.class);
+    journal.expectNextPersistedClass("knot|fast-" + knotId, Knot.Created.class);
 
     // Seven virtual days are about 0.6 s here; nothing but the knot's own timer can end it.
-    Region.KnotGone gone = region.expectMessageClass(Region.KnotGone.class, Duration.ofSeconds(5));
-    assertEquals("fast-" + knotId, gone.knotId());
+    journal.expectNextPersistedClass("knot|fast-" + knotId, Knot.Dissolved.class, Duration.ofSeconds(5));
     fastKnot.tell(new Knot.Get(replies.getRef()));
     assertTrue(replies.expectMessageClass(Knot.KnotView.class).dissolved());
   }
@@ -462,22 +442,22 @@ class KnotTest {
             return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
           }
         };
-    TestProbe<Region.Update> region = testKit.createTestProbe();
+    PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
     TestProbe<Knot.Reply> replies = testKit.createTestProbe();
     String sleeperId = "sleeper-" + knotId;
-    ActorRef<Knot.Command> awake = testKit.spawn(Knot.create(sleeperId, stepped, region.getRef()::tell));
+    ActorRef<Knot.Command> awake = testKit.spawn(Knot.create(sleeperId, stepped));
     awake.tell(
         new Knot.Create("role-1", Knot.Type.IDEA, "Schlafend", "", KANAL, null, null, replies.getRef()));
     replies.expectMessageClass(Knot.KnotView.class);
-    region.expectMessageClass(Region.KnotChanged.class);
+    journal.expectNextPersistedClass("knot|" + sleeperId, Knot.Created.class);
     testKit.stop(awake);
 
     clock.advance(Duration.ofDays(8));
-    testKit.spawn(Knot.create(sleeperId, stepped, region.getRef()::tell));
+    testKit.spawn(Knot.create(sleeperId, stepped));
 
-    Region.KnotGone gone = region.expectMessageClass(Region.KnotGone.class);
-    assertEquals(sleeperId, gone.knotId());
-    assertEquals(2, gone.source().sequenceNr());
+    // Nothing but the woken knot's recovery can write this: no command reaches it.
+    journal.expectNextPersistedClass("knot|" + sleeperId, Knot.Dissolved.class);
+    assertEquals(2, journal.persistedInStorage("knot|" + sleeperId).size());
   }
 
   // ---- helpers

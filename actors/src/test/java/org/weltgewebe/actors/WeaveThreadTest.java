@@ -9,7 +9,6 @@ import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -30,7 +29,6 @@ class WeaveThreadTest {
 
   private static ActorTestKit actorTestKit;
 
-  private final List<Region.Update> published = new CopyOnWriteArrayList<>();
   private ManualClock clock;
   private String threadId;
   private EventSourcedBehaviorTestKit<WeaveThread.Command, WeaveThread.Event, WeaveThread.State>
@@ -55,7 +53,7 @@ class WeaveThreadTest {
     threadId = "t-" + IDS.incrementAndGet();
     thread =
         EventSourcedBehaviorTestKit.create(
-            actorTestKit.system(), WeaveThread.create(threadId, clock, published::add));
+            actorTestKit.system(), WeaveThread.create(threadId, clock));
   }
 
   private CommandResultWithReply<
@@ -101,7 +99,7 @@ class WeaveThreadTest {
   }
 
   @Test
-  void spinCreatesAFreshThreadAndFeedsTheRegion() {
+  void spinCreatesAFreshThread() {
     var result = run(r -> new WeaveThread.Spin(OWNER, "k-1", WeaveThread.Kind.DESIGN, KNOT, r));
 
     assertEquals(
@@ -115,12 +113,6 @@ class WeaveThreadTest {
         new WeaveThread.ThreadView(
             threadId, OWNER, "k-1", WeaveThread.Kind.DESIGN, START, false, START, 0.0),
         result.reply());
-    assertEquals(
-        List.of(
-            new Region.ThreadChanged(
-                new EventId("thread|" + threadId, 1), threadId, OWNER, "k-1", "DESIGN", KNOT,
-                START, false)),
-        published);
   }
 
   @Test
@@ -152,8 +144,6 @@ class WeaveThreadTest {
       advanceDays(1);
       assertEquals(0.0, view().fadeLevel(), "yarn on day " + day);
     }
-    Region.ThreadChanged last = (Region.ThreadChanged) published.get(published.size() - 1);
-    assertTrue(last.yarn());
   }
 
   @Test
@@ -175,26 +165,6 @@ class WeaveThreadTest {
     assertEquals(0.5, view().fadeLevel(), 1e-9);
     advanceDays(3.5);
     assertEquals(1.0, view().fadeLevel());
-
-    Region.ThreadChanged last = (Region.ThreadChanged) published.get(published.size() - 1);
-    assertFalse(last.yarn());
-    assertEquals(untwistedAt, last.fadeFrom());
-  }
-
-  @Test
-  void feedSourcesCarryIncreasingSequenceNumbers() {
-    spin();
-    twist(OWNER);
-    untwist(OWNER);
-    twist(OWNER);
-    assertEquals(
-        List.of(1L, 2L, 3L, 4L),
-        published.stream().map(u -> u.source().sequenceNr()).toList());
-    assertEquals(
-        List.of(false, true, false, true),
-        published.stream().map(u -> ((Region.ThreadChanged) u).yarn()).toList());
-    String persistenceId = "thread|" + threadId;
-    assertTrue(published.stream().allMatch(u -> u.source().persistenceId().equals(persistenceId)));
   }
 
   @Test
@@ -242,7 +212,6 @@ class WeaveThreadTest {
     var again = run(r -> new WeaveThread.Twist(OWNER, r));
     assertTrue(again.hasNoEvents());
     assertTrue(again.replyOfType(WeaveThread.ThreadView.class).yarn());
-    assertEquals(2, published.size(), "retries publish nothing");
   }
 
   @Test
@@ -265,7 +234,6 @@ class WeaveThreadTest {
         Refusal.Kind.CONFLICT,
         null,
         run(r -> new WeaveThread.Spin(OWNER, "k-1", WeaveThread.Kind.VOTE, KNOT, r)));
-    assertEquals(1, published.size());
   }
 
   @Test
@@ -274,7 +242,6 @@ class WeaveThreadTest {
     assertRefused(Refusal.Kind.NOT_FOUND, reason, run(r -> new WeaveThread.Twist(OWNER, r)));
     assertRefused(Refusal.Kind.NOT_FOUND, reason, run(r -> new WeaveThread.Untwist(OWNER, r)));
     assertRefused(Refusal.Kind.NOT_FOUND, reason, run(WeaveThread.Get::new));
-    assertTrue(published.isEmpty());
   }
 
   @Test
@@ -301,7 +268,6 @@ class WeaveThreadTest {
         "knot location: longitude must lie in [-180, 180], got 181.0",
         run(r -> new WeaveThread.Spin(OWNER, "k-1", kind, new GeoPoint(0, 181), r)));
     assertInstanceOf(WeaveThread.Unspun.class, thread.getState());
-    assertTrue(published.isEmpty());
   }
 
   @Test
@@ -319,6 +285,5 @@ class WeaveThreadTest {
     assertEquals(before, after);
     assertEquals(viewBefore, view());
     assertEquals(START.plus(Duration.ofDays(7)), view().fadeFrom());
-    assertEquals(3, published.size(), "recovery does not publish again");
   }
 }

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -26,9 +25,12 @@ import org.weltgewebe.scenarios.cluster.ClusterLoad;
 import org.weltgewebe.scenarios.local.RunServices;
 import org.weltgewebe.scenarios.run.CapacityFinder;
 import org.weltgewebe.scenarios.run.Load;
+import org.weltgewebe.scenarios.run.LoadContext;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
 import org.weltgewebe.scenarios.fault.FaultPlan;
 import org.weltgewebe.scenarios.fault.FaultRun;
+import org.weltgewebe.scenarios.run.PlatformProcess;
+import org.weltgewebe.scenarios.run.RunOptions;
 import org.weltgewebe.scenarios.run.ScenarioRun;
 import org.weltgewebe.scenarios.run.Topology;
 import picocli.CommandLine.Command;
@@ -210,31 +212,25 @@ final class ScenarioCommand implements Runnable {
         System.err.println(e.getMessage());
         return 2;
       }
-      String runId = node.runId != null ? node.runId : ScenarioRun.newRunId(scenario.toUpperCase(Locale.ROOT));
+      String runId = node.runId != null ? node.runId : RunOptions.newRunId(scenario.toUpperCase(Locale.ROOT));
       try (RunServices services = services(config, node, target != null, reportsDir.resolve(runId))) {
         DatabaseSettings db = DatabaseBootstrap.prepare(services.database());
         NatsSettings nats = services.nats();
         OutboxSettings outbox = OutboxSettings.fromConfig(config);
-        ScenarioRun.Options options = new ScenarioRun.Options(
-            scenario,
-            compress == null ? OptionalDouble.empty() : OptionalDouble.of(compress),
-            Optional.ofNullable(duration).map(Run::parseDuration),
-            Optional.ofNullable(target),
-            Optional.ofNullable(targetMetrics),
-            overloadFactor == null ? OptionalDouble.empty() : OptionalDouble.of(overloadFactor),
-            Optional.ofNullable(overloadDuration).map(Run::parseDuration),
-            sustainable == null ? OptionalDouble.empty() : OptionalDouble.of(sustainable),
-            runId,
-            reportsDir,
-            seed,
-            ServeCommandLine.thisProgram(),
-            ScenarioRun.platformEnvironment(db, nats, outbox),
-            db,
-            nats,
-            outbox,
-            Optional.ofNullable(slos),
-            abortOnBurn,
-            coverage == null ? ScenarioRun.COVERAGE_MAX : parseDuration(coverage));
+        RunOptions options = RunOptions.builder(scenario, runId, reportsDir, db, nats, outbox)
+            .compression(compress)
+            .duration(duration == null ? null : parseDuration(duration))
+            .target(target)
+            .targetMetrics(targetMetrics)
+            .overloadFactor(overloadFactor)
+            .overloadDuration(overloadDuration == null ? null : parseDuration(overloadDuration))
+            .sustainablePerSecond(sustainable)
+            .seed(seed)
+            .serveCommand(ServeCommandLine.thisProgram())
+            .sloDefinitions(slos)
+            .abortOnBurn(abortOnBurn)
+            .coverageMax(coverage == null ? null : parseDuration(coverage))
+            .build();
         Topology chosen = plan.isPresent()
             ? new FaultRun(new FaultRun.Settings(nodeCount, plan.get(), faultWriters, Duration.ofMillis(200), db, nats,
                 Optional.empty(), Optional.empty()))
@@ -255,7 +251,7 @@ final class ScenarioCommand implements Runnable {
     }
 
     /** The chosen driver; the cluster driver joins the platform the run started, or the --seed-nodes given. */
-    private Function<ScenarioRun.LoadContext, Load> loads() {
+    private Function<LoadContext, Load> loads() {
       if (driver == Driver.cluster) {
         return context -> ClusterLoad.join(context,
             context.clusterSeedNodes().isEmpty() ? givenSeedNodes() : context.clusterSeedNodes());
@@ -289,7 +285,7 @@ final class ScenarioCommand implements Runnable {
 
     private Integer smoke() {
       Config config = NodeConfig.load(node.overrides());
-      String runId = node.runId != null ? node.runId : ScenarioRun.newRunId("SMOKE");
+      String runId = node.runId != null ? node.runId : RunOptions.newRunId("SMOKE");
       try (RunServices services = services(config, node, false, reportsDir.resolve(runId))) {
         var overrides =
             services.asConfig()
@@ -402,7 +398,7 @@ final class ScenarioCommand implements Runnable {
       }
       try (RunServices services = services(config, node, false, reportsDir.resolve(options.runId()))) {
         DatabaseSettings db = DatabaseBootstrap.prepare(services.database());
-        return search(options(ScenarioRun.platformEnvironment(db, services.nats(), OutboxSettings.fromConfig(config))));
+        return search(options(PlatformProcess.environment(db, services.nats(), OutboxSettings.fromConfig(config))));
       } catch (ServiceProblem e) {
         System.err.println(e.getMessage());
         return 2;
@@ -420,7 +416,7 @@ final class ScenarioCommand implements Runnable {
     /** The options as given; {@code environment} is what a platform started here runs with. */
     CapacityFinder.Options options(Map<String, String> environment) {
       if (runId == null) {
-        runId = node.runId != null ? node.runId : ScenarioRun.newRunId("CAP-" + scenario.toUpperCase(Locale.ROOT));
+        runId = node.runId != null ? node.runId : RunOptions.newRunId("CAP-" + scenario.toUpperCase(Locale.ROOT));
       }
       return new CapacityFinder.Options(
           scenario,

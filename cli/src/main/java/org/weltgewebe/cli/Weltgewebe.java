@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       ReportCommand.class,
       DrCommand.class,
       AuditCommand.class,
+      GdprCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Weltgewebe implements Runnable {

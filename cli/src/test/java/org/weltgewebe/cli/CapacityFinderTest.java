@@ -20,7 +20,7 @@ import org.weltgewebe.reports.CapacityReport;
 import org.weltgewebe.reports.RunReports;
 import org.weltgewebe.scenarios.run.CapacityFinder;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
-import org.weltgewebe.scenarios.run.ScenarioRun;
+import org.weltgewebe.scenarios.run.PlatformProcess;
 import picocli.CommandLine;
 
 /**
@@ -54,7 +54,7 @@ class CapacityFinderTest {
           reports,
           7,
           ServeCommandLine.thisProgram(),
-          ScenarioRun.platformEnvironment(database, NatsSettings.fromConfig(config), OutboxSettings.fromConfig(config)),
+          PlatformProcess.environment(database, NatsSettings.fromConfig(config), OutboxSettings.fromConfig(config)),
           Optional.of(lenientObjectives(reports)));
 
       CapacityFinder.Outcome outcome =

@@ -12,6 +12,7 @@ import org.weltgewebe.persistence.TestDatabase;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.reports.RunReports;
 import org.weltgewebe.scenarios.cluster.ClusterLoad;
+import org.weltgewebe.scenarios.run.RunOptions;
 import org.weltgewebe.scenarios.run.ScenarioRun;
 
 /**
@@ -27,7 +28,7 @@ class ClusterScenarioRunTest {
   void aShortS1RunThroughTheClusterPersistsEventsTheOracleFindsEverywhere(@TempDir Path reports) {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (TestDatabase db = TestDatabase.create()) {
-      ScenarioRun.Options options = ShortRuns.s1(db, reports, "S1-cluster-test", 1080, 10);
+      RunOptions options = ShortRuns.s1(db, reports, "S1-cluster-test", 1080, 10);
 
       ScenarioRun.Outcome outcome = ScenarioRun.run(
           options, context -> ClusterLoad.join(context, context.clusterSeedNodes()), new PrintStream(printed, true, StandardCharsets.UTF_8));

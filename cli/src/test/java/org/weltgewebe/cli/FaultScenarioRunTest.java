@@ -19,6 +19,7 @@ import org.weltgewebe.persistence.TestDatabase;
 import org.weltgewebe.reports.FaultReport;
 import org.weltgewebe.scenarios.fault.FaultPlan;
 import org.weltgewebe.scenarios.fault.FaultRun;
+import org.weltgewebe.scenarios.run.RunOptions;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
 import org.weltgewebe.scenarios.run.ScenarioRun;
 
@@ -44,23 +45,24 @@ class FaultScenarioRunTest {
     Assumptions.assumeTrue(FaultRun.unavailable(plan).isEmpty(), () -> FaultRun.unavailable(plan).orElse(""));
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (TestDatabase db = TestDatabase.create()) {
-      ScenarioRun.Options shortRun = ShortRuns.s1(db, reports, "S1-faults-test", 240, 90);
+      RunOptions shortRun = ShortRuns.s1(db, reports, "S1-faults-test", 240, 90);
       Map<String, String> environment = new HashMap<>(shortRun.serveEnvironment());
       // the resolver decides 6 s after the failure detector's 5 s (3 s saw false alarms on a loaded machine),
       // so the partition is decided within its 20 s
       environment.put("WELTGEWEBE_SBR_STABLE_AFTER", "6s");
       environment.put("WELTGEWEBE_CLUSTER_HEARTBEAT_PAUSE", "5s");
       environment.put("WELTGEWEBE_OUTBOX_RECONCILE_EVERY", "20s");
-      ScenarioRun.Options options = new ScenarioRun.Options(shortRun.scenario(), shortRun.compression(), shortRun.duration(), shortRun.target(),
-          shortRun.targetMetrics(), shortRun.overloadFactor(), Optional.of(Duration.ofSeconds(3)), shortRun.sustainablePerSecond(),
-          shortRun.runId(), reports, shortRun.seed(), shortRun.serveCommand(), Map.copyOf(environment), shortRun.db(), shortRun.nats(),
-          shortRun.outbox(), Optional.empty(), false);
+      RunOptions options = shortRun.toBuilder()
+          .overloadDuration(Duration.ofSeconds(3))
+          .serveEnvironment(Map.copyOf(environment))
+          .build();
       FaultRun faults = new FaultRun(new FaultRun.Settings(3, plan, 2, Duration.ofMillis(200), shortRun.db(), shortRun.nats(),
           Optional.empty(), Optional.empty()));
 
       ScenarioRun.Outcome outcome = ScenarioRun.run(options, faults, ScenarioLoads::gatling, new PrintStream(printed, true, StandardCharsets.UTF_8));
 
       FaultReport report = FaultReport.read(outcome.directory()).orElseThrow();
+      assertThat(report.splitBrainResolver()).contains("keep-majority", "stable-after 6s", "heartbeat pause 5s");
       assertThat(report.faults()).extracting(FaultReport.Injected::kind).containsExactly("kill", "pause", "partition");
       assertThat(report.faults()).extracting(FaultReport.Injected::node).containsExactly(3, 2, 1);
       FaultReport.Injected partition = report.faults().get(2);

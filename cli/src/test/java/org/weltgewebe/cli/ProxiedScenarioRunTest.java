@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.weltgewebe.persistence.TestDatabase;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.reports.TopologyReport;
+import org.weltgewebe.scenarios.run.RunOptions;
 import org.weltgewebe.scenarios.run.Platform;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
 import org.weltgewebe.scenarios.run.ScenarioRun;
@@ -42,7 +43,7 @@ class ProxiedScenarioRunTest {
     AtomicReference<LiveThroughProxy.Resumed> sse = new AtomicReference<>();
     AtomicReference<LiveThroughProxy.Chat> chat = new AtomicReference<>();
     try (TestDatabase db = TestDatabase.create()) {
-      ScenarioRun.Options options = ShortRuns.s1(db, reports, "S1-proxied", 720, 10);
+      RunOptions options = ShortRuns.s1(db, reports, "S1-proxied", 720, 10);
       ProxiedTopology proxied = new ProxiedTopology(db.settings(), 4, new ProxyOverhead.Plan(1, Duration.ofSeconds(4), OptionalDouble.of(20)));
       Topology checked = new Topology() {
         Platform platform;

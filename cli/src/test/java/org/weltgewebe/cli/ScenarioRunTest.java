@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.weltgewebe.persistence.TestDatabase;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.reports.RunReports;
+import org.weltgewebe.scenarios.run.RunOptions;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
 import org.weltgewebe.scenarios.run.ScenarioRun;
 
@@ -29,7 +30,7 @@ class ScenarioRunTest {
   void aShortS1RunLosesNothingAndWritesAConsistentReport(@TempDir Path reports) {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (TestDatabase db = TestDatabase.create()) {
-      ScenarioRun.Options options = ShortRuns.s1(db, reports, "S1-test", 720, 15);
+      RunOptions options = ShortRuns.s1(db, reports, "S1-test", 720, 15);
 
       ScenarioRun.Outcome outcome =
           ScenarioRun.run(options, ScenarioLoads::gatling, new PrintStream(printed, true, StandardCharsets.UTF_8));

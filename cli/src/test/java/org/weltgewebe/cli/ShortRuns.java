@@ -2,13 +2,11 @@ package org.weltgewebe.cli;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.OptionalDouble;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.TestDatabase;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxSettings;
-import org.weltgewebe.scenarios.run.ScenarioRun;
+import org.weltgewebe.scenarios.run.RunOptions;
 
 /**
  * A short S1 run through a platform process of its own on a test database: {@code seconds} of
@@ -47,29 +45,19 @@ final class ShortRuns {
             .anySatisfy(f -> org.assertj.core.api.Assertions.assertThat(f).contains(r.route())));
   }
 
-  static ScenarioRun.Options s1(TestDatabase db, Path reports, String runId, double compression, int seconds) {
+  static RunOptions s1(TestDatabase db, Path reports, String runId, double compression, int seconds) {
     var config = org.weltgewebe.cluster.NodeConfig.load(db.outboxConfig());
     DatabaseSettings database = DatabaseSettings.fromConfig(config);
     NatsSettings nats = NatsSettings.fromConfig(config);
     OutboxSettings outbox = OutboxSettings.fromConfig(config);
-    return new ScenarioRun.Options(
-        "S1",
-        OptionalDouble.of(compression),
-        Optional.of(Duration.ofSeconds(seconds)),
-        Optional.empty(),
-        Optional.empty(),
-        OptionalDouble.of(3),
-        Optional.of(Duration.ofSeconds(5)),
-        OptionalDouble.of(40),
-        runId,
-        reports,
-        7,
-        ServeCommandLine.thisProgram(),
-        ScenarioRun.platformEnvironment(database, nats, outbox),
-        database,
-        nats,
-        outbox,
-        Optional.empty(),
-        false);
+    return RunOptions.builder("S1", runId, reports, database, nats, outbox)
+        .compression(compression)
+        .duration(Duration.ofSeconds(seconds))
+        .overloadFactor(3.0)
+        .overloadDuration(Duration.ofSeconds(5))
+        .sustainablePerSecond(40.0)
+        .seed(7)
+        .serveCommand(ServeCommandLine.thisProgram())
+        .build();
   }
 }

@@ -18,12 +18,14 @@ import org.weltgewebe.actors.WeaveClock;
 import org.weltgewebe.persistence.readmodel.ReadModels;
 
 /**
- * Makes proposal deadlines durable across sleep: a cluster singleton that, every
- * {@code weltgewebe.deadlines.sweep-every}, asks the proposal view for open proposals whose deadline
- * has passed on the domain clock and wakes each one ({@link Weave#checkDeadline}). A proposal that
- * is awake settles on its own timer; one that was passivated, or whose node restarted or handed it
- * over, has no timer until something wakes it — this does. Waking is idempotent, so a proposal
- * woken twice, or by the sweeper and its timer at once, settles once.
+ * Makes the deadlines that need an event durable across sleep: a cluster singleton that, every
+ * {@code weltgewebe.deadlines.sweep-every}, asks the read models for open proposals whose deadline
+ * has passed on the domain clock and for standing knots past their dissolution time, and wakes each
+ * one ({@link Weave#checkDeadline}, {@link Weave#checkDissolution}). An entity that is awake acts on
+ * its own timer; one that was passivated, or whose node restarted or handed it over, has no timer
+ * until something wakes it — this does. Waking is idempotent, so an entity woken twice, or by the
+ * sweeper and its timer at once, writes its event once. (Fading threads and expiring delegations
+ * need no event: they are computed from persisted times whenever they are read.)
  */
 final class DeadlineSweeper {
   private static final Logger log = LoggerFactory.getLogger(DeadlineSweeper.class);
@@ -41,8 +43,7 @@ final class DeadlineSweeper {
             timers -> {
               timers.startTimerWithFixedDelay(Tick.INSTANCE, every);
               return Behaviors.receiveMessage(tick -> {
-                CompletableFuture.supplyAsync(() -> readModels.overdueProposals(clock.now(), batch), blocking)
-                    .thenAccept(due -> wake(weave, due))
+                CompletableFuture.runAsync(() -> sweep(weave, readModels, clock, batch), blocking)
                     .exceptionally(failure -> {
                       log.warn("deadline sweep failed; the next one tries again: {}", failure.toString());
                       return null;
@@ -55,10 +56,23 @@ final class DeadlineSweeper {
             Behaviors.supervise(sweeper).onFailure(SupervisorStrategy.restart()), "deadline-sweeper"));
   }
 
-  private static void wake(Weave weave, List<String> due) {
+  // Blocking (two queries on the read models): runs on the blocking dispatcher, never the actor's.
+  private static void sweep(Weave weave, ReadModels readModels, WeaveClock clock, int batch) {
+    wakeProposals(weave, readModels.overdueProposals(clock.now(), batch));
+    wakeKnots(weave, readModels.overdueKnots(clock.now(), batch));
+  }
+
+  private static void wakeProposals(Weave weave, List<String> due) {
     if (!due.isEmpty()) {
       log.info("waking {} proposals past their deadline", due.size());
     }
     due.forEach(proposalId -> weave.checkDeadline(proposalId));
+  }
+
+  private static void wakeKnots(Weave weave, List<String> due) {
+    if (!due.isEmpty()) {
+      log.info("waking {} knots past their dissolution time", due.size());
+    }
+    due.forEach(knotId -> weave.checkDissolution(knotId));
   }
 }

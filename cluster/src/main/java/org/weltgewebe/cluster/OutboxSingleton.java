@@ -14,7 +14,6 @@ import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.weltgewebe.actors.RegionFeed;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxRelay;
@@ -22,6 +21,7 @@ import org.weltgewebe.persistence.outbox.OutboxSettings;
 import org.weltgewebe.persistence.outbox.Reconciler;
 import org.weltgewebe.persistence.readmodel.EventDecoder;
 import org.weltgewebe.persistence.readmodel.ReadModelConsumer;
+import org.weltgewebe.persistence.readmodel.RegionFeed;
 
 /**
  * The parts of the outbox of which exactly one may run in the cluster — the relay (journal →

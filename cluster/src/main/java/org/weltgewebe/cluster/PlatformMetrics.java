@@ -45,10 +45,7 @@ final class PlatformMetrics implements AutoCloseable {
 
   private PlatformMetrics(ActorSystem<?> system) {
     this.system = system;
-    this.nats =
-        system.settings().config().getBoolean("weltgewebe.outbox.enabled")
-            ? NatsSettings.fromConfig(system.settings().config())
-            : null;
+    this.nats = NatsSettings.fromConfig(system.settings().config());
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {

@@ -2,7 +2,7 @@ package org.weltgewebe.cluster;
 
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.weltgewebe.actors.Region;
-import org.weltgewebe.actors.RegionFeed;
+import org.weltgewebe.persistence.readmodel.RegionFeed;
 
 /** Delivers each region update to the sharded region actor of its cell, wherever it runs. */
 final class ShardedRegionFeed implements RegionFeed {

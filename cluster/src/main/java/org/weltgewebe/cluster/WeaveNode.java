@@ -33,10 +33,8 @@ import org.weltgewebe.actors.Knot;
 import org.weltgewebe.actors.Proposal;
 import org.weltgewebe.actors.Region;
 import org.weltgewebe.actors.RegionCells;
-import org.weltgewebe.actors.RegionFeed;
 import org.weltgewebe.actors.Role;
 import org.weltgewebe.actors.SubjectCipher;
-import org.weltgewebe.actors.SubjectKeys;
 import org.weltgewebe.actors.Weave;
 import org.weltgewebe.actors.WeaveClock;
 import org.weltgewebe.actors.WeaveThread;
@@ -45,6 +43,7 @@ import org.weltgewebe.persistence.DatabaseBootstrap;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.privacy.ForgetPipeline;
+import org.weltgewebe.persistence.privacy.RetentionSweeper;
 import org.weltgewebe.persistence.privacy.Vault;
 import org.weltgewebe.persistence.readmodel.LeavingRoleDelegations;
 import org.weltgewebe.persistence.readmodel.LeavingRoleYarns;
@@ -52,7 +51,7 @@ import org.weltgewebe.persistence.readmodel.ReadModels;
 
 /**
  * One running node of the Weltgewebe cluster: its actor system, joined to the cluster, with every
- * entity type sharded and the database migrated.
+ * entity type sharded, the database migrated and the outbox feeding read models and regions.
  *
  * <p>{@link #start} is what {@code weltgewebe serve} and the scenario runner call; {@link #init}
  * only wires sharding onto an existing system, so a test can build a three-node cluster from three
@@ -106,10 +105,7 @@ public final class WeaveNode implements AutoCloseable {
     Config config = system.settings().config();
     joinCluster(system);
     WeaveClock clock = NodeConfig.clock(config);
-    Weave weave =
-        config.getBoolean("weltgewebe.outbox.enabled")
-            ? initWithOutbox(system, clock, db)
-            : init(system, clock);
+    Weave weave = init(system, clock, db);
     if (config.getBoolean("weltgewebe.load-worker.enabled")) {
       // idles until a scenario run with the in-cluster driver hands it a share of virtual users
       system.systemActorOf(LoadWorker.create(weave, clock), "load-worker", Props.empty());
@@ -118,21 +114,12 @@ public final class WeaveNode implements AutoCloseable {
   }
 
   /**
-   * Shards every entity type on {@code system} with regions fed in-process by the entities (no
-   * event stream), and returns the facade that addresses them.
+   * Shards every entity type on {@code system} and starts what feeds the read models and the
+   * regions from the event stream: the outbox singleton relays the journal to JetStream and its
+   * read-model consumer updates the read models and then the regions; a region that starts loads
+   * its picture from the read models. Returns the facade that addresses the entities.
    */
-  public static Weave init(ActorSystem<?> system, WeaveClock clock) {
-    ClusterSharding sharding = ClusterSharding.get(system);
-    return initEntities(system, clock, new ShardedRegionFeed(sharding), RegionPassivation.NO_RECOVERY,
-        new SubjectCipher(SubjectKeys.inMemory()));
-  }
-
-  /**
-   * Shards every entity type with regions fed from the event stream: the outbox singleton relays
-   * the journal to JetStream and its read-model consumer updates the read models and then the
-   * regions; a region that starts loads its picture from the read models.
-   */
-  public static Weave initWithOutbox(ActorSystem<?> system, WeaveClock clock, DatabaseSettings db) {
+  public static Weave init(ActorSystem<?> system, WeaveClock clock, DatabaseSettings db) {
     ClusterSharding sharding = ClusterSharding.get(system);
     ReadModels readModels = new ReadModels(db);
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
@@ -140,23 +127,25 @@ public final class WeaveNode implements AutoCloseable {
         cell -> CompletableFuture.supplyAsync(() -> readModels.region(cell, clock.now()), blocking);
     Vault vault = Vault.open(db, 2, java.time.Clock.systemUTC());
     system.getWhenTerminated().thenRun(vault::close);
-    Weave weave = initEntities(system, clock, RegionFeed.none(), recovery, vault.cipher());
+    Weave weave = initEntities(system, clock, recovery, vault.cipher());
     weave.onLeaving(new LeavingRoleYarns(db, weave, blocking));
     weave.onLeaving(new LeavingRoleDelegations(readModels, weave, blocking));
     // Last: forget the role's personal data (shred its key, then read models and feeds).
     weave.onLeaving(new ForgetPipeline(weave, db, NatsSettings.fromConfig(system.settings().config()), blocking));
     DeadlineSweeper.init(system, weave, readModels, clock);
+    RetentionSchedule.init(system,
+        new RetentionSweeper(db, vault.audit(), RetentionSweeper.Settings.fromConfig(system.settings().config())), clock);
     OutboxSingleton.init(system, db, new PekkoEventDecoder(system, vault.cipher()), new ShardedRegionFeed(sharding));
     return weave;
   }
 
   private static Weave initEntities(
-      ActorSystem<?> system, WeaveClock clock, RegionFeed feed, Region.Recovery recovery, SubjectCipher cipher) {
+      ActorSystem<?> system, WeaveClock clock, Region.Recovery recovery, SubjectCipher cipher) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    sharding.init(Entity.of(Role.ENTITY_KEY, ctx -> Role.create(ctx.getEntityId(), clock, feed, cipher)));
-    sharding.init(Entity.of(Knot.ENTITY_KEY, ctx -> Knot.create(ctx.getEntityId(), clock, feed)));
+    sharding.init(Entity.of(Role.ENTITY_KEY, ctx -> Role.create(ctx.getEntityId(), clock, cipher)));
+    sharding.init(Entity.of(Knot.ENTITY_KEY, ctx -> Knot.create(ctx.getEntityId(), clock)));
     sharding.init(
-        Entity.of(WeaveThread.ENTITY_KEY, ctx -> WeaveThread.create(ctx.getEntityId(), clock, feed)));
+        Entity.of(WeaveThread.ENTITY_KEY, ctx -> WeaveThread.create(ctx.getEntityId(), clock)));
     sharding.init(
         Entity.of(Conversation.ENTITY_KEY, ctx -> Conversation.create(ctx.getEntityId(), clock)));
     sharding.init(

@@ -43,10 +43,8 @@ final class StreamCheck {
           if (m == null) {
             throw new IllegalStateException("stream ended early after " + stored.size() + " of " + count);
           }
-          stored.add(
-              new Stored(
-                  m.getHeaders().getFirst(OutboxMessage.PERSISTENCE_ID),
-                  Long.parseLong(m.getHeaders().getFirst(OutboxMessage.SEQUENCE_NR))));
+          OutboxMessage.Event row = OutboxMessage.read(m);
+          stored.add(new Stored(row.persistenceId(), row.sequenceNr()));
           if (m.metaData().pendingCount() == 0) {
             return stored;
           }

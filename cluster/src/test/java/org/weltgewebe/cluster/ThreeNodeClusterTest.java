@@ -43,7 +43,7 @@ class ThreeNodeClusterTest {
     for (int port : ports) {
       Config config =
           NodeConfig.load(
-              db.config()
+              db.outboxConfig()
                   .withFallback(
                       ConfigFactory.parseString(
                           "pekko.remote.artery.canonical.port = " + port + "\n"
@@ -51,7 +51,7 @@ class ThreeNodeClusterTest {
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, config);
       WeaveNode.joinCluster(system);
       systems.add(system);
-      weaves.add(WeaveNode.init(system, WeaveClock.system()));
+      weaves.add(WeaveNode.init(system, WeaveClock.system(), db.settings()));
     }
     await()
         .atMost(Duration.ofSeconds(30))
@@ -102,12 +102,12 @@ class ThreeNodeClusterTest {
         assertThat(profile.spinning()).isTrue();
       }
     }
-    // The region of the place, fed from entities on all nodes, is one actor that every node reads.
+    // The region of the place, fed from the event stream of entities on all nodes, is one actor that every node reads.
     String knotCell = RegionCells.regionOf(place);
     String roleCell = RegionCells.regionOf(RegionCells.blur(place));
     for (Weave reader : weaves) {
       await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(60))
           .untilAsserted(
               () -> {
                 assertThat(get(reader.regionView(knotCell)).knots()).hasSize(12);

@@ -37,6 +37,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.server.RouteResult;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.privacy.ForgetPipeline;
 import org.weltgewebe.persistence.privacy.Vault;
 import org.weltgewebe.persistence.readmodel.LiveFeedReader;
 import org.weltgewebe.persistence.search.PostgresSearchIndex;
@@ -47,7 +48,7 @@ import org.weltgewebe.persistence.search.PostgresSearchIndex;
  * security headers that every response carries (errors, 304 and 503 included).
  *
  * <p>The live feeds ({@link LiveFeedRoutes}: SSE) and the chat ({@link ChatRoutes}: WebSocket)
- * are here when the node runs the outbox (they read JetStream). Their requests hold a load-shedder
+ * read JetStream. Their requests hold a load-shedder
  * permit only until the response starts, not for the stream's lifetime.
  */
 final class ApiRoutes {
@@ -96,29 +97,28 @@ final class ApiRoutes {
     // The audit log and the export's reads, on a small pool of their own (see Vault).
     Vault vault = Vault.open(node.database(), 2, Clock.systemUTC());
     node.system().getWhenTerminated().thenRun(vault::close);
-    operations.addAll(new RoleRoutes(node.weave(), responses, body, auth, tokens, vault, blocking, settings.clock())
-        .operations());
+    operations.addAll(new RoleRoutes(node.weave(), responses, body, auth, tokens, vault, blocking, settings.clock(),
+        new SessionRateLimit(settings.sessionLimit(), settings.clock(), responses)).operations());
     operations.addAll(new KnotRoutes(node.weave(), responses, body, auth).operations());
     operations.addAll(new ThreadRoutes(node.weave(), responses, auth).operations());
     operations.addAll(new ConversationRoutes(node.weave(), responses, body, auth).operations());
     operations.addAll(new RegionRoutes(node.weave(), responses).operations());
     operations.addAll(new ProposalRoutes(node.weave(), responses, body, auth, node.clock()).operations());
     operations.addAll(new AccountRoutes(node.weave(), responses, body, auth).operations());
-    if (settings.liveFeeds()) {
-      LiveFeedReader feeds = new LiveFeedReader(NatsSettings.fromConfig(node.system().settings().config()));
-      node.system().getWhenTerminated().thenRun(() -> {
-        try {
-          feeds.close();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
-      operations.addAll(new LiveFeedRoutes(feeds, node.system(), settings.sseKeepAlive(), responses, tokens::verify,
-          tokens::onRevocation).operations());
-      operations.addAll(
-          new ChatRoutes(node.weave(), feeds, tokens::verify, tokens::onRevocation, node.system(), settings.chatIdleTimeout(), settings.clock(), responses)
-              .operations());
-    }
+    LiveFeedReader feeds = new LiveFeedReader(NatsSettings.fromConfig(node.system().settings().config()));
+    node.system().getWhenTerminated().thenRun(() -> {
+      try {
+        feeds.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    operations.addAll(new LiveFeedRoutes(feeds, node.system(), settings.sseKeepAlive(), responses, tokens::verify,
+        tokens::onRevocation).operations());
+    operations.addAll(
+        new ChatRoutes(node.weave(), feeds, tokens::verify, tokens::onRevocation, node.system(), settings.chatIdleTimeout(), settings.clock(), responses)
+            .operations());
+    answerOperatorForgets(node, tokens, vault, mapper, blocking);
     PostgresSearchIndex search =
         PostgresSearchIndex.open(node.database(), settings.searchPoolSize(), settings.searchTimeout(),
             node.system().dispatchers().lookup(DispatcherSelector.blocking()), node.clock());
@@ -128,6 +128,28 @@ final class ApiRoutes {
     operations.addAll(new KeyRoutes(keys, responses).operations());
     operations.addAll(new OpenApiRoutes().operations());
     return new ApiRoutes(operations, responses, LoadShedder.from(settings.shedding()));
+  }
+
+  /** Answers {@code weltgewebe gdpr forget} requests ({@link OperatorForgets}) until the node stops. */
+  private static void answerOperatorForgets(
+      WeaveNode node, AccessTokens tokens, Vault vault, ObjectMapper mapper, Executor blocking) {
+    NatsSettings nats = NatsSettings.fromConfig(node.system().settings().config());
+    try {
+      OperatorForgets listener = OperatorForgets.listen(
+          nats, new ForgetPipeline(node.weave(), node.database(), nats, blocking), tokens, vault.audit(), mapper, blocking);
+      node.system().getWhenTerminated().thenRun(() -> {
+        try {
+          listener.close();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while subscribing to gdpr forget requests", e);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot subscribe to gdpr forget requests: " + e.getMessage(), e);
+    }
   }
 
   /** Every operation the server answers: what the OpenAPI document must describe. */

@@ -21,11 +21,11 @@ record ApiSettings(
     long verifiedTokenCacheSize,
     Optional<Path> keysFile,
     Clock clock,
-    boolean liveFeeds,
     Duration sseKeepAlive,
     Duration chatIdleTimeout,
     int searchPoolSize,
-    Duration searchTimeout) {
+    Duration searchTimeout,
+    Config sessionLimit) {
 
   static ApiSettings from(Config config, Clock clock) {
     Config http = config.getConfig("weltgewebe.http");
@@ -41,10 +41,10 @@ record ApiSettings(
         auth.getLong("verified-token-cache-size"),
         keysFile.isBlank() ? Optional.empty() : Optional.of(Path.of(keysFile)),
         clock,
-        config.getBoolean("weltgewebe.outbox.enabled"),
         http.getDuration("sse-keep-alive"),
         http.getDuration("chat-idle-timeout"),
         config.getInt("weltgewebe.search.pool-size"),
-        config.getDuration("weltgewebe.search.statement-timeout"));
+        config.getDuration("weltgewebe.search.statement-timeout"),
+        http.getConfig("session-limit"));
   }
 }

@@ -25,8 +25,8 @@ import org.weltgewebe.persistence.outbox.OutboxSettings;
 
 /**
  * Liveness and readiness: {@code /health/live} answers while the process runs;
- * {@code /health/ready} only while PostgreSQL answers, this node is an Up cluster member and (with
- * the outbox on) the outbox can publish: a platform whose events do not reach JetStream is not
+ * {@code /health/ready} only while PostgreSQL answers, this node is an Up cluster member and the
+ * outbox can publish: a platform whose events do not reach JetStream is not
  * ready, and its body says why. Never shed: an orchestrator that cannot see a busy node would
  * restart it.
  */
@@ -35,16 +35,14 @@ final class HealthRoutes {
 
   private final ActorSystem<?> system;
   private final DatabaseSettings database;
-  private final Optional<OutboxReadiness> outbox;
+  private final OutboxReadiness outbox;
 
   HealthRoutes(ActorSystem<?> system, DatabaseSettings database) {
     this.system = system;
     this.database = database;
     Config config = system.settings().config();
-    this.outbox = config.getBoolean("weltgewebe.outbox.enabled")
-        ? Optional.of(new OutboxReadiness(database, OutboxSettings.fromConfig(config),
-            config.getDuration("weltgewebe.outbox.readiness.max-lag"), Clock.systemUTC()))
-        : Optional.empty();
+    this.outbox = new OutboxReadiness(database, OutboxSettings.fromConfig(config),
+        config.getDuration("weltgewebe.outbox.readiness.max-lag"), Clock.systemUTC());
   }
 
   List<Operation> operations() {
@@ -63,7 +61,7 @@ final class HealthRoutes {
     if (!databaseUp) {
       reasons.add("PostgreSQL does not answer");
     }
-    Optional<String> outboxProblem = databaseUp ? outbox.flatMap(OutboxReadiness::problem) : Optional.empty();
+    Optional<String> outboxProblem = databaseUp ? outbox.problem() : Optional.empty();
     outboxProblem.ifPresent(reasons::add);
     boolean outboxUp = databaseUp && outboxProblem.isEmpty();
     boolean ready = reasons.isEmpty();
@@ -71,9 +69,7 @@ final class HealthRoutes {
     body.put("status", ready ? "ready" : "not-ready");
     body.put("cluster", clusterUp);
     body.put("postgres", databaseUp);
-    if (outbox.isPresent()) {
-      body.put("outbox", outboxUp);
-    }
+    body.put("outbox", outboxUp);
     body.put("reasons", reasons);
     String text;
     try {

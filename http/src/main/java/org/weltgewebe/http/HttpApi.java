@@ -49,14 +49,8 @@ public final class HttpApi {
         .thenApply(binding -> new Bound(binding, routes, keys, tokens));
   }
 
-  /**
-   * Revocations shared through JetStream when the node runs with NATS (the outbox on), so a logout
-   * on one node is refused on all; otherwise this node's memory only.
-   */
+  /** Revocations shared through JetStream, so a logout on one node is refused on all. */
   private static TokenRevocations revocations(WeaveNode node, ApiSettings settings) {
-    if (!settings.liveFeeds()) {
-      return new LocalTokenRevocations(settings.clock(), settings.tokenLifetime(), settings.clockSkew());
-    }
     try {
       JetStreamTokenRevocations shared = JetStreamTokenRevocations.open(
           NatsSettings.fromConfig(node.system().settings().config()), settings.clock(), settings.tokenLifetime(),

@@ -94,10 +94,17 @@ final class KnotRoutes {
             weave
                 .getKnot(knotId)
                 .thenApply(
-                    reply ->
-                        reply instanceof Knot.Rejected rejected
-                            ? responses.refused(rejected.refusal(), instance)
-                            : responses.ok(reply)));
+                    reply -> {
+                      if (reply instanceof Knot.Rejected rejected) {
+                        return responses.refused(rejected.refusal(), instance);
+                      }
+                      if (reply instanceof Knot.KnotView view && view.dissolved()) {
+                        // Its threads remain on the map as fading traces; the knot itself is no more.
+                        return responses.refused(Refusal.gone("knot " + knotId + " dissolved at " + view.dissolvesAt()
+                            + " (no thread or yarn led to it any more)"), instance);
+                      }
+                      return responses.ok(reply);
+                    }));
   }
 
   private Route connect(String knotId) {

@@ -62,10 +62,12 @@ final class RoleRoutes {
   private final Vault vault;
   private final Executor blocking;
   private final Clock clock;
+  private final SessionRateLimit sessionLimit;
 
   RoleRoutes(
       Weave weave, Responses responses, JsonBody body, Authentication auth, AccessTokens tokens, Vault vault,
-      Executor blocking, Clock clock) {
+      Executor blocking, Clock clock, SessionRateLimit sessionLimit) {
+    this.sessionLimit = sessionLimit;
     this.weave = weave;
     this.responses = responses;
     this.body = body;
@@ -79,13 +81,13 @@ final class RoleRoutes {
   List<Operation> operations() {
     return List.of(
         // Registration starts a session rather than continuing one, so it yields to session writes.
-        Operation.post("/roles", Priority.READ, p -> register()),
+        Operation.post("/roles", Priority.READ, p -> sessionLimit.limited(this::register)),
         Operation.get("/roles/{id}", Priority.READ, p -> profile(p.get("id"))),
         Operation.delete("/roles/{id}", Priority.SESSION_WRITE, p -> leave(p.get("id"))),
         Operation.get("/roles/{id}/personal", Priority.READ, p -> personal(p.get("id"))),
         Operation.get("/roles/{id}/personal-data", Priority.READ, p -> export(p.get("id"))),
         Operation.put("/roles/{id}/profile", Priority.SESSION_WRITE, p -> updateProfile(p.get("id"))),
-        Operation.post("/roles/{id}/session", Priority.SESSION_WRITE, p -> login(p.get("id"))),
+        Operation.post("/roles/{id}/session", Priority.SESSION_WRITE, p -> sessionLimit.limited(() -> login(p.get("id")))),
         Operation.delete("/roles/{id}/session", Priority.SESSION_WRITE, p -> logout(p.get("id"))));
   }
 

@@ -2,7 +2,15 @@ package org.weltgewebe.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.FileAppender;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,6 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.privacy.PrivacyScan;
 
@@ -23,8 +33,9 @@ import org.weltgewebe.persistence.privacy.PrivacyScan;
  * searched for, and then gone through {@code DELETE /roles/{id}} (leaving runs the forget pipeline).
  * Before, the strings are readable only where they are meant to be shown (the read model, the search
  * columns, the live feed) and never in the journal, snapshots or the events stream, which hold them
- * sealed; after, {@link PrivacyScan} finds them nowhere — journal, snapshots, every read-model table,
- * the audit log, the events, live-feed and dead-letter streams.
+ * sealed; after, {@link PrivacyScan} finds them nowhere — journal, snapshots, every read-model table
+ * (the search index is columns of them), the audit log, the events, live-feed and dead-letter streams,
+ * and the node's log (captured to a file, the platform's own classes at DEBUG).
  */
 @ExtendWith(TestNode.class)
 class ForgetCanaryTest {
@@ -41,7 +52,35 @@ class ForgetCanaryTest {
   }
 
   @Test
-  void aForgottenCanaryLeavesNoReadableTraceAnywhere() throws Exception {
+  void aForgottenCanaryLeavesNoReadableTraceAnywhere(@TempDir Path dir) throws Exception {
+    // The node's log, as a file: everything the platform logs at INFO and up, and its own classes at
+    // DEBUG, while the canary lives and is forgotten.
+    Path log = dir.resolve("node.log");
+    LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
+    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    encoder.setContext(logging);
+    encoder.setPattern("%d %level %logger - %msg%n%ex");
+    encoder.start();
+    FileAppender<ILoggingEvent> file = new FileAppender<>();
+    file.setContext(logging);
+    file.setFile(log.toString());
+    file.setEncoder(encoder);
+    file.start();
+    Logger root = logging.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Logger ours = logging.getLogger("org.weltgewebe");
+    Level before = ours.getLevel();
+    root.addAppender(file);
+    ours.setLevel(Level.DEBUG);
+    try {
+      plantAndForget(log);
+    } finally {
+      ours.setLevel(before);
+      root.detachAppender(file);
+      file.stop();
+    }
+  }
+
+  private void plantAndForget(Path log) throws Exception {
     String tag = UUID.randomUUID().toString().substring(0, 8);
     String name = "Canaryname" + tag;
     String address = "Canarystrasse " + tag;
@@ -71,8 +110,10 @@ class ForgetCanaryTest {
     HttpResponse<String> left = api.delete("/roles/" + roleId, fresh);
     assertThat(left.statusCode()).as(left.body()).isEqualTo(204);
 
-    List<PrivacyScan.Hit> after = PrivacyScan.scan(TestNode.node().database(), nats, needles, List.of());
+    LoggerFactory.getLogger(ForgetCanaryTest.class).info("canary {} forgotten; scanning", roleId);
+    List<PrivacyScan.Hit> after = PrivacyScan.scan(TestNode.node().database(), nats, needles, List.of(log));
     assertThat(after).as("readable traces of the forgotten canary").isEmpty();
+    assertThat(Files.readString(log)).as("the scanned log is the node's").contains("canary " + roleId + " forgotten");
     HttpResponse<String> knot = api.get("/knots/" + knotId);
     assertThat(knot.statusCode()).as("its knot stays, an anonymous trace").isEqualTo(200);
     assertThat(knot.body()).as("under the pseudonymous id").contains(roleId);

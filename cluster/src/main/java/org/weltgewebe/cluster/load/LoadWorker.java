@@ -58,7 +58,7 @@ public final class LoadWorker {
    * Replay a slice of the day as whole user sessions: arrivals at 1/{@code workers} of
    * {@code sessionsPerHour} (24 entries) over {@code virtualHours} from {@code virtualStartHour},
    * {@code compression} times faster than real time; each session logs in (or registers), does
-   * each action of {@code actionsPerSession} (names of {@link VirtualUsers.Step}) its mean number
+   * each action of {@code actionsPerSession} (names of {@link org.weltgewebe.cluster.load.session.SessionStep}) its mean number
    * of times with think time between, and logs out. A chat sends {@code chatMessages} posts
    * {@code chatGapSeconds} apart.
    */

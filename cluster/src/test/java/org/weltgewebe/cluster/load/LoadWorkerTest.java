@@ -45,10 +45,9 @@ class LoadWorkerTest {
   @BeforeAll
   static void platformAndDriver() {
     db = TestDatabase.create();
-    platform = WeaveNode.start(db.config().withFallback(ConfigFactory.parseString(
+    platform = WeaveNode.start(db.outboxConfig().withFallback(ConfigFactory.parseString(
         "pekko.remote.artery.canonical.port = 0\n"
-            + "weltgewebe.metrics.enabled = off\n"
-            + "weltgewebe.outbox.enabled = off")));
+            + "weltgewebe.metrics.enabled = off")));
     platform.awaitEntitiesAnswer(Duration.ofMinutes(2)); // the worker counts every timeout
     String seed = "127.0.0.1:" + platform.system().address().getPort().get();
     driver = ActorSystem.create(Behaviors.empty(), NodeConfig.SYSTEM_NAME, NodeConfig.load(ConfigFactory.parseString(

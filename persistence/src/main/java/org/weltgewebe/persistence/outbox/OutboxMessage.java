@@ -1,8 +1,11 @@
 package org.weltgewebe.persistence.outbox;
 
+import io.nats.client.Message;
 import io.nats.client.PublishOptions;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
+import java.io.IOException;
+import java.util.Objects;
 
 /**
  * How a journal event looks on the stream: the contract between the outbox and every consumer.
@@ -13,26 +16,98 @@ import io.nats.client.impl.NatsMessage;
  * org.weltgewebe.actors.Knot$Created} → {@code Created}). Consumers filter by
  * {@code <prefix>.knot.>} or {@code <prefix>.*.Created}.
  *
- * <p>Deduplication id ({@code Nats-Msg-Id}): {@code <persistence_id>#<sequence_number>}. The
- * payload is the journal's event_payload, byte for byte; the headers below carry the rest of the
- * row, so a consumer can deserialize with Pekko's serialization (serializer id + manifest) and
- * order an entity's events by sequence number.
+ * <p>Deduplication id ({@code Nats-Msg-Id}): {@code <persistence_id>#<sequence_number>}, the
+ * message's only header.
+ *
+ * <p>Payload, format 1 (written since issue 14): the whole journal row as one compact CBOR item
+ * ({@link StreamFormat}): version, identity, ordering, write time, serializer id, manifest and the
+ * event. Format 0 (before): the journal's event_payload byte for byte, with
+ * the rest of the row in the {@code Weltgewebe-*} headers below. {@link #read} reads both, so a
+ * stream that still holds messages of format 0 reads on; every consumer goes through it and then
+ * deserializes with Pekko's serialization (serializer id + manifest) as before.
  */
 public final class OutboxMessage {
-  /** The entity's persistence id. */
+  /** The format this outbox writes: 1, compact CBOR (0 was JSON with the row in headers). */
+  public static final int FORMAT = StreamFormat.VERSION;
+
+  /** Format 0's header: the entity's persistence id. */
   public static final String PERSISTENCE_ID = "Weltgewebe-Persistence-Id";
-  /** The event's sequence number within its entity. */
+  /** Format 0's header: the event's sequence number within its entity. */
   public static final String SEQUENCE_NR = "Weltgewebe-Sequence-Nr";
-  /** The journal's global ordering column (insert order, not commit order). */
+  /** Format 0's header: the journal's global ordering column (insert order, not commit order). */
   public static final String ORDERING = "Weltgewebe-Ordering";
-  /** Pekko serializer id of the payload. */
+  /** Format 0's header: Pekko serializer id of the payload. */
   public static final String SERIALIZER_ID = "Weltgewebe-Serializer-Id";
-  /** Pekko serializer manifest of the payload. */
+  /** Format 0's header: Pekko serializer manifest of the payload. */
   public static final String MANIFEST = "Weltgewebe-Manifest";
-  /** The journal's write_timestamp, epoch milliseconds. */
+  /** Format 0's header: the journal's write_timestamp, epoch milliseconds. */
   public static final String WRITE_TIMESTAMP = "Weltgewebe-Write-Timestamp";
 
   private OutboxMessage() {}
+
+  /**
+   * A journal row as a stream message carries it. {@code payload} is the journal's event_payload
+   * (for format 1 the JSON rebuilt from CBOR: the same event, not necessarily the same bytes);
+   * {@code writeTimestamp} is null where the journal had none.
+   */
+  public record Event(
+      String persistenceId,
+      long sequenceNr,
+      long ordering,
+      Long writeTimestamp,
+      int serializerId,
+      String manifest,
+      byte[] payload) {
+    public Event {
+      Objects.requireNonNull(persistenceId, "persistenceId");
+      Objects.requireNonNull(manifest, "manifest");
+      Objects.requireNonNull(payload, "payload");
+    }
+
+    /** The event's deduplication id. */
+    public String dedupeId() {
+      return OutboxMessage.dedupeId(persistenceId, sequenceNr);
+    }
+  }
+
+  /** A stream message that is not an event of format 0 or 1. */
+  public static final class Unreadable extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Unreadable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** The journal row a stream message of either format carries. */
+  public static Event read(Message message) throws Unreadable {
+    return read(message.getSubject(), message.getHeaders(), message.getData());
+  }
+
+  /** The journal row of a message's parts, e.g. of a stored message or a dead letter (which keeps them). */
+  public static Event read(String subject, Headers headers, byte[] data) throws Unreadable {
+    try {
+      Headers h = headers;
+      String pid = h == null ? null : h.getFirst(PERSISTENCE_ID);
+      if (pid == null) {
+        if (StreamFormat.isCompact(data)) {
+          return StreamFormat.decode(data);
+        }
+        throw new Unreadable("message on " + subject + " is no event: neither format 1 nor format 0's headers", null);
+      }
+      String timestamp = h.getFirst(WRITE_TIMESTAMP);
+      return new Event(
+          pid,
+          Long.parseLong(h.getFirst(SEQUENCE_NR)),
+          Long.parseLong(h.getFirst(ORDERING)),
+          timestamp == null ? null : Long.valueOf(timestamp),
+          Integer.parseInt(h.getFirst(SERIALIZER_ID)),
+          h.getFirst(MANIFEST),
+          data == null ? new byte[0] : data);
+    } catch (IOException | RuntimeException e) {
+      throw new Unreadable("message on " + subject + " does not read as an event: " + e.getMessage(), e);
+    }
+  }
 
   /** The deduplication id of an event: {@code <persistenceId>#<sequenceNr>}. */
   public static String dedupeId(String persistenceId, long sequenceNr) {
@@ -67,7 +142,16 @@ public final class OutboxMessage {
     return subjectPrefix + "." + entityType(persistenceId) + "." + eventName(manifest);
   }
 
+  /** The message of format 1 for a journal row; the dedupe id goes with {@link #publishOptions}. */
   static NatsMessage toMessage(String subjectPrefix, JournalEvent event) {
+    return NatsMessage.builder()
+        .subject(subject(subjectPrefix, event.persistenceId(), event.manifest()))
+        .data(StreamFormat.encode(event))
+        .build();
+  }
+
+  /** The message of format 0 for a journal row, as the outbox wrote it before format 1 (tests, benchmarks). */
+  static NatsMessage toMessageOfFormat0(String subjectPrefix, JournalEvent event) {
     Headers headers = new Headers();
     headers.put(PERSISTENCE_ID, event.persistenceId());
     headers.put(SEQUENCE_NR, Long.toString(event.sequenceNumber()));
@@ -86,7 +170,7 @@ public final class OutboxMessage {
 
   /**
    * Publish options that make JetStream drop a second copy. No expected-stream check: JetStream
-   * stores that header with every message, and at S4 the byte limit leaves ~179 bytes a message.
+   * stores that header with every message, and S4's retention needs a message of <= 250 bytes.
    */
   static PublishOptions publishOptions(String messageId) {
     return PublishOptions.builder().messageId(messageId).build();

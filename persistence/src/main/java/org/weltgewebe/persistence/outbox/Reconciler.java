@@ -532,6 +532,15 @@ public final class Reconciler {
     return events;
   }
 
+  // The row a message carries, or null for a message that is no event (as before format 1).
+  private static OutboxMessage.Event readable(Message m) {
+    try {
+      return OutboxMessage.read(m);
+    } catch (OutboxMessage.Unreadable e) {
+      return null;
+    }
+  }
+
   private StreamInfo streamInfo(Connection connection) throws IOException, JetStreamApiException {
     try {
       return connection.jetStreamManagement().getStreamInfo(nats.stream());
@@ -546,7 +555,7 @@ public final class Reconciler {
   /** An event as the stream holds it: identity, journal ordering and write time (headers), stream sequence, dedupe id. */
   private record StreamEvent(String id, long ordering, Long timestamp, long seq, String messageId) {}
 
-  // Reads the headers of the messages from sequence start to last with an ordered consumer, handing
+  // Reads the messages from sequence start to last with an ordered consumer, handing
   // each event to the sink; returns the last message read (event or not), null when none.
   private StreamEvent scan(Connection connection, long start, long last, java.util.function.Consumer<StreamEvent> sink)
       throws IOException, JetStreamApiException, InterruptedException {
@@ -560,10 +569,10 @@ public final class Reconciler {
                 new OrderedConsumerConfiguration()
                     .filterSubject(nats.allSubjects())
                     .deliverPolicy(DeliverPolicy.ByStartSequence)
-                    .startSequence(start)
-                    .headersOnly(true));
+                    .startSequence(start));
     StreamEvent lastRead = null;
-    // Headers only, so large pulls are cheap; fewer round trips is what a long scan is made of.
+    // Whole messages: format 1 carries the row's identity in the payload (a whole message of format
+    // 1 is smaller than format 0's headers were). Fewer round trips is what a long scan is made of.
     try (IterableConsumer messages = consumer.iterate(ConsumeOptions.builder().batchSize(SCAN_BATCH).build())) {
       while (true) {
         Message m = messages.nextMessage(READ_TIMEOUT);
@@ -575,17 +584,10 @@ public final class Reconciler {
         }
         Headers h = m.getHeaders();
         long seq = m.metaData().streamSequence();
-        String pid = h == null ? null : h.getFirst(OutboxMessage.PERSISTENCE_ID);
         String messageId = h == null ? null : h.getFirst("Nats-Msg-Id");
-        if (pid != null) {
-          String timestamp = h.getFirst(OutboxMessage.WRITE_TIMESTAMP);
-          StreamEvent e =
-              new StreamEvent(
-                  OutboxMessage.dedupeId(pid, Long.parseLong(h.getFirst(OutboxMessage.SEQUENCE_NR))),
-                  Long.parseLong(h.getFirst(OutboxMessage.ORDERING)),
-                  timestamp == null ? null : Long.parseLong(timestamp),
-                  seq,
-                  messageId);
+        OutboxMessage.Event row = readable(m);
+        if (row != null) {
+          StreamEvent e = new StreamEvent(row.dedupeId(), row.ordering(), row.writeTimestamp(), seq, messageId);
           sink.accept(e);
           lastRead = e;
         } else {

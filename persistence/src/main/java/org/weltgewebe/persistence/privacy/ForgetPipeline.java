@@ -57,13 +57,26 @@ public final class ForgetPipeline implements LeavingHook {
 
   @Override
   public CompletionStage<Void> afterLeft(String roleId, Instant leftAt) {
-    return weave.forget(roleId, "role:" + roleId, "the role left the weave")
-        .thenAcceptAsync(reply -> {
-          if (!(reply instanceof Role.Erased)) {
-            throw new IllegalStateException("role " + roleId + " could not be forgotten: " + reply);
+    return forget(roleId, "role:" + roleId, "the role left the weave").thenAccept(reply -> {
+      if (!(reply instanceof Role.Erased)) {
+        throw new IllegalStateException("role " + roleId + " could not be forgotten: " + reply);
+      }
+    });
+  }
+
+  /**
+   * Runs the pipeline for {@code roleId} on behalf of {@code actor} (audited with {@code reason}):
+   * answers {@link Role.Erased} once every step is done, or the role's refusal (an unknown role) with
+   * nothing done. Used by leaving and by an operator's {@code weltgewebe gdpr forget}.
+   */
+  public CompletionStage<Role.Reply> forget(String roleId, String actor, String reason) {
+    return weave.forget(roleId, actor, reason)
+        .thenApplyAsync(reply -> {
+          if (reply instanceof Role.Erased) {
+            Optional<String> cell = awaitBlankReadModel(roleId);
+            cell.ifPresent(c -> scrubFeed(roleId, c));
           }
-          Optional<String> cell = awaitBlankReadModel(roleId);
-          cell.ifPresent(c -> scrubFeed(roleId, c));
+          return reply;
         }, blocking);
   }
 

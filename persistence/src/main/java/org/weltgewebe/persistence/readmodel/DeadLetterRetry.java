@@ -62,10 +62,9 @@ public final class DeadLetterRetry {
     try (java.sql.Connection c = db.connect()) {
       c.setAutoCommit(false);
       try {
-        Headers h = stored.getHeaders();
-        id = new EventId(h.getFirst(OutboxMessage.PERSISTENCE_ID), Long.parseLong(h.getFirst(OutboxMessage.SEQUENCE_NR)));
-        Object event =
-            decoder.decode(Integer.parseInt(h.getFirst(OutboxMessage.SERIALIZER_ID)), h.getFirst(OutboxMessage.MANIFEST), stored.getData());
+        OutboxMessage.Event row = OutboxMessage.read(stored.getSubject(), stored.getHeaders(), stored.getData());
+        id = new EventId(row.persistenceId(), row.sequenceNr());
+        Object event = decoder.decode(row.serializerId(), row.manifest(), row.payload());
         applied = new ReadModelProjection(consumer).apply(c, id, event);
         Optional<org.weltgewebe.actors.Region.Update> update = RegionUpdates.of(c, id, event);
         update.ifPresent(u -> feed.add(LiveFeeds.regionMessage(nats, u)));

@@ -55,6 +55,11 @@ public final class DeadLetters {
   public static final String STREAM_SEQUENCE = "Weltgewebe-Dead-Letter-Stream-Sequence";
   /** When it was parked (ISO-8601). */
   public static final String PARKED_AT = "Weltgewebe-Dead-Letter-Parked-At";
+  /**
+   * The parked event's dedupe id ({@code <persistence_id>#<sequence_nr>}): stream format 1 carries
+   * it in the payload, and the dead letters are listed by their headers alone.
+   */
+  public static final String EVENT = "Weltgewebe-Dead-Letter-Event";
 
   static final Duration MAX_AGE = Duration.ofDays(30);
   static final long MAX_BYTES = 1024L * 1024 * 1024;
@@ -145,6 +150,8 @@ public final class DeadLetters {
       original.getHeaders().entrySet().forEach(e -> headers.put(e.getKey(), e.getValue()));
     }
     headers.remove("Nats-Msg-Id");
+    String identity = identity(original);
+    headers.put(EVENT, identity);
     String text = String.valueOf(reason);
     headers.put(REASON, text.length() > MAX_REASON ? text.substring(0, MAX_REASON) : text.replace('\n', ' '));
     headers.put(CONSUMER, consumer);
@@ -155,7 +162,7 @@ public final class DeadLetters {
     NatsMessage letter =
         NatsMessage.builder().subject(subject(nats, consumer)).headers(headers).data(original.getData()).build();
     // One dead letter per consumer and event, however often the event is delivered.
-    return js.publishAsync(letter, PublishOptions.builder().messageId(consumer + ":" + identity(original)).build());
+    return js.publishAsync(letter, PublishOptions.builder().messageId(consumer + ":" + identity).build());
   }
 
   /** Every dead letter of {@code consumer} in the order they were parked. */
@@ -202,7 +209,14 @@ public final class DeadLetters {
   static Letter letter(long sequence, Headers h) {
     String pid = h.getFirst(OutboxMessage.PERSISTENCE_ID);
     String seq = h.getFirst(OutboxMessage.SEQUENCE_NR);
-    EventId event = pid == null || seq == null ? null : new EventId(pid, parse(seq));
+    String dedupeId = h.getFirst(EVENT);
+    EventId event = null;
+    if (pid != null && seq != null) {
+      event = new EventId(pid, parse(seq)); // a letter of format 0, or parked before EVENT was written
+    } else if (dedupeId != null && dedupeId.lastIndexOf('#') > 0) {
+      int hash = dedupeId.lastIndexOf('#');
+      event = new EventId(dedupeId.substring(0, hash), parse(dedupeId.substring(hash + 1)));
+    }
     String parked = h.getFirst(PARKED_AT);
     return new Letter(
         sequence,
@@ -226,13 +240,11 @@ public final class DeadLetters {
   }
 
   private static String identity(Message m) {
-    Headers h = m.getHeaders();
-    String pid = h == null ? null : h.getFirst(OutboxMessage.PERSISTENCE_ID);
-    String seq = h == null ? null : h.getFirst(OutboxMessage.SEQUENCE_NR);
-    if (pid != null && seq != null) {
-      return OutboxMessage.dedupeId(pid, parse(seq));
+    try {
+      return OutboxMessage.read(m).dedupeId();
+    } catch (OutboxMessage.Unreadable e) {
+      return "stream-seq-" + (m.isJetStream() ? m.metaData().streamSequence() : 0);
     }
-    return "stream-seq-" + (m.isJetStream() ? m.metaData().streamSequence() : 0);
   }
 
   private static long parse(String number) {

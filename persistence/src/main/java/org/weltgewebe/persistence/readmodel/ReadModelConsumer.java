@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 import org.weltgewebe.actors.Conversation;
 import org.weltgewebe.actors.EventId;
 import org.weltgewebe.actors.Region;
-import org.weltgewebe.actors.RegionFeed;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.EventStream;
 import org.weltgewebe.persistence.outbox.NatsSettings;
@@ -206,8 +205,9 @@ public final class ReadModelConsumer implements AutoCloseable {
       c.setAutoCommit(false);
       try {
         for (Message message : messages) {
-          EventId id = eventId(message);
-          Object event = decode(decoder, message);
+          OutboxMessage.Event row = row(message);
+          EventId id = new EventId(row.persistenceId(), row.sequenceNr());
+          Object event = decode(decoder, message.getSubject(), row);
           if (projection.apply(c, id, event)) {
             applied.incrementAndGet();
           } else {
@@ -242,26 +242,21 @@ public final class ReadModelConsumer implements AutoCloseable {
     updates.forEach(regions::publish);
   }
 
-  /** The identity of the event a stream message carries. */
-  static EventId eventId(Message message) throws DeadLetters.UndecodableEvent {
+  /** The journal row a stream message carries (either stream format). */
+  static OutboxMessage.Event row(Message message) throws DeadLetters.UndecodableEvent {
     try {
-      return new EventId(
-          message.getHeaders().getFirst(OutboxMessage.PERSISTENCE_ID),
-          Long.parseLong(message.getHeaders().getFirst(OutboxMessage.SEQUENCE_NR)));
-    } catch (RuntimeException e) {
-      throw new DeadLetters.UndecodableEvent("message on " + message.getSubject() + " carries no event identity", e);
+      return OutboxMessage.read(message);
+    } catch (OutboxMessage.Unreadable e) {
+      throw new DeadLetters.UndecodableEvent("message on " + message.getSubject() + " carries no event: " + e.getMessage(), e);
     }
   }
 
-  /** The domain event a stream message carries, through the node's serializers. */
-  static Object decode(EventDecoder decoder, Message message) throws DeadLetters.UndecodableEvent {
+  /** The domain event of a stream message's row, through the node's serializers. */
+  static Object decode(EventDecoder decoder, String subject, OutboxMessage.Event row) throws DeadLetters.UndecodableEvent {
     try {
-      return decoder.decode(
-          Integer.parseInt(message.getHeaders().getFirst(OutboxMessage.SERIALIZER_ID)),
-          message.getHeaders().getFirst(OutboxMessage.MANIFEST),
-          message.getData());
+      return decoder.decode(row.serializerId(), row.manifest(), row.payload());
     } catch (Exception e) {
-      throw new DeadLetters.UndecodableEvent("cannot decode the event on " + message.getSubject() + ": " + e, e);
+      throw new DeadLetters.UndecodableEvent("cannot decode the event on " + subject + ": " + e, e);
     }
   }
 

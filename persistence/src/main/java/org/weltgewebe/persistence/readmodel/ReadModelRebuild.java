@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Optional;
-import org.weltgewebe.actors.RegionFeed;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxSettings;

@@ -152,6 +152,29 @@ public final class ReadModels {
     }
   }
 
+  /**
+   * Standing knots whose dissolution time has passed at {@code now} (no yarn holds them), earliest
+   * first, at most {@code limit}: the knots that would have dissolved on their own timer had they
+   * been awake.
+   */
+  public List<String> overdueKnots(Instant now, int limit) {
+    try (Connection c = db.connect();
+        PreparedStatement s = c.prepareStatement(
+            "SELECT knot_id FROM rm_knot WHERE dissolved_at IS NULL AND dissolves_at <= ? ORDER BY dissolves_at LIMIT ?")) {
+      s.setTimestamp(1, Timestamp.from(now));
+      s.setInt(2, limit);
+      List<String> due = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          due.add(rs.getString(1));
+        }
+      }
+      return due;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the overdue knots", e);
+    }
+  }
+
   /** The districts in which {@code roleId} delegates its vote or is delegated to. */
   public List<String> delegationCellsOf(String roleId) {
     try (Connection c = db.connect();

@@ -60,10 +60,10 @@ import org.weltgewebe.persistence.outbox.OutboxStatus.Retention;
  * <p>Run: {@code persistence/bench/outbox-bench.sh} (see there for the settings).
  */
 public final class OutboxBenchmark {
-  private static final String MANIFEST = "org.weltgewebe.actors.Knot$Created";
-  private static final int JACKSON_SERIALIZER_ID = 33;
   private static final double RELAY_RATIO_TARGET = 0.70;
   private static final double P99_TARGET_MS = 50;
+  private static final int BYTES_TARGET = 250;
+  private static final int STREAM_BYTES_MESSAGES = 20_000;
 
   /** What the run measures with; system properties {@code bench.*} override the defaults. */
   record Settings(int backlog, int repetitions, int rate, int batch, int latencySeconds, int warmUpSeconds, int entities) {
@@ -82,8 +82,9 @@ public final class OutboxBenchmark {
   private final Settings settings;
   private final Events events;
   private final Deque<AutoCloseable> cleanUp = new ArrayDeque<>();
+  private int relayPrefixExtra;
 
-  private OutboxBenchmark(Settings settings) {
+  private OutboxBenchmark(Settings settings) throws java.io.IOException {
     this.settings = settings;
     this.events = new Events(settings.entities());
   }
@@ -95,7 +96,7 @@ public final class OutboxBenchmark {
    * and the relay's threads alive, and the run waited for them for ever.) Run it with plain java,
    * as persistence/bench/outbox-bench.sh does.
    */
-  public static void main(String[] args) {
+  public static void main(String[] args) throws java.io.IOException {
     OutboxBenchmark benchmark = new OutboxBenchmark(Settings.fromSystemProperties());
     Thread hook = new Thread(benchmark::cleanUp, "outbox-benchmark-clean-up");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -161,18 +162,34 @@ public final class OutboxBenchmark {
           i, r.rawRate(), r.relayRate(), r.relayRate() / r.rawRate(), r.backfillRate(), r.insertRate());
     }
     Latency latency = latency();
+    StreamBytes bytes = streamBytes(STREAM_BYTES_MESSAGES);
 
-    double rawMedian = median(raw);
-    double relayMedian = median(relay);
-    double ratio = relayMedian / rawMedian;
     System.out.println();
     System.out.println("== Outbox benchmark results (medians of " + s.repetitions() + " runs) ==");
     System.out.printf(Locale.ROOT, "message: %s%n", events.describe());
-    System.out.printf(Locale.ROOT, "stream holds %.1f bytes per message (JetStream's count against max_bytes)%n", status.averageMessageBytes());
-    System.out.printf(Locale.ROOT, "(a) raw JetStream async publish:  %,10.0f msgs/s   runs %s%n", rawMedian, rates(raw));
-    System.out.printf(Locale.ROOT, "(b) relay on a %,d-row backlog: %,10.0f msgs/s   runs %s%n", s.backlog(), relayMedian, rates(relay));
-    System.out.printf(Locale.ROOT, "    relay / raw = %.2f   target >= %.2f   %s%n", ratio, RELAY_RATIO_TARGET, ratio >= RELAY_RATIO_TARGET ? "PASS" : "MISS");
-    System.out.printf(Locale.ROOT, "    first-start backfill (no slot yet, SELECT): %,.0f msgs/s   runs %s (information)%n", median(backfill), rates(backfill));
+    if (status != null) {
+      System.out.printf(Locale.ROOT, "relay's stream (format %d) holds %.1f bytes per message (JetStream's count against max_bytes;"
+          + " its test subject prefix is %d characters longer than the production one, and counts once per message)%n",
+          OutboxMessage.FORMAT, status.averageMessageBytes(), relayPrefixExtra);
+    }
+    System.out.printf(Locale.ROOT, "(d) bytes per message at the S4 mix, %,d messages per format, JetStream's count:%n", STREAM_BYTES_MESSAGES);
+    System.out.printf(Locale.ROOT, "    format 0 (JSON payload, row in headers): %6.1f B%n", bytes.format0());
+    System.out.printf(Locale.ROOT, "    format 1 (CBOR row, dedupe id only):     %6.1f B   (%.2f of format 0)   target <= %d B   %s%n",
+        bytes.format1(), bytes.format1() / bytes.format0(), BYTES_TARGET, bytes.format1() <= BYTES_TARGET ? "PASS" : "MISS");
+    for (double size : new double[] {bytes.format0(), bytes.format1()}) {
+      Retention s4 = OutboxStatus.project(size).stream()
+          .filter(r -> r.scenario() == OutboxStatus.ScenarioVolume.S4).findFirst().orElseThrow();
+      System.out.printf(Locale.ROOT, "    at %.1f B: S4 keeps %.1f days in 100 GiB (limited by %s)%n", size, s4.days(), s4.limitedBy());
+    }
+    if (s.repetitions() > 0) {
+      double rawMedian = median(raw);
+      double relayMedian = median(relay);
+      double ratio = relayMedian / rawMedian;
+      System.out.printf(Locale.ROOT, "(a) raw JetStream async publish:  %,10.0f msgs/s   runs %s%n", rawMedian, rates(raw));
+      System.out.printf(Locale.ROOT, "(b) relay on a %,d-row backlog: %,10.0f msgs/s   runs %s%n", s.backlog(), relayMedian, rates(relay));
+      System.out.printf(Locale.ROOT, "    relay / raw = %.2f   target >= %.2f   %s%n", ratio, RELAY_RATIO_TARGET, ratio >= RELAY_RATIO_TARGET ? "PASS" : "MISS");
+      System.out.printf(Locale.ROOT, "    first-start backfill (no slot yet, SELECT): %,.0f msgs/s   runs %s (information)%n", median(backfill), rates(backfill));
+    }
     System.out.printf(
         Locale.ROOT,
         "(c) commit -> JetStream ack at %,d events/s (%d per transaction), %,d events over %d s, clock System.nanoTime (one JVM):%n",
@@ -187,7 +204,10 @@ public final class OutboxBenchmark {
       System.out.printf(Locale.ROOT, "    %d acks arrived before the writer saw its commit return (counted as 0 ms)%n", latency.ackBeforeCommitReturned());
     }
     System.out.printf(Locale.ROOT, "    relay's own metric: max lag %d ms (write_timestamp before insert -> ack, wall clock)%n", latency.relayMaxLagMillis());
-    System.out.println("projected retention at the measured size (max_bytes 100 GiB, max_age 30 d):");
+    if (status == null) {
+      return;
+    }
+    System.out.println("projected retention at the relay's measured size (max_bytes 100 GiB, max_age 30 d):");
     for (Retention r : status.retention()) {
       System.out.printf(
           Locale.ROOT, "    %s %,12d events/day: %5.1f days, limited by %-9s (30 days would need <= %,.0f bytes/message)%n",
@@ -208,6 +228,7 @@ public final class OutboxBenchmark {
     NatsSettings nats = NatsSettings.fromConfig(config);
     OutboxSettings outbox = OutboxSettings.fromConfig(config);
     cleanUp.push(() -> deleteStream(nats));
+    relayPrefixExtra = nats.subjectPrefix().length() - NatsSettings.fromConfig(ConfigFactory.load()).subjectPrefix().length();
 
     double raw = rawPublish(nats, n, outbox.maxInFlight());
     deleteStream(nats);
@@ -471,6 +492,18 @@ public final class OutboxBenchmark {
       ack.recordValue(Math.max(0, toAck / 1000));
       delivery.recordValue(Math.max(0, (deliveredAt[i] - committedAt[i]) / 1000));
     }
+    // Where the tail sits in time: the slowest ack of each second of the run (a stall shows as a
+    // run of high seconds, a backlog as a ramp).
+    int ticksPerSecond = (int) (TimeUnit.SECONDS.toNanos(1) / tickNanos);
+    StringBuilder perSecond = new StringBuilder();
+    for (int second = 0; second * ticksPerSecond < ticks; second++) {
+      long worst = 0;
+      for (int i = second * ticksPerSecond * perTick; i < Math.min(total, (second + 1) * ticksPerSecond * perTick); i++) {
+        worst = Math.max(worst, ackedAt[i] - committedAt[i]);
+      }
+      perSecond.append(second == 0 ? "" : " ").append(TimeUnit.NANOSECONDS.toMillis(worst));
+    }
+    System.out.println("    slowest commit -> ack per second of the run, ms: " + perSecond);
     deleteStream(nats);
     database.close();
     cleanUp.remove(database);
@@ -480,43 +513,40 @@ public final class OutboxBenchmark {
   // ---- the events ----
 
   /**
-   * The benchmark's events: knot creations as the platform writes them, a JSON payload of about 330
-   * bytes (Pekko's Jackson serializer, id 33), persistence ids {@code knot|<uuid>}, a UUID writer.
-   * Event {@code i} belongs to entity {@code i % entities} with sequence number {@code i / entities + 1}.
+   * The benchmark's events: real domain events in S4's mix of write actions ({@link S4EventMix}),
+   * serialized by the node's Jackson serializer as the journal holds them, one per entity (each
+   * entity keeps its event type). Event {@code i} belongs to entity {@code i % entities} with
+   * sequence number {@code i / entities + 1}.
    */
   private static final class Events {
     static final String INSERT =
         "INSERT INTO event_journal (persistence_id, sequence_number, deleted, writer, write_timestamp,"
             + " event_ser_id, event_ser_manifest, event_payload) VALUES (?, ?, false, ?, ?, ?, ?, ?)";
 
-    private final String[] persistenceIds;
-    private final byte[][] payloads;
+    private final JournalEvent[] rows;
     private final String writer = UUID.randomUUID().toString();
 
-    Events(int entities) {
-      persistenceIds = new String[entities];
-      payloads = new byte[entities][];
-      for (int e = 0; e < entities; e++) {
-        String knotId = new UUID(0x5eed_0000_0000_4000L | e, 0x8000_0000_0000_0000L | e * 7919L).toString();
-        String roleId = new UUID(0x0001_0000_0000_4000L | e, 0x8000_0000_0000_0000L | e * 104_729L).toString();
-        persistenceIds[e] = "knot|" + knotId;
-        payloads[e] =
-            ("{\"knotId\":\"" + knotId + "\",\"createdBy\":\"" + roleId + "\",\"type\":\"EVENT\","
-                    + "\"title\":\"Repair café in the Wrangelkiez\","
-                    + "\"description\":\"Bring what is broken; we fix it together.\","
-                    + "\"location\":{\"lat\":52.49713" + (e % 10) + ",\"lon\":13.43011" + (e % 10) + "},"
-                    + "\"eventStart\":\"2025-06-14T14:00:00Z\",\"eventEnd\":\"2025-06-14T18:00:00Z\","
-                    + "\"at\":\"2025-06-01T09:12:44.123Z\"}")
-                .getBytes(StandardCharsets.UTF_8);
+    Events(int entities) throws java.io.IOException {
+      rows = new JournalEvent[entities];
+      java.util.Set<String> taken = new java.util.HashSet<>();
+      try (S4EventMix mix = new S4EventMix(S4EventMix.s4(), 4)) {
+        int e = 0;
+        while (e < entities) {
+          for (S4EventMix.Row row : mix.nextAction()) {
+            if (e < entities && taken.add(row.event().persistenceId())) {
+              rows[e++] = row.event();
+            }
+          }
+        }
       }
     }
 
     String persistenceId(int i) {
-      return persistenceIds[i % persistenceIds.length];
+      return rows[i % rows.length].persistenceId();
     }
 
     long sequenceNr(int i) {
-      return (long) (i / persistenceIds.length) + 1;
+      return (long) (i / rows.length) + 1;
     }
 
     String dedupeId(int i) {
@@ -524,31 +554,97 @@ public final class OutboxBenchmark {
     }
 
     JournalEvent event(int i, long ordering, long writeTimestamp) {
+      JournalEvent row = rows[i % rows.length];
       return new JournalEvent(
-          ordering, persistenceId(i), sequenceNr(i), writer, writeTimestamp, JACKSON_SERIALIZER_ID, MANIFEST,
-          payloads[i % payloads.length]);
+          ordering, row.persistenceId(), sequenceNr(i), writer, writeTimestamp, row.serializerId(), row.manifest(), row.payload());
     }
 
     void bind(PreparedStatement insert, int i, long writeTimestamp) throws SQLException {
-      insert.setString(1, persistenceId(i));
+      JournalEvent row = rows[i % rows.length];
+      insert.setString(1, row.persistenceId());
       insert.setLong(2, sequenceNr(i));
       insert.setString(3, writer);
       insert.setLong(4, writeTimestamp);
-      insert.setInt(5, JACKSON_SERIALIZER_ID);
-      insert.setString(6, MANIFEST);
-      insert.setBytes(7, payloads[i % payloads.length]);
+      insert.setInt(5, row.serializerId());
+      insert.setString(6, row.manifest());
+      insert.setBytes(7, row.payload());
     }
 
-    /** Sizes of one message as the relay publishes it (ordering of 6 digits). */
+    /** Mean sizes of one message of the mix in both formats, as the relay publishes it (ordering of 6 digits). */
     String describe() {
-      JournalEvent e = event(0, 123_456, System.currentTimeMillis());
-      NatsMessage m = OutboxMessage.toMessage("weltgewebe.events", e);
-      // jnats adds the dedupe id as a header of its own when publishing.
-      int headers = m.getHeaders().serializedLength() + ("Nats-Msg-Id: " + e.dedupeId() + "\r\n").length();
+      double subject = 0;
+      double[] payload = new double[2];
+      double[] headers = new double[2];
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < rows.length; i++) {
+        JournalEvent e = event(i, 123_456 + i, now);
+        // jnats adds the dedupe id as a header of its own when publishing.
+        int dedupe = ("Nats-Msg-Id: " + e.dedupeId() + "\r\n").length();
+        NatsMessage before = OutboxMessage.toMessageOfFormat0("weltgewebe.events", e);
+        NatsMessage after = OutboxMessage.toMessage("weltgewebe.events", e);
+        subject += after.getSubject().length();
+        payload[0] += before.getData().length;
+        headers[0] += before.getHeaders().serializedLength() + dedupe;
+        payload[1] += after.getData().length;
+        // "NATS/1.0\r\n" + the dedupe id + "\r\n"
+        headers[1] += 12 + dedupe;
+      }
+      int n = rows.length;
       return String.format(
-          Locale.ROOT, "subject %s (%d B), payload %d B JSON, headers %d B with the dedupe id",
-          m.getSubject(), m.getSubject().length(), e.payload().length, headers);
+          Locale.ROOT,
+          "S4 mix of %d entities, mean per message: subject %.1f B; format 0: payload %.1f B JSON + headers %.1f B;"
+              + " format 1: payload %.1f B CBOR + headers %.1f B (the dedupe id alone)",
+          n, subject / n, payload[0] / n, headers[0] / n, payload[1] / n, headers[1] / n);
     }
+  }
+
+  // ---- (d) bytes per message, format 0 against format 1 ----
+
+  record StreamBytes(double format0, double format1) {}
+
+  /** Publishes {@code count} events of the mix in each format to a stream of its own; JetStream's bytes per message. */
+  private StreamBytes streamBytes(int count) throws Exception {
+    NatsSettings base = NatsSettings.fromConfig(ConfigFactory.load());
+    String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    double[] bytes = new double[2];
+    for (int format = 0; format <= 1; format++) {
+      // A prefix as long as the production one ("weltgewebe.events"): the subject counts in the bytes.
+      String prefix = "bench.b" + format + "." + suffix;
+      if (prefix.length() != base.subjectPrefix().length()) {
+        throw new IllegalStateException("the byte count needs a prefix of " + base.subjectPrefix().length() + " characters");
+      }
+      NatsSettings nats = base.withStream("BENCH_BYTES_" + format + "_" + suffix, prefix);
+      cleanUp.push(() -> deleteStream(nats));
+      try (Connection connection = nats.connect("outbox-benchmark-bytes")) {
+        EventStream.ensure(connection, nats);
+        JetStream js = connection.jetStream();
+        List<java.util.concurrent.CompletableFuture<PublishAck>> acks = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < count; i++) {
+          JournalEvent e = events.event(i, 1_000_000L + i, now);
+          NatsMessage m = format == 0
+              ? OutboxMessage.toMessageOfFormat0(nats.subjectPrefix(), e)
+              : OutboxMessage.toMessage(nats.subjectPrefix(), e);
+          acks.add(js.publishAsync(m, OutboxMessage.publishOptions(e.dedupeId())));
+          if (acks.size() >= 1_000) {
+            for (var a : acks) {
+              a.get(30, TimeUnit.SECONDS);
+            }
+            acks.clear();
+          }
+        }
+        for (var a : acks) {
+          a.get(30, TimeUnit.SECONDS);
+        }
+        var state = connection.jetStreamManagement().getStreamInfo(nats.stream()).getStreamState();
+        if (state.getMsgCount() != count) {
+          throw new IllegalStateException("stream of format " + format + " holds " + state.getMsgCount() + " of " + count);
+        }
+        bytes[format] = (double) state.getByteCount() / state.getMsgCount();
+      }
+      deleteStream(nats);
+    }
+    return new StreamBytes(bytes[0], bytes[1]);
   }
 
   // ---- plumbing ----

@@ -70,8 +70,16 @@ final class OutboxFixture {
     }
   }
 
-  /** One message as the stream holds it. */
-  record Stored(long streamSeq, String subject, String messageId, String persistenceId, long sequenceNr, Map<String, String> headers, byte[] payload) {}
+  /** One message as the stream holds it: its raw headers and data, and the journal row they carry. */
+  record Stored(long streamSeq, String subject, String messageId, Map<String, String> headers, byte[] payload, OutboxMessage.Event event) {
+    String persistenceId() {
+      return event.persistenceId();
+    }
+
+    long sequenceNr() {
+      return event.sequenceNr();
+    }
+  }
 
   /** Every message of the stream, in stream order. */
   static List<Stored> read(String url, NatsSettings nats) throws Exception {
@@ -98,10 +106,9 @@ final class OutboxFixture {
                   m.metaData().streamSequence(),
                   m.getSubject(),
                   headers.get("Nats-Msg-Id"),
-                  headers.get(OutboxMessage.PERSISTENCE_ID),
-                  Long.parseLong(headers.get(OutboxMessage.SEQUENCE_NR)),
                   headers,
-                  m.getData()));
+                  m.getData(),
+                  OutboxMessage.read(m)));
           if (m.metaData().streamSequence() >= last || m.metaData().pendingCount() == 0) {
             return stored;
           }

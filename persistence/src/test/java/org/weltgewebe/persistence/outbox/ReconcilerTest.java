@@ -128,7 +128,7 @@ class ReconcilerTest {
     assertThat(copies).hasSize(500).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
     List<Stored> repaired = new ArrayList<>(after.subList(after.size() - lost.size(), after.size()));
     assertThat(repaired).extracting(s -> s.persistenceId() + "#" + s.sequenceNr()).containsExactlyInAnyOrderElementsOf(lostIds);
-    assertThat(repaired).allSatisfy(s -> assertThat(s.payload()).isEqualTo(OutboxFixture.payload(s.persistenceId(), s.sequenceNr())));
+    assertThat(repaired).allSatisfy(s -> assertThat(s.event().payload()).isEqualTo(OutboxFixture.payload(s.persistenceId(), s.sequenceNr())));
     // A second repair finds nothing to do.
     assertThat(reconciler.repair().republished()).isZero();
     assertThat(reconciler.metrics().eventsRepaired()).isEqualTo(lost.size());

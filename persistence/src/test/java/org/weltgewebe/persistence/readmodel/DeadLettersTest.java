@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.Knot;
-import org.weltgewebe.actors.RegionFeed;
 import org.weltgewebe.persistence.TestDatabase;
 import org.weltgewebe.persistence.outbox.EventStream;
 import org.weltgewebe.persistence.outbox.NatsSettings;

@@ -35,9 +35,9 @@ import org.weltgewebe.scenarios.definition.Action;
 import org.weltgewebe.scenarios.definition.ScenarioDefinition;
 import org.weltgewebe.scenarios.definition.UserMap;
 import org.weltgewebe.scenarios.run.Load;
+import org.weltgewebe.scenarios.run.LoadContext;
 import org.weltgewebe.scenarios.run.Progress;
 import org.weltgewebe.scenarios.run.RouteMeasure;
-import org.weltgewebe.scenarios.run.ScenarioRun;
 
 /**
  * The in-cluster load driver: a node of its own (role {@code driver}: no shards, no singletons)
@@ -59,7 +59,7 @@ public final class ClusterLoad implements Load {
   /** Commands carry no HTTP body: bytes received are the HTTP driver's figure. */
   private static final long NO_BYTES = 0;
 
-  private final ScenarioRun.LoadContext context;
+  private final LoadContext context;
   private final ScenarioDefinition scenario;
   private final ActorSystem<Void> system;
   private final List<ActorRef<LoadWorker.Command>> workers;
@@ -71,7 +71,7 @@ public final class ClusterLoad implements Load {
   private final AtomicLong collectors = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicReference<String> aborted = new java.util.concurrent.atomic.AtomicReference<>();
 
-  private ClusterLoad(ScenarioRun.LoadContext context, ActorSystem<Void> system, List<ActorRef<LoadWorker.Command>> workers) {
+  private ClusterLoad(LoadContext context, ActorSystem<Void> system, List<ActorRef<LoadWorker.Command>> workers) {
     this.context = context;
     this.scenario = context.scenario();
     this.system = system;
@@ -83,7 +83,7 @@ public final class ClusterLoad implements Load {
    * Joins the cluster through {@code seedNodes} (host:port of platform nodes) and waits until the
    * workers of every platform node that is up have registered.
    */
-  public static ClusterLoad join(ScenarioRun.LoadContext context, List<String> seedNodes) {
+  public static ClusterLoad join(LoadContext context, List<String> seedNodes) {
     if (seedNodes.isEmpty()) {
       throw new IllegalArgumentException(
           "the cluster driver needs a platform node's cluster address to join: --seed-nodes host:port");

@@ -50,6 +50,20 @@ public record ScenarioDefinition(
     return actionsPerSession.getOrDefault(action, 0.0);
   }
 
+  /**
+   * The session's API actions (no pages, tiles, feeds or chat, no logging in or out) in their
+   * proportions per session: the mix a run's probe and overload phases offer as plain requests.
+   */
+  public Map<Action, Double> apiMix() {
+    Map<Action, Double> mix = new java.util.EnumMap<>(Action.class);
+    for (Action a : Action.values()) {
+      if (a.kind() == Action.Kind.API && a != Action.LOGIN && a != Action.LOGOUT && perSession(a) > 0) {
+        mix.put(a, perSession(a));
+      }
+    }
+    return mix;
+  }
+
   /** Mean bytes a client receives for one {@code action} (0 when the file does not name it). */
   public int bytes(Action action) {
     return bytesPerAction.getOrDefault(action, 0);

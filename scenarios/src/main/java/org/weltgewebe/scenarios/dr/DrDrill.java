@@ -296,16 +296,16 @@ public final class DrDrill {
       }
       try (IterableConsumer messages = connection.getStreamContext(nats.stream())
           .createOrderedConsumer(new OrderedConsumerConfiguration().filterSubject(nats.subjectPrefix() + ".>")
-              .deliverPolicy(DeliverPolicy.All).headersOnly(true))
+              .deliverPolicy(DeliverPolicy.All))
           .iterate()) {
         while (true) {
           Message m = messages.nextMessage(Duration.ofSeconds(5));
           if (m == null) {
             break;
           }
-          Headers h = m.getHeaders();
-          String id = OutboxMessage.dedupeId(h.getFirst(OutboxMessage.PERSISTENCE_ID), Long.parseLong(h.getFirst(OutboxMessage.SEQUENCE_NR)));
-          long ordering = Long.parseLong(h.getFirst(OutboxMessage.ORDERING));
+          OutboxMessage.Event row = OutboxMessage.read(m);
+          String id = row.dedupeId();
+          long ordering = row.ordering();
           Long inJournal = journal.get(id);
           if (inJournal == null || inJournal != ordering) {
             ghosts.add(id + " (ordering " + ordering + ", stream seq " + m.metaData().streamSequence() + ")");

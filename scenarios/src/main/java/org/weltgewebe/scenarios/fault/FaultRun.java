@@ -67,6 +67,7 @@ public final class FaultRun implements Topology {
   private WriteLedger ledger;
   private Load load;
   private final List<String> failures = new ArrayList<>();
+  private String resolver = "keep-majority of platform nodes";
 
   public FaultRun(Settings settings) {
     this.settings = settings;
@@ -100,6 +101,7 @@ public final class FaultRun implements Topology {
     if (settings.plan().partitions()) {
       partitions = Optional.of(Partitions.create(launch.runId()));
     }
+    resolver = resolverOf(launch.environment());
     try {
       PlatformProcess.Launch nodes = new PlatformProcess.Launch(launch.serveCommand(), launch.environment(), launch.runId(),
           launch.compression(), launch.virtualStart(), dir.resolve("node1.log"), launch.readyWithin());
@@ -198,14 +200,17 @@ public final class FaultRun implements Topology {
     Instant mainStart = injector.mainStart();
     long startSecond = mainStart.getEpochSecond();
     List<FaultReport.Point> timeline = new ArrayList<>();
-    int mainEnds = Integer.MAX_VALUE;
+    // The main phase ends after its last second. (Not at the first second of another phase: the
+    // generator's ceiling probe just before it can share its first epoch second, which made every
+    // fault's horizon 0 and its dip unjudged.)
+    int mainEnds = -1;
     for (Load.Second s : load.seconds()) {
       int offset = (int) (s.epochSecond() - startSecond);
       if (offset < 0) {
         continue;
       }
-      if (!s.phase().equals("main")) {
-        mainEnds = Math.min(mainEnds, offset);
+      if (s.phase().equals("main")) {
+        mainEnds = Math.max(mainEnds, offset + 1);
       }
       timeline.add(new FaultReport.Point(offset, s.requests(), s.ok(), s.shed(), s.failed(), s.okP95Millis()));
     }
@@ -216,7 +221,7 @@ public final class FaultRun implements Topology {
       FaultInjector.Done d = done.get(i);
       int at = seconds(mainStart, d.began());
       int previousEnd = i == 0 ? -1 : seconds(mainStart, done.get(i - 1).ended());
-      int horizon = Math.min(mainEnds, i + 1 < done.size() ? seconds(mainStart, done.get(i + 1).began()) : Integer.MAX_VALUE);
+      int horizon = Math.min(mainEnds < 0 ? Integer.MAX_VALUE : mainEnds, i + 1 < done.size() ? seconds(mainStart, done.get(i + 1).began()) : Integer.MAX_VALUE);
       FaultReport.Dip dip = GoodputDip.of(ok, at, previousEnd, horizon);
       Instant until = i + 1 < done.size() && done.get(i + 1).began().isBefore(d.ended().plusSeconds(60)) ? done.get(i + 1).began() : d.ended().plusSeconds(60);
       Double downing = d.fault().kind().hitsNode() ? downingSeconds(d.began(), until) : null;
@@ -246,10 +251,21 @@ public final class FaultRun implements Topology {
     notes.add("server figures (CPU, heap, queues) in report.json are node 1's metrics endpoint and the CPU of all nodes' processes");
     FaultReport faults = new FaultReport(FaultReport.SCHEMA_VERSION, report.runId(), settings.nodes(), settings.plan().spelled(),
         partitions.isPresent() ? Partitions.METHOD : "no partition in the plan",
-        "keep-majority of platform nodes (cluster.conf; docs/faults.md)", injected, timeline, verdicts, failures.isEmpty(),
+        resolver, injected, timeline, verdicts, failures.isEmpty(),
         failures, notes);
     faults.write(dir);
     print(faults, out);
+  }
+
+  /**
+   * The split-brain resolver as the nodes run it: the strategy (cluster.conf) and the two settings that
+   * bound the downing time, as the run's environment sets them or their defaults.
+   */
+  static String resolverOf(Map<String, String> environment) {
+    return String.format("keep-majority of platform nodes; stable-after %s, failure detector's acceptable heartbeat pause %s"
+            + " (downing within about their sum after a node becomes unreachable; cluster.conf, docs/faults.md says why keep-majority)",
+        environment.getOrDefault("WELTGEWEBE_SBR_STABLE_AFTER", "20s"),
+        environment.getOrDefault("WELTGEWEBE_CLUSTER_HEARTBEAT_PAUSE", "3s"));
   }
 
   private void judge(JournalVerdicts.Result r, List<FaultReport.Watcher> watchers) {

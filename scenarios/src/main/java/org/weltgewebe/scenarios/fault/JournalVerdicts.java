@@ -169,17 +169,17 @@ public final class JournalVerdicts {
       }
       try (IterableConsumer messages = connection.getStreamContext(nats.stream())
           .createOrderedConsumer(new OrderedConsumerConfiguration().filterSubject(nats.subjectPrefix() + ".>")
-              .deliverPolicy(DeliverPolicy.All).headersOnly(true))
+              .deliverPolicy(DeliverPolicy.All))
           .iterate()) {
         while (true) {
           Message m = messages.nextMessage(Duration.ofSeconds(5));
           if (m == null) {
             throw new IOException("stream " + nats.stream() + " stopped delivering before sequence " + last);
           }
-          Headers h = m.getHeaders();
-          if (h != null && h.getFirst(OutboxMessage.PERSISTENCE_ID) != null) {
-            copies.merge(OutboxMessage.dedupeId(h.getFirst(OutboxMessage.PERSISTENCE_ID),
-                Long.parseLong(h.getFirst(OutboxMessage.SEQUENCE_NR))), 1, Integer::sum);
+          try {
+            copies.merge(OutboxMessage.read(m).dedupeId(), 1, Integer::sum);
+          } catch (OutboxMessage.Unreadable notAnEvent) {
+            // not an event of the outbox: not counted
           }
           if (m.metaData().streamSequence() >= last || m.metaData().pendingCount() == 0) {
             return copies;

@@ -28,6 +28,32 @@ final class BurnWatch {
     this.abortAtBurnRate = abortAtBurnRate;
   }
 
+  /** Checks the main phase's burn rate every 10 s; on a breach stops the load and keeps the reason. */
+  // A fixed-delay schedule that runs until the caller shuts the returned executor down.
+  @SuppressWarnings("FutureReturnValueIgnored")
+  java.util.concurrent.ScheduledExecutorService watch(
+      Load load, java.util.concurrent.atomic.AtomicReference<String> aborted, java.io.PrintStream out) {
+    java.util.concurrent.ScheduledExecutorService every = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "burn-watch");
+      t.setDaemon(true);
+      return t;
+    });
+    every.scheduleWithFixedDelay(() -> {
+      try {
+        check(load.windows(), "main").ifPresent(reason -> {
+          if (aborted.compareAndSet("", reason)) {
+            out.println();
+            out.println("aborting: " + reason);
+            load.abort(reason);
+          }
+        });
+      } catch (RuntimeException e) {
+        // a failed check is retried at the next tick; the run is judged at its end in any case
+      }
+    }, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
+    return every;
+  }
+
   /** Why the run should stop now, judged on {@code phase}'s recent windows; empty while no route burns too fast. */
   Optional<String> check(List<RunReport.Window> windows, String phase) {
     double last = windows.stream().filter(w -> w.phase().equals(phase)).mapToDouble(RunReport.Window::offsetSeconds).max().orElse(-1);

@@ -122,9 +122,9 @@ public final class CapacityFinder {
   private CapacityFinder() {}
 
   /** Runs the search, printing progress, a table of the steps and the answer to {@code out}. */
-  public static Outcome run(Options options, Function<ScenarioRun.LoadContext, Load> loads, PrintStream out) {
+  public static Outcome run(Options options, Function<LoadContext, Load> loads, PrintStream out) {
     ScenarioDefinition scenario = Scenarios.load(options.scenario());
-    Map<Action, Double> mix = ScenarioRun.apiMix(scenario);
+    Map<Action, Double> mix = scenario.apiMix();
     Path dir = options.reportsDir().resolve(options.runId());
     Instant started = Instant.now();
     OptionalDouble loadAtStart = loadAverage();
@@ -135,7 +135,7 @@ public final class CapacityFinder {
         options.stepDuration().toSeconds(), options.maxPerSecond());
     try (Platform platform = platform(options, scenario, dir)) {
       out.println("platform: " + platform.api() + (platform.startedByRun() ? " (started here, log " + dir.resolve("platform.log") + ")" : " (given)"));
-      ScenarioRun.LoadContext context = new ScenarioRun.LoadContext(platform.api(), scenario, 1, options.seed(), dir.resolve("gatling"), options.runId());
+      LoadContext context = new LoadContext(platform.api(), scenario, 1, options.seed(), dir.resolve("gatling"), options.runId());
       try (Load load = loads.apply(context)) {
         double ceiling = 0;
         if (!options.ceilingDuration().isZero()) {
@@ -272,7 +272,7 @@ public final class CapacityFinder {
     if (perNode > 0) {
       for (String id : Scenarios.BUILT_IN) {
         ScenarioDefinition s = Scenarios.load(id);
-        needs.add(need(s, ScenarioRun.apiMix(s).equals(mix), perNode, options.utilisation()));
+        needs.add(need(s, s.apiMix().equals(mix), perNode, options.utilisation()));
       }
       if (!Scenarios.BUILT_IN.contains(scenario.id())) {
         needs.add(need(scenario, true, perNode, options.utilisation()));

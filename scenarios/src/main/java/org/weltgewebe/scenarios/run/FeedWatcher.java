@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -147,6 +148,13 @@ final class FeedWatcher implements AutoCloseable {
     return duplicates.get();
   }
 
+  /** The ids (feed stream sequences) delivered so far. */
+  List<Long> deliveredIds() {
+    synchronized (seen) {
+      return List.copyOf(seen);
+    }
+  }
+
   long outOfOrder() {
     return outOfOrder.get();
   }
@@ -159,40 +167,6 @@ final class FeedWatcher implements AutoCloseable {
   /** True when the stream ended before the run closed it and could not be opened again. */
   boolean disconnected() {
     return disconnected;
-  }
-
-  /** The distinct ids received that are above {@code sequence}. */
-  Set<Long> receivedAfter(long sequence) {
-    synchronized (seen) {
-      Set<Long> after = new HashSet<>();
-      for (long id : seen) {
-        if (id > sequence) {
-          after.add(id);
-        }
-      }
-      return after;
-    }
-  }
-
-  /** Waits up to {@code within} until every id of {@code ids} was received. */
-  boolean awaitReceived(Set<Long> ids, Duration within) {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (System.nanoTime() < deadline && !disconnected) {
-      synchronized (seen) {
-        if (seen.containsAll(ids)) {
-          return true;
-        }
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    synchronized (seen) {
-      return seen.containsAll(ids);
-    }
   }
 
   /** Waits up to {@code within} for {@code expected} deliveries. */

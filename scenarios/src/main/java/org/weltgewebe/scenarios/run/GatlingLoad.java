@@ -4,6 +4,7 @@ import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.asLongAs;
 import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
 import static io.gatling.javaapi.core.CoreDsl.bodyBytes;
+import static io.gatling.javaapi.core.CoreDsl.doIf;
 import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.doIfOrElse;
 import static io.gatling.javaapi.core.CoreDsl.doSwitch;
@@ -57,8 +58,8 @@ import org.weltgewebe.scenarios.definition.ScenarioDefinition;
  * so a slow platform shows as latency and as users in flight, not as missing load (no coordinated
  * omission between users; within a session a user waits for each answer, as a person does).
  *
- * <p>Connections: all virtual users share one keep-alive pool ({@code shareConnections}), as a CDN
- * or reverse proxy in front of the platform holds them. Gatling's default, a connection per virtual
+ * <p>Connections: the sessions' virtual users share one keep-alive pool ({@code shareConnections}), as a CDN
+ * or reverse proxy in front of the platform holds them (request phases bound theirs: {@link #runRequests}). Gatling's default, a connection per virtual
  * user, measured the generator's TCP handshakes here: 2,000 new users/s against a bare Pekko HTTP
  * route collapsed into connect timeouts on 2 cores. A shared pool opens a new connection only when
  * none is idle, so connections follow the requests in flight ({@code maxConnectionsPerHost} does not
@@ -78,19 +79,28 @@ final class GatlingLoad implements Load {
   private static final String STATUS = "status";
   private static final String BODY = "body";
   private static final String RETRY_AFTER = "retryAfter";
+  private static final String ARRIVAL = "arrivalNanos";
+  private static final String QUEUED_SINCE = "queuedSinceNanos";
+  private static final String GAVE_UP = "gaveUp";
+  /**
+   * Connections of the bounded pool that request phases (probe, coverage, overload) go through: 8×
+   * the 8 of the peak run in http/bench/mixed.sh, as issue 14's shedding target has it.
+   */
+  static final int POOL = 64;
 
   /** The engine's version, as its jar's Maven metadata says. */
   static final String VERSION = gatlingVersion();
 
-  private final ScenarioRun.LoadContext context;
+  private final LoadContext context;
   private final ScenarioDefinition scenario;
   private final World world;
   private final Measurements measurements = new Measurements();
   private final SplittableRandom seeds;
   private final AtomicLong sessions = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicReference<String> abort = new java.util.concurrent.atomic.AtomicReference<>();
+  private final Map<String, PoolQueue> queues = new ConcurrentHashMap<>();
 
-  GatlingLoad(ScenarioRun.LoadContext context) {
+  GatlingLoad(LoadContext context) {
     this.context = context;
     this.scenario = context.scenario();
     this.world = new World(scenario, context.compression(), context.seed());
@@ -109,8 +119,9 @@ final class GatlingLoad implements Load {
 
   @Override
   public String connectionPolicy() {
-    return "one shared keep-alive pool for all virtual users (Gatling shareConnections), as a CDN or reverse proxy holds them; "
-        + "SSE and WebSocket on connections of their own";
+    return "sessions: one shared keep-alive pool for all virtual users (Gatling shareConnections), as a CDN or reverse proxy holds them; "
+        + "probe, coverage and overload: a bounded pool of " + POOL + " keep-alive connections; an arrival that finds all busy "
+        + "waits for one in the generator (reported apart; latency counts from sending); SSE and WebSocket on connections of their own";
   }
 
   @Override
@@ -213,19 +224,92 @@ final class GatlingLoad implements Load {
     return arrivals;
   }
 
+  /**
+   * Single requests at the phase's (ramping) rate through a bounded pool of {@value #POOL}
+   * keep-alive connections, as a reverse proxy or API gateway holds them: {@value #POOL} clients,
+   * each with at most one request in flight, take the phase's Poisson arrivals ({@link Arrivals}) in
+   * order. An arrival that finds every connection busy waits for one in the generator (its wait is
+   * reported apart, {@link #queueing}); one that waited {@link #REQUEST_TIMEOUT} is given up unsent.
+   * Latency counts from sending, as wrk's does: what the platform answers on a connection it was
+   * given. When the pool cannot carry the planned rate, fewer requests are sent than planned, and the
+   * overload check sees the shortfall.
+   *
+   * <p>Before, every request was a new virtual user on the shared, unbounded pool: a latency rise of
+   * a few hundred ms turned into thousands of new connections, the node's accept queue overflowed
+   * (50,207 SYNs dropped in one run here, {@code nstat TcpExtListenOverflows}), and the dropped SYNs'
+   * retransmits after 1 s and 3 s made every answer, the 503s too, take seconds (docs/performance.md).
+   */
   private void runRequests(Requests phase) {
     Map<Action, Double> mix = phase.mix();
     Duration deadline = phase.duration().plus(REQUEST_TIMEOUT).plusSeconds(60);
+    Arrivals arrivals = new Arrivals(phase.fromPerSecond(), phase.toPerSecond(), phase.duration(), split());
+    PoolQueue queue = queues.computeIfAbsent(phase.name(), k -> new PoolQueue());
     start(phase.name(), simulation -> {
-      OpenInjectionStep arrivals = phase.fromPerSecond() == phase.toPerSecond()
-          ? constantUsersPerSec(phase.fromPerSecond()).during(phase.duration()).randomized()
-          : rampUsersPerSec(phase.fromPerSecond()).to(phase.toPerSecond()).during(phase.duration()).randomized();
       PopulationBuilder requests = scenario(phase.name())
-          .exec(session -> session.set(JOURNEY, Journey.single(world, mix, split())))
-          .exec(drive(phase.name()))
-          .injectOpen(arrivals);
+          .exec(session -> claim(arrivals, session))
+          .asLongAs(session -> session.contains(ARRIVAL)).on(
+              pause(session -> Duration.ofNanos(Math.max(0, session.getLong(ARRIVAL) - System.nanoTime()))),
+              exec(session -> arrive(queue, mix, session)),
+              doIf(session -> !session.contains(GAVE_UP)).then(drive(phase.name())),
+              exec(session -> claim(arrivals, session.remove(GAVE_UP).remove(QUEUED_SINCE))))
+          .injectOpen(atOnceUsers(POOL));
       simulation.setUp(setup(phase.name()).andThen(requests)).protocols(protocol()).maxDuration(deadline);
     });
+  }
+
+  /** Takes the next arrival; one already due waited for a free connection since then. */
+  private static Session claim(Arrivals arrivals, Session session) {
+    java.util.OptionalLong due = arrivals.claim();
+    if (due.isEmpty()) {
+      return session.remove(ARRIVAL);
+    }
+    Session claimed = session.set(ARRIVAL, due.getAsLong());
+    return due.getAsLong() < System.nanoTime() ? claimed.set(QUEUED_SINCE, due.getAsLong()) : claimed;
+  }
+
+  /** A new single-request journey for the arrival, or given up when it waited too long for a connection. */
+  private Session arrive(PoolQueue queue, Map<Action, Double> mix, Session session) {
+    long waitedNanos = session.contains(QUEUED_SINCE) ? System.nanoTime() - session.getLong(QUEUED_SINCE) : 0;
+    if (!queue.arrived(waitedNanos, REQUEST_TIMEOUT.toNanos())) {
+      return session.set(GAVE_UP, true);
+    }
+    return session.set(JOURNEY, Journey.single(world, mix, split()));
+  }
+
+  @Override
+  public String queueing(String phase) {
+    PoolQueue queue = queues.get(phase);
+    return queue == null ? "" : queue.describe(POOL, REQUEST_TIMEOUT);
+  }
+
+  /** What the arrivals of one request phase waited for a free connection of the bounded pool. */
+  private static final class PoolQueue {
+    private final org.HdrHistogram.Histogram waits = new org.HdrHistogram.Histogram(3);
+    private long arrivals;
+    private long gaveUp;
+
+    /** Counts an arrival that waited {@code waitedNanos}; false when it waited {@code limitNanos} or more (given up). */
+    synchronized boolean arrived(long waitedNanos, long limitNanos) {
+      arrivals++;
+      if (waitedNanos >= limitNanos) {
+        gaveUp++;
+        return false;
+      }
+      if (waitedNanos > 0) {
+        waits.recordValue(Math.max(1, waitedNanos / 1000));
+      }
+      return true;
+    }
+
+    synchronized String describe(int pool, Duration limit) {
+      if (waits.getTotalCount() == 0 && gaveUp == 0) {
+        return String.format("all %,d arrivals found a free connection of the generator's %d", arrivals, pool);
+      }
+      return String.format("%,d of %,d arrivals waited for a free connection of the generator's %d (p50 %.1f ms, p99 %.1f ms), "
+              + "%,d gave up after %d s unsent",
+          waits.getTotalCount(), arrivals, pool, waits.getValueAtPercentile(50) / 1000.0, waits.getValueAtPercentile(99) / 1000.0,
+          gaveUp, limit.toSeconds());
+    }
   }
 
   /** One user that registers the first roles and seeds knots and a conversation, measured apart ("…-setup"). */

@@ -1,5 +1,7 @@
 package org.weltgewebe.scenarios.run;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,34 +9,37 @@ import com.uber.h3core.util.LatLng;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.function.BiConsumer;
 import org.weltgewebe.actors.RegionCells;
+import org.weltgewebe.cluster.load.session.Answer;
+import org.weltgewebe.cluster.load.session.Move;
+import org.weltgewebe.cluster.load.session.MoveInterpreter;
+import org.weltgewebe.cluster.load.session.Moves;
+import org.weltgewebe.cluster.load.session.SessionStep;
+import org.weltgewebe.cluster.load.session.UserSession;
 import org.weltgewebe.scenarios.definition.Action;
 import org.weltgewebe.scenarios.definition.ScenarioDefinition;
 
 /**
- * What one virtual user does next, independent of the transport that sends it: a user session
- * (register or log in, the scenario's per-session actions in random order with think time between
- * them, log out), a single request of a mix (probe and overload), or the setup that gives a fresh
- * platform its first roles, knots and a conversation. The driver asks {@link #advance()} for the
- * next {@link Step}, sends it, and hands the answer to {@link #answered}; the journey learns ids
- * from answers (tokens, knots, threads, conversations) and decides what follows.
+ * The HTTP driver's half of a user's session: the {@link UserSession} both drivers run decides
+ * what the user does next; a journey sends each {@link Move} as the platform's API takes it (a
+ * request, a feed, a chat, a viewport of tiles), hands Gatling one {@link Step} at a time through
+ * {@link #advance()}, and turns the answer given to {@link #answered} into the session's terms. A
+ * shed request of a user session is sent again after its Retry-After, as the app does.
  *
  * <p>A journey is used by one virtual user at a time and is not thread-safe; the {@link World} it
  * grows is shared.
  */
-final class Journey {
-  static final int TILES_PER_VIEW = 25;
+final class Journey implements MoveInterpreter<Journey.Step> {
+  static final int TILES_PER_VIEW = SessionStep.TILES_PER_VIEW;
   /** Times a user's request is sent again after a 503 (honouring Retry-After), as the app does. */
   static final int RETRIES = 2;
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String[] WORDS = {"fahrrad", "werkstatt", "garten", "repair", "werkzeug", "nachbar", "fest", "kreuzberg"};
 
   /** How a step reaches the platform. */
   enum Transport {
@@ -46,7 +51,8 @@ final class Journey {
   /**
    * One request: sent after {@code pauseSeconds} of think time; {@code route} is the template it
    * is measured under; {@code holdSeconds} how long a feed or chat stays open; {@code messages}
-   * the chat frames to send (one every {@code gapSeconds}); {@code learn} what the answer teaches.
+   * the chat frames to send (one every {@code gapSeconds}); {@code move} the session's move it
+   * sends (null for the further tiles of a viewport).
    */
   record Step(
       Action action,
@@ -61,11 +67,11 @@ final class Journey {
       List<String> messages,
       double gapSeconds,
       int attempt,
-      BiConsumer<Journey, JsonNode> learn) {
+      Move move) {
 
     /** The same request again after {@code seconds}, one attempt later. */
     Step retry(double seconds) {
-      return new Step(action, transport, method, path, route, token, body, seconds, holdSeconds, messages, gapSeconds, attempt + 1, learn);
+      return new Step(action, transport, method, path, route, token, body, seconds, holdSeconds, messages, gapSeconds, attempt + 1, move);
     }
 
     /** How Gatling's statistics name it: method and route template. */
@@ -74,81 +80,50 @@ final class Journey {
     }
   }
 
-  private enum Kind {
-    SESSION,
-    SINGLE,
-    SETUP
-  }
-
   private final World world;
-  private final Kind kind;
-  private final World.Role role;
+  private final UserSession session;
   private final SplittableRandom random;
-  private final Deque<Action> actions = new ArrayDeque<>();
-  private final Deque<Step> queued = new ArrayDeque<>();
-  private final double thinkSeconds;
   private final boolean retries;
-  private boolean started;
-  private boolean ended;
-  private int setupStage;
+  private final Deque<Step> queued = new ArrayDeque<>();
   private Step current;
 
-  private Journey(World world, Kind kind, World.Role role, SplittableRandom random, List<Action> actions, double thinkSeconds, boolean retries) {
+  private Journey(World world, java.util.function.Function<Journey, UserSession> session, SplittableRandom random, boolean retries) {
     this.world = world;
-    this.kind = kind;
-    this.role = role;
     this.random = random;
-    this.actions.addAll(actions);
-    this.thinkSeconds = thinkSeconds;
     this.retries = retries;
+    this.session = session.apply(this);
   }
 
   /** A whole session of a random user, with the scenario's action mix and think time. */
   static Journey session(World world, SplittableRandom random) {
     ScenarioDefinition scenario = world.scenario();
-    List<Action> actions = new ArrayList<>();
-    for (Action a : Action.values()) {
-      if (!a.driven() || a == Action.LOGIN || a == Action.LOGOUT) {
-        continue;
-      }
-      double mean = scenario.perSession(a);
-      if (a == Action.TILE) {
-        mean = mean / TILES_PER_VIEW;
-      }
-      long n = (long) Math.floor(mean) + (random.nextDouble() < mean - Math.floor(mean) ? 1 : 0);
-      for (int i = 0; i < n; i++) {
-        actions.add(a);
-      }
-    }
-    Collections.shuffle(actions, new java.util.Random(random.nextLong()));
-    // leaving ends the session: whatever else the user does comes first
-    if (actions.remove(Action.LEAVE)) {
-      actions.add(Action.LEAVE);
-    }
-    double think = scenario.sessionMinutes() * 60 / world.compression() / Math.max(1, actions.size() + 2);
-    return new Journey(world, Kind.SESSION, world.anyRole(random), random, actions, think, true);
+    return new Journey(world, j -> {
+      List<SessionStep> steps = UserSession.draw(steps(scenario.actionsPerSession()), j::sends, random);
+      double think = UserSession.thinkSeconds(scenario.sessionMinutes(), world.compression(), steps);
+      return UserSession.session(world.moves(), world.population().anyUser(random), steps, think, random);
+    }, random, true);
   }
 
   /** One request drawn from {@code mix} (weights), by a registered user, sent raw (no retry after 503). */
   static Journey single(World world, Map<Action, Double> mix, SplittableRandom random) {
-    double total = mix.values().stream().mapToDouble(Double::doubleValue).sum();
-    double u = random.nextDouble() * total;
-    Action chosen = null;
-    for (Map.Entry<Action, Double> e : mix.entrySet()) {
-      chosen = e.getKey();
-      u -= e.getValue();
-      if (u < 0) {
-        break;
-      }
-    }
-    // a prepared role never leaves: another user does (registering first when it has not yet)
-    World.Role role = chosen == Action.LEAVE ? world.leaver(random) : world.registered(random);
-    return new Journey(world, Kind.SINGLE, role, random, chosen == null ? List.of() : List.of(chosen), 0, false);
+    return new Journey(world, j -> UserSession.single(world.moves(), UserSession.pick(steps(mix), random), random), random, false);
+  }
+
+  /** Sends {@code session}'s moves, each once (no retry after 503). */
+  static Journey of(World world, UserSession session) {
+    return new Journey(world, j -> session, new SplittableRandom(0), false);
   }
 
   /** Registers the first roles and gives the hottest cells a knot and the platform a conversation. */
   static Journey setup(World world, SplittableRandom random) {
-    return new Journey(world, Kind.SETUP, null, random, List.of(), 0, false);
+    return new Journey(world, j -> UserSession.setup(world.moves(), world.cellsByHeat(), random), random, false);
+  }
+
+  /** The session's steps among {@code actions}, by name. */
+  private static Map<SessionStep, Double> steps(Map<Action, Double> actions) {
+    Map<SessionStep, Double> steps = new EnumMap<>(SessionStep.class);
+    actions.forEach((a, value) -> SessionStep.named(a.name()).ifPresent(s -> steps.put(s, value)));
+    return steps;
   }
 
   /** The step {@link #advance()} chose last. */
@@ -158,89 +133,13 @@ final class Journey {
 
   /** Chooses the next step; false when the journey is over. */
   boolean advance() {
-    current = next();
-    return current != null;
-  }
-
-  private Step next() {
     if (!queued.isEmpty()) {
-      return queued.poll();
+      current = queued.poll();
+      return true;
     }
-    return switch (kind) {
-      case SESSION -> nextInSession();
-      case SINGLE -> nextSingle();
-      case SETUP -> nextInSetup();
-    };
-  }
-
-  private Step nextInSession() {
-    if (!started) {
-      started = true;
-      return role.token == null ? register(role) : login(role);
-    }
-    if (role.token == null) {
-      return null;
-    }
-    while (!actions.isEmpty()) {
-      Action next = actions.poll();
-      if (next == Action.LEAVE) {
-        ended = true; // a role that left does not log out
-      }
-      Step step = act(next, role, thinkSeconds * (0.5 + random.nextDouble()));
-      if (step != null) {
-        return step;
-      }
-    }
-    if (!ended) {
-      ended = true;
-      return http(Action.LOGOUT, "DELETE", "/roles/" + role.id + "/session", role.token, null, thinkSeconds, null);
-    }
-    return null;
-  }
-
-  private Step nextSingle() {
-    if (role == null || actions.isEmpty()) {
-      return null;
-    }
-    if (role.token == null) {
-      // only a leaver can be unregistered here: it registers once, then leaves
-      if (started) {
-        return null;
-      }
-      started = true;
-      return register(role);
-    }
-    return act(actions.poll(), role, 0);
-  }
-
-  private Step nextInSetup() {
-    while (setupStage < Math.min(20, world.roleCount())) {
-      World.Role r = world.role(setupStage++);
-      if (r.token == null) {
-        return register(r);
-      }
-    }
-    World.Role someone = world.registered(random);
-    if (someone == null) {
-      return null;
-    }
-    List<String> hot = world.cellsByHeat().subList(0, Math.min(3, world.cellsByHeat().size()));
-    while (setupStage < 20 + hot.size()) {
-      String cell = hot.get(setupStage++ - 20);
-      if (world.knots(cell).isEmpty()) {
-        return createKnot(someone, cell, 0);
-      }
-    }
-    if (setupStage == 20 + hot.size()) {
-      setupStage++;
-      String knot = world.firstKnot();
-      if (world.conversations().isEmpty() && knot != null) {
-        ObjectNode body = JSON.createObjectNode().put("title", "Vorbereitung").put("text", "Los geht's.");
-        return http(Action.START_CONVERSATION, "POST", "/knots/" + knot + "/conversations", someone.token, body, 0,
-            (j, json) -> j.remember(json, "conversationId"));
-      }
-    }
-    return null;
+    Move move = session.next();
+    current = move == null ? null : send(move);
+    return current != null;
   }
 
   /**
@@ -252,28 +151,8 @@ final class Journey {
       queued.addFirst(step.retry(retryAfterSeconds(retryAfter)));
       return;
     }
-    learnFromStatus(step, status);
-    if (step.learn() == null || status < 200 || status >= 300 || body == null || body.length == 0) {
-      return;
-    }
-    try {
-      step.learn().accept(this, JSON.readTree(body));
-    } catch (IOException e) {
-      // an answer that is not JSON teaches nothing; its status was measured
-    }
-  }
-
-  /** What an answer's status alone teaches: a departure, a revocation, a proposal that moved on. */
-  private void learnFromStatus(Step step, int status) {
-    boolean ok = status >= 200 && status < 300;
-    if (ok && step.action() == Action.LEAVE && role != null) {
-      world.departed(role);
-    } else if (ok && step.action() == Action.REVOKE_DELEGATION && role != null) {
-      role.delegating = false;
-    } else if (status == 409 && (step.action() == Action.OBJECT || step.action() == Action.VOTE)) {
-      // "/proposals/{id}/…": refused because its phase changed (objected, voting, closed)
-      String rest = step.path().substring("/proposals/".length());
-      world.learnProposal(rest.substring(0, rest.indexOf('/')), World.STALE);
+    if (step.move() != null) {
+      session.answered(step.move(), answer(step.move(), status, body));
     }
   }
 
@@ -289,283 +168,211 @@ final class Journey {
     }
   }
 
-  // ---------------------------------------------------------------- what each action sends
-
-  private Step act(Action a, World.Role role, double pause) {
-    String cell = random.nextDouble() < 0.7 ? role.cell : world.cellByHeat(random.nextDouble());
-    List<String> knots = world.knots(cell);
-    String knot = knots.isEmpty() ? null : knots.get(random.nextInt(knots.size()));
-    List<String> conversations = world.conversations();
-    String conversation = conversations.isEmpty() ? null : conversations.get(random.nextInt(conversations.size()));
-    switch (a) {
-      case REGION_VIEW:
-        return http(a, "GET", "/regions/" + cell, null, null, pause, (j, json) -> j.learnKnots(cell, json));
-      case KNOT_LIST:
-        return http(a, "GET", "/knots?cell=" + cell, null, null, pause, (j, json) -> j.learnKnots(cell, json));
-      case KNOT_READ:
-        return knot == null ? createKnot(role, cell, pause) : http(a, "GET", "/knots/" + knot, null, null, pause, null);
-      case PROFILE_READ: {
-        World.Role other = world.anyRole(random);
-        return http(a, "GET", "/roles/" + (other.id != null ? other.id : role.id), null, null, pause, null);
-      }
-      case SEARCH:
-        return http(a, "GET", "/search?q=" + WORDS[random.nextInt(WORDS.length)], null, null, pause, null);
-      case CONVERSATION_READ:
-        return conversation == null ? null : http(a, "GET", "/conversations/" + conversation + "?offset=0&limit=20", null, null, pause, null);
-      case CONNECT:
-        if (knot == null) {
-          return createKnot(role, cell, pause);
-        }
-        return http(a, "POST", "/knots/" + knot + "/connections", role.token,
-            JSON.createObjectNode().put("connection", random.nextBoolean() ? "INTEREST" : "AGREE"), pause,
-            (j, json) -> {
-              if (json.findValue("threadId") != null && role.threads.size() < 100) {
-                role.threads.add(json.findValue("threadId").asText());
-              }
-            });
-      case POST:
-        return conversation == null ? null
-            : http(a, "POST", "/conversations/" + conversation + "/messages", role.token,
-                JSON.createObjectNode().put("messageId", UUID.randomUUID().toString()).put("text", "Bin dabei, bringe Werkzeug mit."), pause, null);
-      case LOGIN:
-        // a single login (the coverage phase's): the role logs in again and keeps its new token
-        return login(role);
-      case REGISTER:
-        // a single registration (the coverage phase's): one of the world's roles registers anew,
-        // and the world goes on with the new role
-        return register(world.anyRole(random));
-      case CREATE_KNOT:
-        return createKnot(role, cell, pause);
-      case START_CONVERSATION:
-        return knot == null ? null
-            : http(a, "POST", "/knots/" + knot + "/conversations", role.token,
-                JSON.createObjectNode().put("title", "Wer hilft mit?").put("text", "Samstag ab zehn im Hof."), pause,
-                (j, json) -> j.remember(json, "conversationId"));
-      case TWIST:
-      case UNTWIST: {
-        if (role.threads.isEmpty()) {
-          return null;
-        }
-        String thread = role.threads.get(random.nextInt(role.threads.size()));
-        return http(a, a == Action.TWIST ? "PUT" : "DELETE", "/threads/" + thread + "/yarn", role.token, null, pause, null);
-      }
-      case PROFILE_UPDATE: {
-        ObjectNode body = JSON.createObjectNode();
-        body.putArray("goods").add("Lastenrad");
-        body.putArray("skills").add("Fahrradreparatur");
-        return http(a, "PUT", "/roles/" + role.id + "/profile", role.token, body, pause, null);
-      }
-      case REGION_FEED:
-        return feed(a, "/regions/" + cell + "/feed", pause);
-      case CONVERSATION_FEED:
-        return conversation == null ? null : feed(a, "/conversations/" + conversation + "/feed", pause);
-      case CHAT:
-        return conversation == null ? null : chat(role, conversation, pause);
-      case TILE:
-        return tiles(cell, pause);
-      case PROPOSE:
-      case PROPOSE_PAYOUT:
-      case PROPOSAL_READ:
-      case OBJECT:
-      case VOTE:
-      case TALLY_READ:
-        return proposalStep(a, role, cell, knot, pause);
-      case DELEGATE:
-      case REVOKE_DELEGATION:
-      case DELEGATIONS_READ:
-        return delegationStep(a, role, pause);
-      case DONATE:
-      case DONATE_ANONYMOUS:
-      case ACCOUNT_READ:
-        return accountStep(a, role, cell, knot, pause);
-      case LEAVE:
-        return http(a, "DELETE", "/roles/" + role.id, role.token, null, pause, null);
-      default:
-        return null;
+  /** What an HTTP answer says in the session's terms: done (2xx), refused (4xx) or none; the ids its JSON names. */
+  static Answer answer(Move move, int status, byte[] body) {
+    if (status >= 400 && status < 500) {
+      return Answer.refused();
     }
+    if (status < 200 || status >= 300) {
+      return Answer.none();
+    }
+    if (move.step() == SessionStep.REGION_VIEW || move.step() == SessionStep.KNOT_LIST) {
+      return new Answer(Answer.Outcome.DONE, null, null, null, null, knotIds(body));
+    }
+    JsonNode json = null;
+    if (body != null && body.length > 0) {
+      try {
+        json = JSON.readTree(body);
+      } catch (IOException e) {
+        // an answer that is not JSON teaches nothing; its status was measured
+      }
+    }
+    if (json == null) {
+      return Answer.done();
+    }
+    String id = text(json, switch (move.step()) {
+      case REGISTER -> "roleId";
+      case CREATE_KNOT -> "knotId";
+      case START_CONVERSATION -> "conversationId";
+      case CONNECT -> "threadId";
+      default -> "proposalId";
+    });
+    return new Answer(Answer.Outcome.DONE, id, text(json, "accessToken"), text(json, "phase"), null, List.of());
   }
-
-  // ---------------------------------------------------------------- proposals, delegations, accounts
 
   /**
-   * A step on a proposal. What a step needs and does not find it makes: a vote with no proposal
-   * put to the vote objects to an open one (which puts it to the vote), an objection with no open
-   * proposal proposes one, a tally read with no closed proposal reads any, a read with none proposes.
+   * The knot ids of a region or knot list (every {@code knotId} field, at any depth), by a
+   * streaming scan: a region's answer is some 200 KB of JSON, and reading it into a tree, every
+   * coordinate parsed to a double, took half of the generator's CPU in an overload run.
    */
-  private Step proposalStep(Action a, World.Role role, String cell, String knot, double pause) {
-    switch (a) {
+  private static List<String> knotIds(byte[] body) {
+    List<String> knots = new ArrayList<>();
+    if (body == null || body.length == 0) {
+      return knots;
+    }
+    try (JsonParser parser = JSON.getFactory().createParser(body)) {
+      for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+        if (token == JsonToken.FIELD_NAME && "knotId".equals(parser.currentName()) && parser.nextToken().isScalarValue()) {
+          knots.add(parser.getText());
+        }
+      }
+    } catch (IOException e) {
+      // an answer that is not JSON teaches what was read before the fault; its status was measured
+    }
+    return knots;
+  }
+
+  private static String text(JsonNode json, String field) {
+    JsonNode value = json.findValue(field);
+    return value == null ? null : value.asText();
+  }
+
+  // ---------------------------------------------------------------- what each move sends
+
+  @Override
+  public boolean sends(SessionStep step) {
+    return true;
+  }
+
+  @Override
+  public Step send(Move move) {
+    String token = move.user().token();
+    String roleId = move.user().id();
+    String target = move.target();
+    SessionStep step = move.step();
+    switch (step) {
+      case REGISTER: {
+        int index = move.user().index();
+        ObjectNode body = JSON.createObjectNode().put("displayName", "Rolle " + index).put("homeAddress", "Hof " + index);
+        body.putObject("home").put("lat", move.location().lat()).put("lon", move.location().lon());
+        return http(move, "POST", "/roles", null, body);
+      }
+      case LOGIN:
+        return http(move, "POST", "/roles/" + roleId + "/session", token, null);
+      case LOGOUT:
+        return http(move, "DELETE", "/roles/" + roleId + "/session", token, null);
+      case REGION_VIEW:
+        return http(move, "GET", "/regions/" + move.cell(), null, null);
+      case KNOT_LIST:
+        return http(move, "GET", "/knots?cell=" + move.cell(), null, null);
+      case KNOT_READ:
+        return http(move, "GET", "/knots/" + target, null, null);
+      case PROFILE_READ:
+        return http(move, "GET", "/roles/" + target, null, null);
+      case SEARCH:
+        return http(move, "GET", "/search?q=" + move.detail(), null, null);
+      case CONVERSATION_READ:
+        return http(move, "GET", "/conversations/" + target + "?offset=0&limit=20", null, null);
+      case CONNECT:
+        return http(move, "POST", "/knots/" + target + "/connections", token, JSON.createObjectNode().put("connection", move.detail()));
+      case POST:
+        return http(move, "POST", "/conversations/" + target + "/messages", token,
+            JSON.createObjectNode().put("messageId", UUID.randomUUID().toString()).put("text", Moves.MESSAGE));
+      case CREATE_KNOT: {
+        ObjectNode body = JSON.createObjectNode().put("type", move.detail())
+            .put("title", Moves.KNOT_TITLE + move.amount()).put("description", Moves.KNOT_DESCRIPTION);
+        body.putObject("location").put("lat", move.location().lat()).put("lon", move.location().lon());
+        return http(move, "POST", "/knots", token, body);
+      }
+      case START_CONVERSATION:
+        return http(move, "POST", "/knots/" + target + "/conversations", token,
+            JSON.createObjectNode().put("title", Moves.CONVERSATION_TITLE).put("text", Moves.CONVERSATION_TEXT));
+      case TWIST:
+        return http(move, "PUT", "/threads/" + target + "/yarn", token, null);
+      case UNTWIST:
+        return http(move, "DELETE", "/threads/" + target + "/yarn", token, null);
+      case PROFILE_UPDATE: {
+        ObjectNode body = JSON.createObjectNode();
+        Moves.GOODS.forEach(body.putArray("goods")::add);
+        Moves.SKILLS.forEach(body.putArray("skills")::add);
+        return http(move, "PUT", "/roles/" + roleId + "/profile", token, body);
+      }
+      case REGION_FEED:
+        return feed(move, "/regions/" + move.cell() + "/feed");
+      case CONVERSATION_FEED:
+        return feed(move, "/conversations/" + target + "/feed");
+      case CHAT:
+        return chat(move);
+      case TILE:
+        return tiles(move);
       case PROPOSE:
       case PROPOSE_PAYOUT: {
-        String funded = a == Action.PROPOSE_PAYOUT ? world.fundedKnot(random) : null;
-        String on = funded != null ? funded : knot;
-        if (on == null) {
-          return createKnot(role, cell, pause);
+        ObjectNode body = JSON.createObjectNode().put("title", Moves.PROPOSAL_TITLE).put("text", Moves.PROPOSAL_TEXT);
+        if (step == SessionStep.PROPOSE_PAYOUT) {
+          body.putObject("payout").put("amountCents", move.amount()).put("recipient", roleId);
         }
-        ObjectNode body = JSON.createObjectNode().put("title", "Neues Schloss für den Werkzeugschuppen")
-            .put("text", "Das alte klemmt; ich besorge ein neues.");
-        if (a == Action.PROPOSE_PAYOUT) {
-          body.putObject("payout").put("amountCents", 300 + random.nextInt(1200)).put("recipient", role.id);
-        }
-        return http(a, "POST", "/knots/" + on + "/proposals", role.token, body, pause, Journey::learnProposal);
+        return http(move, "POST", "/knots/" + target + "/proposals", token, body);
       }
-      case OBJECT: {
-        String open = world.proposalIn("OBJECTABLE", random);
-        return open == null ? proposalStep(Action.PROPOSE, role, cell, knot, pause)
-            : http(a, "POST", "/proposals/" + open + "/objections", role.token, null, pause, Journey::learnProposal);
-      }
-      case VOTE: {
-        String voting = world.proposalIn("VOTING", random);
-        if (voting == null) {
-          return proposalStep(Action.OBJECT, role, cell, knot, pause);
-        }
-        double u = random.nextDouble();
-        String choice = u < 0.6 ? "YES" : u < 0.9 ? "NO" : "ABSTAIN";
-        return http(a, "PUT", "/proposals/" + voting + "/vote", role.token, JSON.createObjectNode().put("choice", choice), pause,
-            Journey::learnProposal);
-      }
-      case TALLY_READ: {
-        String closed = world.proposalIn("CLOSED", random);
-        return closed == null ? proposalStep(Action.PROPOSAL_READ, role, cell, knot, pause)
-            : http(a, "GET", "/proposals/" + closed + "/tally", null, null, pause, null);
-      }
-      default: {
-        String any = world.anyProposal(random);
-        return any == null ? proposalStep(Action.PROPOSE, role, cell, knot, pause)
-            : http(Action.PROPOSAL_READ, "GET", "/proposals/" + any, null, null, pause, Journey::learnProposal);
-      }
+      case PROPOSAL_READ:
+        return http(move, "GET", "/proposals/" + target, null, null);
+      case OBJECT:
+        return http(move, "POST", "/proposals/" + target + "/objections", token, null);
+      case VOTE:
+        return http(move, "PUT", "/proposals/" + target + "/vote", token, JSON.createObjectNode().put("choice", move.detail()));
+      case TALLY_READ:
+        return http(move, "GET", "/proposals/" + target + "/tally", null, null);
+      case DELEGATE:
+        return http(move, "PUT", "/regions/" + move.cell() + "/delegation", token, JSON.createObjectNode().put("delegate", target));
+      case REVOKE_DELEGATION:
+        return http(move, "DELETE", "/regions/" + move.cell() + "/delegation", token, null);
+      case DELEGATIONS_READ:
+        return http(move, "GET", "/regions/" + move.cell() + "/delegations", null, null);
+      case DONATE:
+      case DONATE_ANONYMOUS:
+        return http(move, "POST", "/knots/" + target + "/account/donations", token,
+            JSON.createObjectNode().put("amountCents", move.amount()).put("anonymous", step == SessionStep.DONATE_ANONYMOUS));
+      case ACCOUNT_READ:
+        return http(move, "GET", "/knots/" + target + "/account", null, null);
+      case LEAVE:
+        return http(move, "DELETE", "/roles/" + roleId, token, null);
+      default:
+        throw new IllegalArgumentException("no request for " + step);
     }
-  }
-
-  /** Delegating in one's home district to another registered role; a revocation by a role that does not delegate delegates first. */
-  private Step delegationStep(Action a, World.Role role, double pause) {
-    String path = "/regions/" + role.cell + "/delegation";
-    if (a == Action.DELEGATIONS_READ) {
-      return http(a, "GET", "/regions/" + role.cell + "/delegations", null, null, pause, null);
-    }
-    if (a == Action.REVOKE_DELEGATION && role.delegating) {
-      return http(a, "DELETE", path, role.token, null, pause, null);
-    }
-    World.Role delegate = world.anyRole(random);
-    if (delegate == role || delegate.id == null) {
-      delegate = world.registered(random);
-    }
-    if (delegate == null || delegate == role) {
-      return http(Action.DELEGATIONS_READ, "GET", "/regions/" + role.cell + "/delegations", null, null, pause, null);
-    }
-    boolean thenRevoke = a == Action.REVOKE_DELEGATION;
-    return http(Action.DELEGATE, "PUT", path, role.token, JSON.createObjectNode().put("delegate", delegate.id), pause,
-        (j, json) -> {
-          role.delegating = true;
-          if (thenRevoke) {
-            j.queued.add(j.http(Action.REVOKE_DELEGATION, "DELETE", path, role.token, null, 0, null));
-          }
-        });
-  }
-
-  /** A donation (EUR 2–50) to a knot of the cell, or a look at a funded knot's account. */
-  private Step accountStep(Action a, World.Role role, String cell, String knot, double pause) {
-    if (a == Action.ACCOUNT_READ) {
-      String funded = world.fundedKnot(random);
-      String on = funded != null && random.nextBoolean() ? funded : knot != null ? knot : funded;
-      return on == null ? createKnot(role, cell, pause) : http(a, "GET", "/knots/" + on + "/account", null, null, pause, null);
-    }
-    if (knot == null) {
-      return createKnot(role, cell, pause);
-    }
-    ObjectNode body = JSON.createObjectNode().put("amountCents", 200 + random.nextInt(4800)).put("anonymous", a == Action.DONATE_ANONYMOUS);
-    return http(a, "POST", "/knots/" + knot + "/account/donations", role.token, body, pause, (j, json) -> j.world.learnFundedKnot(knot));
-  }
-
-  private void learnProposal(JsonNode body) {
-    JsonNode id = body.get("proposalId");
-    JsonNode phase = body.get("phase");
-    if (id != null && phase != null) {
-      world.learnProposal(id.asText(), phase.asText());
-    }
-  }
-
-  private Step register(World.Role role) {
-    LatLng centre = RegionCells.h3().cellToLatLng(role.cell);
-    ObjectNode body = JSON.createObjectNode().put("displayName", "Rolle " + role.index).put("homeAddress", "Hof " + role.index);
-    body.putObject("home").put("lat", centre.lat).put("lon", centre.lng);
-    return new Step(Action.REGISTER, Transport.HTTP, "POST", "/roles", "/roles", null, body.toString(), 0, 0, List.of(), 0, 0,
-        (j, json) -> {
-          if (json.findValue("roleId") != null && json.findValue("accessToken") != null) {
-            role.id = json.findValue("roleId").asText();
-            role.token = json.findValue("accessToken").asText();
-            role.threads.clear(); // a role registered anew (coverage) has none of the old one's threads
-          }
-        });
-  }
-
-  private Step login(World.Role role) {
-    return http(Action.LOGIN, "POST", "/roles/" + role.id + "/session", role.token, null, 0, (j, json) -> {
-      if (json.findValue("accessToken") != null) {
-        role.token = json.findValue("accessToken").asText();
-      }
-    });
-  }
-
-  private Step createKnot(World.Role role, String cell, double pause) {
-    LatLng centre = RegionCells.h3().cellToLatLng(cell);
-    ObjectNode body = JSON.createObjectNode().put("type", random.nextBoolean() ? "IDEA" : "TOOL")
-        .put("title", "Reparaturcafé " + random.nextInt(1000)).put("description", "Fahrradwerkstatt im Hinterhof");
-    body.putObject("location").put("lat", centre.lat + (random.nextDouble() - 0.5) * 0.01).put("lon", centre.lng + (random.nextDouble() - 0.5) * 0.01);
-    return http(Action.CREATE_KNOT, "POST", "/knots", role.token, body, pause, (j, json) -> {
-      if (json.findValue("knotId") != null) {
-        j.world.learnKnot(cell, json.findValue("knotId").asText());
-      }
-    });
   }
 
   /** A viewport of tiles around the cell: the first after the think time, the rest at once. */
-  private Step tiles(String cell, double pause) {
-    LatLng centre = RegionCells.h3().cellToLatLng(cell);
+  private Step tiles(Move move) {
+    LatLng centre = RegionCells.h3().cellToLatLng(move.cell());
     int z = 12 + random.nextInt(5);
     long n = 1L << z;
     long x0 = (long) ((centre.lng + 180) / 360 * n);
     double latRad = Math.toRadians(centre.lat);
     long y0 = (long) ((1 - Math.log(Math.tan(latRad) + 1 / Math.cos(latRad)) / Math.PI) / 2 * n);
     for (int i = 1; i < TILES_PER_VIEW; i++) {
-      queued.add(tile(z, x0 + (i % 5) - 2, y0 + (i / 5) - 2, 0));
+      queued.add(tile(z, x0 + (i % 5) - 2, y0 + (i / 5) - 2, 0, null));
     }
-    return tile(z, x0 - 2, y0 - 2, pause);
+    return tile(z, x0 - 2, y0 - 2, move.pauseSeconds(), move);
   }
 
-  private static Step tile(int z, long x, long y, double pause) {
+  private static Step tile(int z, long x, long y, double pause, Move move) {
     return new Step(Action.TILE, Transport.HTTP, "GET", "/tiles/" + z + "/" + x + "/" + y, Action.TILE.route(), null, null,
-        pause, 0, List.of(), 0, 0, null);
+        pause, 0, List.of(), 0, 0, move);
   }
 
-  private Step feed(Action a, String path, double pause) {
+  private Step feed(Move move, String path) {
+    Action a = action(move);
     double hold = world.scenario().live().feedMinutes() * 60 / world.compression();
-    return new Step(a, Transport.SSE, "GET", path, a.route(), null, null, pause, hold, List.of(), 0, 0, null);
+    return new Step(a, Transport.SSE, "GET", path, a.route(), null, null, move.pauseSeconds(), hold, List.of(), 0, 0, move);
   }
 
-  private Step chat(World.Role role, String conversation, double pause) {
+  private Step chat(Move move) {
     int count = (int) Math.round(world.scenario().live().chatMessagesPerChat());
     double gap = Math.min(2, world.scenario().live().feedMinutes() * 60 / world.compression() / Math.max(1, count));
     List<String> frames = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       frames.add(JSON.createObjectNode().put("messageId", UUID.randomUUID().toString()).put("text", "Chat " + i).toString());
     }
-    return new Step(Action.CHAT, Transport.WEBSOCKET, "GET", "/conversations/" + conversation + "/chat?access_token=" + role.token,
-        Action.CHAT.route(), null, null, pause, 0, frames, gap, 0, null);
+    return new Step(Action.CHAT, Transport.WEBSOCKET, "GET", "/conversations/" + move.target() + "/chat?access_token=" + move.user().token(),
+        Action.CHAT.route(), null, null, move.pauseSeconds(), 0, frames, gap, 0, move);
   }
 
-  private Step http(Action a, String method, String path, String token, JsonNode body, double pause, BiConsumer<Journey, JsonNode> learn) {
-    return new Step(a, Transport.HTTP, method, path, a.route(), token, body == null ? null : body.toString(), pause, 0, List.of(), 0, 0, learn);
+  private static Step http(Move move, String method, String path, String token, JsonNode body) {
+    Action a = action(move);
+    return new Step(a, Transport.HTTP, method, path, a.route(), token, body == null ? null : body.toString(), move.pauseSeconds(), 0,
+        List.of(), 0, 0, move);
   }
 
-  private void learnKnots(String cell, JsonNode body) {
-    for (JsonNode id : body.findValues("knotId")) {
-      world.learnKnot(cell, id.asText());
-    }
-  }
-
-  private void remember(JsonNode body, String field) {
-    if (body.findValue(field) != null) {
-      world.learnConversation(body.findValue(field).asText());
-    }
+  private static Action action(Move move) {
+    return Action.valueOf(move.step().name());
   }
 }

@@ -77,6 +77,14 @@ public interface Load extends AutoCloseable {
     return List.of();
   }
 
+  /**
+   * How {@code phase}'s requests waited for a connection inside the generator, when it bounds its
+   * connections (empty otherwise): such a wait is the generator's, not the platform's.
+   */
+  default String queueing(String phase) {
+    return "";
+  }
+
   /** Live figures for the progress line. */
   Progress.Figures figures();
 

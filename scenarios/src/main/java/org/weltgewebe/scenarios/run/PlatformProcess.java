@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
+import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.persistence.outbox.NatsSettings;
+import org.weltgewebe.persistence.outbox.OutboxSettings;
 
 /**
  * A platform node the run starts as a process of its own ({@code weltgewebe serve}) and stops at the
@@ -38,6 +41,21 @@ public final class PlatformProcess implements Platform {
     this.api = api;
     this.metrics = metrics;
     this.clusterPort = clusterPort;
+  }
+
+  /**
+   * The environment that points a node at the database, replication slot and streams given: a run
+   * starts its platform with it so that the node writes where the run's oracle reads.
+   */
+  public static Map<String, String> environment(DatabaseSettings db, NatsSettings nats, OutboxSettings outbox) {
+    return Map.of(
+        "WELTGEWEBE_DB_URL", db.url(),
+        "WELTGEWEBE_DB_USER", db.user(),
+        "WELTGEWEBE_DB_PASSWORD", db.password() == null ? "" : db.password(),
+        "WELTGEWEBE_NATS_URL", nats.url(),
+        "WELTGEWEBE_NATS_STREAM", nats.stream(),
+        "WELTGEWEBE_NATS_SUBJECT_PREFIX", nats.subjectPrefix(),
+        "WELTGEWEBE_OUTBOX_SLOT", outbox.slot());
   }
 
   /**

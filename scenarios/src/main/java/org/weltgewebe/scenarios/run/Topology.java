@@ -61,8 +61,8 @@ public interface Topology {
    */
   record Measure(
       Load load,
-      Function<ScenarioRun.LoadContext, Load> loads,
-      ScenarioRun.LoadContext context,
+      Function<LoadContext, Load> loads,
+      LoadContext context,
       Map<Action, Double> mix,
       double sustainablePerSecond,
       String sustainableSource,

@@ -17,8 +17,8 @@ import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.reports.TopologyReport;
 import org.weltgewebe.scenarios.run.Load;
+import org.weltgewebe.scenarios.run.LoadContext;
 import org.weltgewebe.scenarios.run.Platform;
-import org.weltgewebe.scenarios.run.ScenarioRun;
 import org.weltgewebe.scenarios.run.Topology;
 
 /**
@@ -129,8 +129,8 @@ public final class ProxiedTopology implements Topology {
     double rate = overheadPlan.rate().orElse(m.sustainablePerSecond());
     String source = overheadPlan.rate().isPresent() ? "given (--overhead-rate)" : "the run's sustainable rate, " + m.sustainableSource();
     if (rate > 0 && overheadPlan.blocks() > 0) {
-      ScenarioRun.LoadContext c = m.context();
-      ScenarioRun.LoadContext directContext = new ScenarioRun.LoadContext(
+      LoadContext c = m.context();
+      LoadContext directContext = new LoadContext(
           node.api(), c.scenario(), c.compression(), c.seed() + 1, c.gatlingResultsDir().resolve("direct"), c.runId(), c.clusterSeedNodes());
       try (Load direct = m.loads().apply(directContext)) {
         overhead = ProxyOverhead.measure(overheadPlan, rate, source, m.load(), direct, m.mix(), m.out());

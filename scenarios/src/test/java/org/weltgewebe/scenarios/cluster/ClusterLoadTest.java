@@ -22,8 +22,8 @@ import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.scenarios.definition.Action;
 import org.weltgewebe.scenarios.definition.Scenarios;
 import org.weltgewebe.scenarios.run.Load;
+import org.weltgewebe.scenarios.run.LoadContext;
 import org.weltgewebe.scenarios.run.RouteMeasure;
-import org.weltgewebe.scenarios.run.ScenarioRun;
 
 /**
  * The driver spreads a phase over the cluster: with two platform nodes it finds two workers, each
@@ -37,8 +37,8 @@ class ClusterLoadTest {
     try (TestDatabase db = TestDatabase.create()) {
       int seedPort = freePort();
       String seed = "127.0.0.1:" + seedPort;
-      Config base = db.config().withFallback(ConfigFactory.parseString(
-          "weltgewebe.metrics.enabled = off\nweltgewebe.outbox.enabled = off\nweltgewebe.cluster.seed-nodes = \"" + seed + "\""));
+      Config base = db.outboxConfig().withFallback(ConfigFactory.parseString(
+          "weltgewebe.metrics.enabled = off\nweltgewebe.cluster.seed-nodes = \"" + seed + "\""));
       try (WeaveNode first = WeaveNode.start(ConfigFactory.parseString("pekko.remote.artery.canonical.port = " + seedPort).withFallback(base));
           WeaveNode second = WeaveNode.start(ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0").withFallback(base))) {
         await().atMost(Duration.ofSeconds(30)).until(() -> StreamSupport.stream(Cluster.get(first.system()).state().getMembers().spliterator(), false)
@@ -46,7 +46,7 @@ class ClusterLoadTest {
         // the workers count every timeout: both nodes' entities answer first
         first.awaitEntitiesAnswer(Duration.ofMinutes(2));
         second.awaitEntitiesAnswer(Duration.ofMinutes(2));
-        ScenarioRun.LoadContext context = new ScenarioRun.LoadContext(
+        LoadContext context = new LoadContext(
             URI.create("http://127.0.0.1:1"), Scenarios.load("S2"), 100, 5, Path.of("."), "split-" + System.nanoTime(), List.of(seed));
 
         try (ClusterLoad load = ClusterLoad.join(context, context.clusterSeedNodes())) {

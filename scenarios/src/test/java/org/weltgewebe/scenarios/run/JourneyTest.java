@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.weltgewebe.cluster.load.session.Population;
+import org.weltgewebe.cluster.load.session.User;
 import org.weltgewebe.scenarios.definition.Action;
 import org.weltgewebe.scenarios.definition.ScenarioDefinition;
 import org.weltgewebe.scenarios.definition.Scenarios;
@@ -74,8 +76,7 @@ class JourneyTest {
   @Test
   void aSingleRequestOfTheOverloadMixIsSentOnceWithoutRetry() {
     World world = new World(s1, 24, 7);
-    world.role(0).id = "r-0";
-    world.role(0).token = "tok";
+    world.population().user(0).registeredAs("r-0", "tok");
     Map<Action, Double> mix = new EnumMap<>(Action.class);
     mix.put(Action.SEARCH, 1.0);
     Journey journey = Journey.single(world, mix, new SplittableRandom(1));
@@ -87,12 +88,23 @@ class JourneyTest {
   }
 
   @Test
+  void aRegionsAnswerTeachesEveryKnotIdInItAtAnyDepth() {
+    World world = new World(s1, 24, 7);
+    world.population().user(0).registeredAs("r-0", "tok");
+    Journey viewing = Journey.single(world, Map.of(Action.REGION_VIEW, 1.0), new SplittableRandom(1));
+    Journey.Step view = only(viewing);
+    assertEquals("GET /regions/{cell}", view.name());
+    String cell = view.path().substring("/regions/".length());
+    viewing.answered(view, 200, json("{\"cell\":\"" + cell + "\",\"center\":{\"lat\":52.520008,\"lng\":13.404954},"
+        + "\"knots\":[{\"knotId\":\"k-7\",\"at\":[52.1,13.2],\"threads\":[{\"knotId\":\"k-8\"}]},{\"knotId\":\"k-9\"}]}"), null);
+    assertEquals(List.of("k-7", "k-8", "k-9"), world.population().knots(cell));
+  }
+
+  @Test
   void aVoteFindsOrMakesTheProposalItNeeds() {
     World world = new World(s1, 24, 7);
-    World.Role ada = world.role(0);
-    ada.id = "r-0";
-    ada.token = "tok";
-    world.cellsByHeat().forEach(cell -> world.learnKnot(cell, "k-1"));
+    world.population().user(0).registeredAs("r-0", "tok");
+    world.cellsByHeat().forEach(cell -> world.population().learnKnot(cell, "k-1"));
     Map<Action, Double> vote = Map.of(Action.VOTE, 1.0);
 
     Journey proposing = Journey.single(world, vote, new SplittableRandom(1));
@@ -130,10 +142,10 @@ class JourneyTest {
     assertEquals("tok-9", leave.token());
     leaving.answered(leave, 204, new byte[0], null);
     assertFalse(leaving.advance());
-    for (int i = 0; i < world.roleCount(); i++) {
-      assertFalse("r-9".equals(world.role(i).id), "the role that left is forgotten: its user registers anew");
+    for (int i = 0; i < world.population().owned(); i++) {
+      assertFalse("r-9".equals(world.population().user(i).id()), "the role that left is forgotten: its user registers anew");
     }
-    assertTrue(world.leaver(new SplittableRandom(5)).index >= World.PREPARED_ROLES);
+    assertTrue(world.population().leaver(new SplittableRandom(5)).index() >= Population.PREPARED);
   }
 
   @Test
@@ -166,10 +178,9 @@ class JourneyTest {
   @Test
   void aSingleRegistrationOfTheCoverageRegistersARoleAnewAndTheWorldGoesOnWithIt() {
     World world = new World(s1, 24, 7);
-    for (int i = 0; i < world.roleCount(); i++) {
-      world.role(i).id = "old-" + i;
-      world.role(i).token = "old-token-" + i;
-      world.role(i).threads.add("thread-of-old-" + i);
+    for (int i = 0; i < world.population().owned(); i++) {
+      world.population().user(i).registeredAs("old-" + i, "old-token-" + i);
+      world.population().user(i).spun("thread-of-old-" + i);
     }
     Map<Action, Double> mix = new EnumMap<>(Action.class);
     mix.put(Action.REGISTER, 1.0);
@@ -183,15 +194,15 @@ class JourneyTest {
     journey.answered(step, 201, json("{\"roleId\":\"new\",\"accessToken\":\"new-token\"}"), null);
     assertFalse(journey.advance());
 
-    List<World.Role> renewed = new ArrayList<>();
-    for (int i = 0; i < world.roleCount(); i++) {
-      if ("new".equals(world.role(i).id)) {
-        renewed.add(world.role(i));
+    List<User> renewed = new ArrayList<>();
+    for (int i = 0; i < world.population().owned(); i++) {
+      if ("new".equals(world.population().user(i).id())) {
+        renewed.add(world.population().user(i));
       }
     }
-    assertEquals(1, renewed.size(), "exactly one of the world's roles is now the new one");
-    assertEquals("new-token", renewed.get(0).token);
-    assertTrue(renewed.get(0).threads.isEmpty(), "the new role has none of the old one's threads");
+    assertEquals(1, renewed.size(), "exactly one of the world's users has the new role");
+    assertEquals("new-token", renewed.get(0).token());
+    assertTrue(renewed.get(0).threads().isEmpty(), "the new role has none of the old one's threads");
   }
 
   @Test
@@ -214,8 +225,8 @@ class JourneyTest {
     }
     assertEquals(20, names.stream().filter("POST /roles"::equals).count());
     assertEquals(3, names.stream().filter("POST /knots"::equals).count());
-    assertEquals(List.of("c-23"), world.conversations());
-    assertFalse(world.knots(world.cellsByHeat().get(0)).isEmpty(), "the hottest cell has a knot to connect to");
+    assertEquals(List.of("c-23"), world.population().conversations());
+    assertFalse(world.population().knots(world.cellsByHeat().get(0)).isEmpty(), "the hottest cell has a knot to connect to");
   }
 
   @Test

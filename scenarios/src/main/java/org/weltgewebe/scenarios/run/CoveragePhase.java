@@ -1,0 +1,76 @@
+package org.weltgewebe.scenarios.run;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.weltgewebe.scenarios.definition.Action;
+import org.weltgewebe.scenarios.definition.ScenarioDefinition;
+
+/**
+ * The coverage phase of a run: tops up the API routes the main phase left with too few requests
+ * for a p99 verdict, at a rate derived from the sustainable one.
+ */
+final class CoveragePhase {
+  /**
+   * Requests the coverage phase brings every API route of the mix to: a p99 verdict needs 500
+   * answered ones (see Judge), with room for shed and failed ones.
+   */
+  static final long COVERAGE_TARGET = 600;
+  /** The coverage phase's lowest rate, as a share of the sustainable one. */
+  static final double COVERAGE_MIN_SHARE = 0.1;
+  /** The most the coverage phase offers, as a share of the sustainable rate, when a quarter would not do within its bound. */
+  static final double COVERAGE_MAX_SHARE = 0.5;
+
+  private CoveragePhase() {}
+
+  /**
+   * Tops up the main phase for a verdict on every API route: the routes of the mix (and logging
+   * in and registering) that got fewer than {@link #COVERAGE_TARGET} requests get equal shares of the
+   * lowest rate that brings them there within {@code max} (a tenth to a half of the sustainable rate), until the scarcest would reach it or {@code max} (--coverage, default 60 s) has passed. A
+   * day's rare writes (a profile update, an untwist) otherwise stay at a handful of requests.
+   */
+  static void run(Load load, ScenarioDefinition scenario, double sustainable, Duration max, Progress progress,
+      ServerSampler server, PrintStream out) {
+    if (!load.mergesPhases() || !(sustainable > 0) || max.isZero()) {
+      return;
+    }
+    Map<Action, Long> lacking = lacking(scenario, load.measures("main"));
+    if (lacking.isEmpty()) {
+      return;
+    }
+    long scarcest = lacking.values().stream().mapToLong(Long::longValue).min().orElse(0);
+    long deficit = (COVERAGE_TARGET - scarcest) * lacking.size();
+    // as slow as reaches the target within max: the coverage routes are mostly writes, several
+    // times dearer than the read-heavy mix the sustainable rate was found with (at a quarter of
+    // it, 352 req/s, the writes were shed); at least a tenth, at most half of the sustainable rate
+    double rate = Math.min(COVERAGE_MAX_SHARE * sustainable,
+        Math.max(COVERAGE_MIN_SHARE * sustainable, deficit / (double) Math.max(1, max.toSeconds())));
+    double seconds = Math.min(max.toSeconds(), Math.ceil(deficit / rate));
+    Map<Action, Double> equal = new EnumMap<>(Action.class);
+    lacking.keySet().forEach(a -> equal.put(a, 1.0));
+    out.printf("%ncoverage: %d routes below %d requests (%s) get equal shares of %.0f req/s for %.0f s%n",
+        lacking.size(), COVERAGE_TARGET, lacking.keySet().stream().map(a -> a.method() + " " + a.route()).toList(), rate, seconds);
+    progress.phase("coverage");
+    server.phase("coverage");
+    load.run(new Load.Requests("coverage", Duration.ofMillis(Math.round(seconds * 1000)), rate, rate, equal));
+  }
+
+  /** The mix's API actions, logging in and registering whose route had fewer than {@link #COVERAGE_TARGET} requests, with their counts. */
+  static Map<Action, Long> lacking(ScenarioDefinition scenario, List<RouteMeasure> main) {
+    Map<Action, Long> lacking = new EnumMap<>(Action.class);
+    List<Action> candidates = new ArrayList<>(scenario.apiMix().keySet());
+    candidates.add(Action.LOGIN);
+    candidates.add(Action.REGISTER);
+    for (Action a : candidates) {
+      long count = main.stream().filter(m -> m.method().equals(a.method()) && m.route().equals(a.route()))
+          .mapToLong(RouteMeasure::requests).sum();
+      if (count < COVERAGE_TARGET) {
+        lacking.put(a, count);
+      }
+    }
+    return lacking;
+  }
+}

@@ -1,0 +1,155 @@
+package org.weltgewebe.scenarios.run;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
+import org.weltgewebe.reports.RunReport;
+import org.weltgewebe.scenarios.slo.SloRules;
+
+/**
+ * The shedding check of a run: the sustainable rate the probe found, and the verdict on the
+ * overload phase (answered at once, accepted requests fast, goodput held), judged on what the
+ * generator really offered.
+ */
+final class OverloadCheck {
+  /** The share of the sustainable rate the overload phase's goodput must hold. */
+  static final double MIN_GOODPUT_SHARE = 0.9;
+
+  private OverloadCheck() {}
+
+  static double peakOkRate(List<RunReport.Window> windows, String phase) {
+    return windows.stream()
+        .filter(w -> w.phase().equals(phase) && w.route().equals("*"))
+        .mapToDouble(w -> w.ok() / 10.0)
+        .max()
+        .orElse(0);
+  }
+
+  /**
+   * The platform's capacity as the probe saw it: the highest goodput (answered 2xx per second) of a
+   * whole 10-s window of the ramp. Shedding windows count: what the platform still answers while it
+   * sheds the excess is what it can sustain. The phase's first and last windows are cut by the
+   * phase's start and end and would understate it.
+   */
+  static double sustainableRate(List<RunReport.Window> windows, String phase) {
+    List<RunReport.Window> whole = windows.stream()
+        .filter(w -> w.phase().equals(phase) && w.route().equals("*"))
+        .sorted(java.util.Comparator.comparingDouble(RunReport.Window::offsetSeconds))
+        .toList();
+    if (whole.size() >= 3) {
+      whole = whole.subList(1, whole.size() - 1);
+    }
+    return whole.stream().mapToDouble(w -> w.ok() / 10.0).max().orElse(0);
+  }
+
+  /** The largest share of a window's requests that may fail (shed, 5xx, unanswered) for its goodput to count as sustainable. */
+  static final double KNEE_ERRORS = 0.05;
+
+  /**
+   * The platform's sustainable rate as the probe saw it: the highest goodput of a whole 10-s window
+   * in which the platform still met the mix's p99 objective and failed at most {@link #KNEE_ERRORS}
+   * of the requests; empty when no window did. A window past the knee may answer more 2xx per second
+   * while its latency climbs (seen here: 583 ok/s in a window with p99 3.96 s), and 3× a rate past
+   * the knee overloads a platform that is already queueing.
+   */
+  static OptionalDouble sustainableRate(List<RunReport.Window> windows, String phase, double p99ObjectiveMillis) {
+    List<RunReport.Window> whole = windows.stream()
+        .filter(w -> w.phase().equals(phase) && w.route().equals("*"))
+        .sorted(java.util.Comparator.comparingDouble(RunReport.Window::offsetSeconds))
+        .toList();
+    if (whole.size() >= 3) {
+      whole = whole.subList(1, whole.size() - 1);
+    }
+    return whole.stream()
+        .filter(w -> w.requests() > 0 && w.p99Millis() <= p99ObjectiveMillis && w.errors() <= KNEE_ERRORS * w.requests())
+        .mapToDouble(w -> w.ok() / 10.0)
+        .max();
+  }
+
+  /** The strictest bound the overload check holds accepted requests to: the largest p99 objective of the routes measured. */
+  static double p99Objective(List<RouteMeasure> measures, Judge judge) {
+    double objective = 0;
+    for (RouteMeasure m : measures) {
+      SloRules.Objective o = judge.objective(m.method(), m.route());
+      if (o != null) {
+        objective = Math.max(objective, o.p99Millis());
+      }
+    }
+    return objective;
+  }
+
+  /** The overload phase of a run that stopped before it. */
+  static RunReport.Overload notRun(String why, double factor) {
+    return new RunReport.Overload(0, "not measured", factor, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false,
+        List.of("not run: " + why), 0, false, why);
+  }
+
+  /** The share of the generator's ceiling above which an overload's figures may be the generator's. */
+  static final double GENERATOR_HEADROOM = 0.8;
+  /** The share of the planned rate the generator must really offer for the goodput check to hold. */
+  static final double MIN_OFFERED_SHARE = 0.9;
+
+  static RunReport.Overload overload(
+      List<RouteMeasure> measures, double sustainable, String source, double factor, double offeredPerSecond, Duration duration, Judge judge,
+      double generatorCeiling, String generatorQueue) {
+    long offered = 0;
+    long ok = 0;
+    long shed = 0;
+    long other = 0;
+    long timeouts = 0;
+    double acceptedP99 = 0;
+    double shedP99 = 0;
+    for (RouteMeasure m : measures) {
+      offered += m.requests();
+      ok += m.ok();
+      shed += m.shed();
+      other += m.serverErrors();
+      timeouts += m.timeouts();
+      acceptedP99 = Math.max(acceptedP99, m.okLatency().p99Millis());
+      shedP99 = Math.max(shedP99, m.shedLatency().p99Millis());
+    }
+    double objective = p99Objective(measures, judge);
+    double seconds = duration.toMillis() / 1000.0;
+    double goodput = ok / seconds;
+    double goodputShare = sustainable > 0 ? goodput / sustainable : 0;
+    List<String> failures = new ArrayList<>();
+    if (timeouts > 0) {
+      failures.add(timeouts + " requests got no answer (the platform must answer 503 at once, never time out)");
+    }
+    if (acceptedP99 > objective) {
+      failures.add(String.format("accepted requests' p99 %.1f ms exceeds the routes' p99 objective %.0f ms", acceptedP99, objective));
+    }
+    double achieved = offered / seconds;
+    // judged on what the generator really sent, and whether it could have: through a bounded pool a
+    // platform that holds every connection also lowers the rate sent, and that shortfall is the
+    // platform's, unless the plan was beyond the generator's own ceiling on this machine (the same
+    // pool size against a route that does no work)
+    boolean shortfall = achieved < MIN_OFFERED_SHARE * offeredPerSecond;
+    boolean beyondCeiling = generatorCeiling <= 0 || offeredPerSecond > GENERATOR_HEADROOM * generatorCeiling;
+    boolean generatorLimited = shortfall && beyondCeiling;
+    List<String> notes = new ArrayList<>();
+    if (generatorLimited) {
+      notes.add(String.format("the generator offered %.0f of the planned %.0f req/s (its ceiling here: %.0f req/s): "
+          + "goodput is not judged (a shortfall may be the generator's, not the platform's)", achieved, offeredPerSecond, generatorCeiling));
+    } else if (shortfall) {
+      notes.add(String.format("the generator offered %.0f of the planned %.0f req/s, well within its ceiling of %.0f req/s: "
+          + "the platform held its connections", achieved, offeredPerSecond, generatorCeiling));
+    } else if (offeredPerSecond > GENERATOR_HEADROOM * generatorCeiling && generatorCeiling > 0) {
+      notes.add(String.format("planned %.0f req/s is above 80 %% of the generator's measured ceiling %.0f req/s, but it offered %.0f req/s",
+          offeredPerSecond, generatorCeiling, achieved));
+    }
+    if (!generatorQueue.isEmpty()) {
+      notes.add(generatorQueue);
+    }
+    String note = String.join("; ", notes);
+    if (goodputShare < MIN_GOODPUT_SHARE && !generatorLimited) {
+      failures.add(String.format("goodput %.0f/s is %.0f %% of the sustainable %.0f/s (needs ≥ %.0f %%)",
+          goodput, goodputShare * 100, sustainable, MIN_GOODPUT_SHARE * 100));
+    }
+    return new RunReport.Overload(
+        sustainable, source, factor, offeredPerSecond, seconds, offered, ok, shed, other, timeouts,
+        offered == 0 ? 0 : (double) shed / offered, goodput, goodputShare, acceptedP99, objective, shedP99,
+        failures.isEmpty(), List.copyOf(failures), achieved, generatorLimited, note);
+  }
+}
