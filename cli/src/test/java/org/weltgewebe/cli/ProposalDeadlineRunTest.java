@@ -14,12 +14,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.weltgewebe.persistence.TestDatabase;
 import org.weltgewebe.reports.RunReport;
+import org.weltgewebe.scenarios.run.RunOptions;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
 import org.weltgewebe.scenarios.run.ScenarioRun;
 
@@ -38,7 +37,7 @@ class ProposalDeadlineRunTest {
   void proposalsPassOrGoToTheVoteAndCloseOnTheVirtualClockAndTheOracleAgrees(@TempDir Path reports) throws Exception {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (TestDatabase db = TestDatabase.create()) {
-      ScenarioRun.Options s1 = ShortRuns.s1(db, reports, "S1-deadlines", 40_320, 1);
+      RunOptions s1 = ShortRuns.s1(db, reports, "S1-deadlines", 40_320, 1);
       Map<String, String> environment = new HashMap<>(s1.serveEnvironment());
       // tokens outlive the run's five virtual weeks; idle entities sleep, so the sweeper must wake them
       environment.put("WELTGEWEBE_AUTH_TOKEN_LIFETIME", "365d");
@@ -46,10 +45,11 @@ class ProposalDeadlineRunTest {
       environment.put("WELTGEWEBE_DEADLINES_SWEEP_EVERY", "1s");
       environment.put("WELTGEWEBE_LOG_LEVEL", "INFO"); // the sweeper says at INFO how many it woke
       environment.put("WELTGEWEBE_TEST_LOG", "INFO"); // the same, where the test class path brings its own logback-test.xml
-      ScenarioRun.Options options = new ScenarioRun.Options(s1.scenario(), OptionalDouble.of(40_320),
-          Optional.of(Duration.ofMillis(300)), s1.target(), s1.targetMetrics(), s1.overloadFactor(), s1.overloadDuration(),
-          s1.sustainablePerSecond(), s1.runId(), s1.reportsDir(), s1.seed(), s1.serveCommand(), Map.copyOf(environment), s1.db(),
-          s1.nats(), s1.outbox(), s1.sloDefinitions(), false, Duration.ofSeconds(40));
+      RunOptions options = s1.toBuilder()
+          .duration(Duration.ofMillis(300))
+          .serveEnvironment(Map.copyOf(environment))
+          .coverageMax(Duration.ofSeconds(40))
+          .build();
 
       ScenarioRun.Outcome outcome =
           ScenarioRun.run(options, ScenarioLoads::gatling, new PrintStream(printed, true, StandardCharsets.UTF_8));
