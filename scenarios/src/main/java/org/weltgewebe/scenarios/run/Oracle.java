@@ -50,7 +50,12 @@ final class Oracle implements AutoCloseable {
   private final long journalStart;
   private final List<Watch> watches;
 
-  private record Watch(FeedWatcher watcher, String subject, long subjectCountAtStart) {}
+  /**
+   * A watcher, its subject's message count when it had connected and the feed stream's last
+   * sequence at that moment (one snapshot): deliveries at or below the mark were published before
+   * the count and are not the run's.
+   */
+  private record Watch(FeedWatcher watcher, String subject, long subjectCountAtStart, long mark) {}
 
   private Oracle(
       DatabaseSettings db, NatsSettings nats, long streamStart, long journalStart, List<Watch> watches) {
@@ -75,7 +80,8 @@ final class Oracle implements AutoCloseable {
       for (String cell : watchedCells) {
         FeedWatcher watcher = FeedWatcher.open(client, api, "/regions/" + cell + "/feed");
         String subject = LiveFeeds.regionSubject(nats, cell);
-        watches.add(new Watch(watcher, subject, subjectCount(connection, nats, subject)));
+        StreamInfo info = connection.jetStreamManagement().getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.filterSubjects(subject));
+        watches.add(new Watch(watcher, subject, count(info, subject), info.getStreamState().getLastSequence()));
       }
     } catch (IOException | JetStreamApiException e) {
       throw new IllegalStateException("the oracle cannot read the feed stream " + LiveFeeds.stream(nats) + ": " + e.getMessage(), e);
@@ -138,14 +144,14 @@ final class Oracle implements AutoCloseable {
         long expected = published;
         while (true) {
           w.watcher().awaitDelivered(expected, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-          long withDeleted = published + deletedSince(connection, nats, w.watcher().deliveredIds());
+          long withDeleted = published + deletedSince(connection, nats, after(w.watcher().deliveredIds(), w.mark()));
           if (withDeleted == expected || System.nanoTime() >= deadline) {
             expected = withDeleted;
             break;
           }
           expected = withDeleted;
         }
-        long delivered = w.watcher().delivered();
+        long delivered = after(w.watcher().deliveredIds(), w.mark()).size();
         feeds.add(new RunReport.FeedWatch(w.watcher().feed(), expected, delivered, w.watcher().duplicates(), w.watcher().outOfOrder(),
             w.watcher().reconnects()));
         if (!stayed) {
@@ -314,9 +320,17 @@ final class Oracle implements AutoCloseable {
   private static long subjectCount(Connection connection, NatsSettings nats, String subject)
       throws IOException, JetStreamApiException {
     JetStreamManagement jsm = connection.jetStreamManagement();
-    StreamInfo info = jsm.getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.filterSubjects(subject));
+    return count(jsm.getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.filterSubjects(subject)), subject);
+  }
+
+  private static long count(StreamInfo info, String subject) {
     List<Subject> subjects = info.getStreamState().getSubjects();
     return subjects == null ? 0 : subjects.stream().filter(s -> s.getName().equals(subject)).mapToLong(Subject::getCount).sum();
+  }
+
+  /** The ids above {@code mark}. */
+  private static List<Long> after(List<Long> ids, long mark) {
+    return ids.stream().filter(id -> id > mark).toList();
   }
 
   /** How many of {@code sequences} the feed stream no longer holds (deleted after they were delivered). */
