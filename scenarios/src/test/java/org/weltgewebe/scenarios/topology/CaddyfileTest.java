@@ -116,6 +116,33 @@ class CaddyfileTest {
     return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
+  /**
+   * Every path of the OpenAPI document is proxied to the nodes: a resource missing from the
+   * {@code @api} matcher falls through to the frontend (the proposals' routes did: every proposal
+   * read and objection through Caddy was a 502).
+   */
+  @Test
+  void everyPathOfTheApiDocumentGoesToTheNodes() throws IOException {
+    Path repository = Path.of("").toAbsolutePath();
+    while (!Files.exists(repository.resolve("deploy/caddy/Caddyfile"))) {
+      repository = repository.getParent();
+    }
+    String apiLine = Files.readAllLines(repository.resolve("deploy/caddy/Caddyfile")).stream()
+        .map(String::strip).filter(l -> l.startsWith("@api path ")).findFirst().orElseThrow();
+    List<String> matchers = List.of(apiLine.substring("@api path ".length()).split("\\s+"));
+    com.fasterxml.jackson.databind.JsonNode paths = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(repository.resolve("http/src/main/resources/org/weltgewebe/http/openapi.json").toFile()).get("paths");
+    List<String> unmatched = new java.util.ArrayList<>();
+    paths.fieldNames().forEachRemaining(path -> {
+      boolean matched = matchers.stream().anyMatch(m -> m.endsWith("/*") ? path.startsWith(m.substring(0, m.length() - 1)) : path.equals(m));
+      if (!matched) {
+        unmatched.add(path);
+      }
+    });
+    assertThat(paths.size()).isGreaterThan(20);
+    assertThat(unmatched).as("API paths the Caddyfile's @api matcher does not send to the nodes").isEmpty();
+  }
+
   @Test
   void jsonAndTilesAreCompressedWithZstdOrGzip() throws Exception {
     HttpResponse<byte[]> zstd = get("/knots", "zstd, gzip");
