@@ -95,15 +95,15 @@ class CostModelTest {
   @Test
   void jetStreamRetentionIsLimitedByMaxBytesWhenMessagesAreLarge() {
     ScenarioVolume s4 = ScenarioVolume.reference("S4").orElseThrow();
-    // 14.1 events × 100,000 sessions × 606 B = 854.5 MB a day: 30 days fit into 100 GiB
+    // 14.2566 events × 100,000 sessions × 606 B = 863.9 MB a day: 30 days fit into 100 GiB
     CostModel.Retention small = CostModel.retention(s4, 606);
     assertThat(small.limitedBy()).startsWith("max_age");
     assertThat(small.retainedDays()).isEqualTo(30.0);
-    assertThat(small.bytesPerDay()).isCloseTo(854_460_000, within(1.0));
-    // at 5,000 B a message, 7.05 GB a day: 107,374,182,400 / 7.05e9 = 15.23 days
+    assertThat(small.bytesPerDay()).isCloseTo(863_949_960, within(1.0));
+    // at 5,000 B a message, 7.13 GB a day: 107,374,182,400 / 7.1283e9 = 15.06 days
     CostModel.Retention large = CostModel.retention(s4, 5000);
     assertThat(large.limitedBy()).startsWith("max_bytes");
-    assertThat(large.retainedDays()).isCloseTo(15.2304, within(1e-4));
+    assertThat(large.retainedDays()).isCloseTo(15.0631, within(1e-4));
     assertThat(large.retainedBytes()).isCloseTo(CostModel.STREAM_MAX_BYTES, within(1.0));
   }
 
