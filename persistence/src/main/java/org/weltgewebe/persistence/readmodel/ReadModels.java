@@ -135,21 +135,8 @@ public final class ReadModels {
 
   /** Open proposals whose deadline has passed at {@code now}, oldest first, at most {@code limit}. */
   public List<String> overdueProposals(Instant now, int limit) {
-    try (Connection c = db.connect();
-        PreparedStatement s = c.prepareStatement(
-            "SELECT proposal_id FROM rm_proposal WHERE phase <> 'CLOSED' AND deadline <= ? ORDER BY deadline LIMIT ?")) {
-      s.setTimestamp(1, Timestamp.from(now));
-      s.setInt(2, limit);
-      List<String> due = new ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          due.add(rs.getString(1));
-        }
-      }
-      return due;
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the overdue proposals", e);
-    }
+    return overdue("SELECT proposal_id FROM rm_proposal WHERE phase <> 'CLOSED' AND deadline <= ? ORDER BY deadline LIMIT ?",
+        now, limit, "proposals");
   }
 
   /**
@@ -158,9 +145,14 @@ public final class ReadModels {
    * been awake.
    */
   public List<String> overdueKnots(Instant now, int limit) {
+    return overdue("SELECT knot_id FROM rm_knot WHERE dissolved_at IS NULL AND dissolves_at <= ? ORDER BY dissolves_at LIMIT ?",
+        now, limit, "knots");
+  }
+
+  /** The ids {@code sql} selects for a deadline at or before {@code now}, at most {@code limit}. */
+  private List<String> overdue(String sql, Instant now, int limit, String what) {
     try (Connection c = db.connect();
-        PreparedStatement s = c.prepareStatement(
-            "SELECT knot_id FROM rm_knot WHERE dissolved_at IS NULL AND dissolves_at <= ? ORDER BY dissolves_at LIMIT ?")) {
+        PreparedStatement s = c.prepareStatement(sql)) {
       s.setTimestamp(1, Timestamp.from(now));
       s.setInt(2, limit);
       List<String> due = new ArrayList<>();
@@ -171,7 +163,7 @@ public final class ReadModels {
       }
       return due;
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the overdue knots", e);
+      throw new IllegalStateException("cannot read the overdue " + what, e);
     }
   }
 
