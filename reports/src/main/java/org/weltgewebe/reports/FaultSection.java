@@ -29,11 +29,11 @@ final class FaultSection {
       if (b instanceof Paragraph p) {
         md.append(p.text()).append("\n\n");
       } else if (b instanceof Table table) {
-        md.append("| ").append(String.join(" | ", table.header().stream().map(Figures::cell).toList())).append(" |\n|");
+        md.append("| ").append(String.join(" | ", table.header().stream().map(ReportNumbers::cell).toList())).append(" |\n|");
         table.header().forEach(h -> md.append("---|"));
         md.append('\n');
         for (List<String> row : table.rows()) {
-          md.append("| ").append(String.join(" | ", row.stream().map(Figures::cell).toList())).append(" |\n");
+          md.append("| ").append(String.join(" | ", row.stream().map(ReportNumbers::cell).toList())).append(" |\n");
         }
         md.append('\n');
       }
@@ -76,10 +76,10 @@ final class FaultSection {
     List<List<String>> faults = new ArrayList<>();
     for (FaultReport.Injected i : f.faults()) {
       FaultReport.Dip d = i.dip();
-      faults.add(List.of(i.kind(), i.node() > 0 ? String.valueOf(i.node()) : "–", Figures.num(i.atSeconds(), 1) + " s",
-          Figures.num(i.endSeconds(), 1) + " s", i.downingSeconds() == null ? "no decision" : Figures.num(i.downingSeconds(), 1) + " s",
-          Figures.num(d.preFaultPerSecond(), 1) + "/s", Figures.num(d.lowestPerSecond(), 1) + "/s", Figures.num(d.dipPercent(), 0) + " %",
-          d.recoverySeconds() == null ? "not before the next fault" : Figures.num(d.recoverySeconds(), 0) + " s", i.detail()));
+      faults.add(List.of(i.kind(), i.node() > 0 ? String.valueOf(i.node()) : "–", ReportNumbers.num(i.atSeconds(), 1) + " s",
+          ReportNumbers.num(i.endSeconds(), 1) + " s", i.downingSeconds() == null ? "no decision" : ReportNumbers.num(i.downingSeconds(), 1) + " s",
+          ReportNumbers.num(d.preFaultPerSecond(), 1) + "/s", ReportNumbers.num(d.lowestPerSecond(), 1) + "/s", ReportNumbers.num(d.dipPercent(), 0) + " %",
+          d.recoverySeconds() == null ? "not before the next fault" : ReportNumbers.num(d.recoverySeconds(), 0) + " s", i.detail()));
     }
     blocks.add(new Table(List.of("fault", "node", "began", "ended", "downing", "goodput before", "lowest (5-s mean)", "dip",
         "back to 90 %", "what was done"), faults));
@@ -89,20 +89,20 @@ final class FaultSection {
     } else {
       List<List<String>> rows = new ArrayList<>();
       rows.add(List.of("acknowledged writes lost (in the writers' ledger, not in the journal)",
-          v.acknowledgedLost() + " of " + v.acknowledged() + examples(v.lostExamples()), "0", Figures.mark(v.acknowledgedLost() == 0)));
+          v.acknowledgedLost() + " of " + v.acknowledged() + examples(v.lostExamples()), "0", ReportNumbers.mark(v.acknowledgedLost() == 0)));
       rows.add(List.of("two writers for one persistence id", v.interleavedWriters() + examples(v.interleavedExamples()), "0",
-          Figures.mark(v.interleavedWriters() == 0)));
-      rows.add(List.of("gaps in sequence numbers", v.sequenceGaps() + examples(v.gapExamples()), "0", Figures.mark(v.sequenceGaps() == 0)));
+          ReportNumbers.mark(v.interleavedWriters() == 0)));
+      rows.add(List.of("gaps in sequence numbers", v.sequenceGaps() + examples(v.gapExamples()), "0", ReportNumbers.mark(v.sequenceGaps() == 0)));
       boolean streamOk = v.missingFromStream() == 0 && v.duplicatedInStream() == 0 && v.unexpectedInStream() == 0;
       rows.add(List.of("stream = journal (by event identity)",
           String.format(Locale.ROOT, "journal %,d, stream %,d: %d missing, %d duplicated, %d unexpected", v.journalEvents(), v.streamEvents(),
               v.missingFromStream(), v.duplicatedInStream(), v.unexpectedInStream()) + examples(v.streamExamples()),
-          "0 / 0 / 0", Figures.mark(streamOk)));
+          "0 / 0 / 0", ReportNumbers.mark(streamOk)));
       rows.add(List.of("read models = journal", String.format(Locale.ROOT, "%,d applied of %,d", v.readModelEvents(), v.journalEvents()),
-          "equal", Figures.mark(v.readModelEvents() == v.journalEvents())));
+          "equal", ReportNumbers.mark(v.readModelEvents() == v.journalEvents())));
       for (FaultReport.Watcher w : v.watchers()) {
         rows.add(List.of("SSE watcher " + w.feed(), String.format(Locale.ROOT, "%,d of %,d events, %d duplicates, %d reconnections (Last-Event-ID)",
-            w.delivered(), w.expected(), w.duplicates(), w.reconnects()), "all, once", Figures.mark(w.gotEverything())));
+            w.delivered(), w.expected(), w.duplicates(), w.reconnects()), "all, once", ReportNumbers.mark(w.gotEverything())));
       }
       blocks.add(new Table(List.of("verdict (journal, stream, read models — not the platform's counters)", "found", "must be", ""), rows));
     }
@@ -160,7 +160,7 @@ final class FaultSection {
     s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#ccc\"/>", LEFT, top,
         WIDTH - LEFT - RIGHT, PANEL));
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>", LEFT + 4, top + 12, HtmlReport.esc(label)));
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", LEFT - 4, top + 10, Figures.num(max, 0)));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", LEFT - 4, top + 10, ReportNumbers.num(max, 0)));
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>", LEFT - 4, top + PANEL));
     StringBuilder line = new StringBuilder();
     for (FaultReport.Point p : points) {
