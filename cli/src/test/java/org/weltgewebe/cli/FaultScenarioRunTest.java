@@ -29,7 +29,7 @@ import org.weltgewebe.scenarios.run.ScenarioRun;
  * read models: no acknowledged write lost, one writer per entity, stream = journal, read models =
  * journal, every SSE watcher got every event. Lean on purpose (low rate, short phases, a short
  * stable-after for the split-brain resolver), but three JVMs starting, one restarting and a load
- * generator on 2 shared cores take 5–8 minutes here, so it is a fault run outside {@code mvn verify}:
+ * generator on 2 shared cores took 5–8 minutes here (before the coverage phase was dropped), so it is a fault run outside {@code mvn verify}:
  * {@code mvn -B -o -pl cli -am test -Dtest=FaultScenarioRunTest -Dweltgewebe.fault-run=true
  * -Dsurefire.failIfNoSpecifiedTests=false} (docs/faults.md). The suite keeps the fast parts: the
  * kernel dropping a cut node's packets ({@code PartitionsTest}), the plan, the dip, and the section.
