@@ -37,12 +37,12 @@ import java.util.Map;
  * stream sequence further).
  */
 final class JetStreamMetrics {
-  private final Figures figures;
+  private final PolledInstruments figures;
   // Per stream and consumer: the delivered sequences of the last poll, and the expiries counted so far.
   private final Map<String, long[]> lastDelivered = new HashMap<>();
   private final Map<String, long[]> expiredTotals = new HashMap<>();
 
-  JetStreamMetrics(Figures figures) {
+  JetStreamMetrics(PolledInstruments figures) {
     this.figures = figures;
   }
 
@@ -158,7 +158,7 @@ final class JetStreamMetrics {
   }
 
   private static String[] concat(String[] first, String[] second, String... more) {
-    List<String> all = new ArrayList<>(Arrays.asList(first)); // values may be null: Figures drops those labels
+    List<String> all = new ArrayList<>(Arrays.asList(first)); // values may be null: PolledInstruments drops those labels
     all.addAll(Arrays.asList(second));
     all.addAll(Arrays.asList(more));
     return all.toArray(String[]::new);

@@ -36,7 +36,7 @@ final class PlatformMetrics implements AutoCloseable {
   private final ActorSystem<?> system;
   private final NatsSettings nats;
   private final ScheduledExecutorService scheduler;
-  private final Figures figures = new Figures();
+  private final PolledInstruments figures = new PolledInstruments();
   private final JetStreamMetrics jetStream = new JetStreamMetrics(figures);
   private OutboxSingleton.Running lastRunning;
   private Connection connection;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
@@ -60,6 +61,7 @@ final class LiveFeedRoutes {
   private final ChatRoutes.TokenCheck tokens;
   /** The streams opened with a token, so that a revocation can end those whose token it ends. */
   private final Set<TokenStream> withToken = ConcurrentHashMap.newKeySet();
+  private final AtomicReference<Framed> lastFrame = new AtomicReference<>();
 
   LiveFeedRoutes(
       LiveFeedReader reader, ActorSystem<?> system, Duration keepAlive, Responses responses,
@@ -158,8 +160,7 @@ final class LiveFeedRoutes {
       AutoCloseable tail;
       try {
         tail = reader.tail(subject, after, item -> {
-          QueueOfferResult offered =
-              queue.offer(ByteString.fromString("id: " + item.sequence() + "\ndata: " + item.json() + "\n\n"));
+          QueueOfferResult offered = queue.offer(frame(item));
           if (offered == QueueOfferResult.dropped()) {
             queue.fail(new IllegalStateException("subscriber fell more than " + BUFFER + " events behind"));
           }
@@ -192,6 +193,26 @@ final class LiveFeedRoutes {
           .addHeader(RawHeader.create("Cache-Control", "no-cache"))
           .withEntity(HttpEntities.createChunked(MediaTypes.TEXT_EVENT_STREAM.toContentType(), events)));
     });
+  }
+
+  /** An item and its SSE frame. */
+  private record Framed(LiveFeedReader.Item item, ByteString frame) {}
+
+  /**
+   * The SSE frame of a feed item, encoded once for all the subscribers of its feed: the fan-out
+   * hands the same item to each of them in turn, so the last frame is the one asked for again.
+   * Identity, not equality: an equal item from another delivery is another event's frame only in
+   * name, and comparing identities costs nothing.
+   */
+  @SuppressWarnings("ReferenceEquality")
+  private ByteString frame(LiveFeedReader.Item item) {
+    Framed last = lastFrame.get();
+    if (last != null && last.item() == item) {
+      return last.frame();
+    }
+    ByteString frame = ByteString.fromString("id: " + item.sequence() + "\ndata: " + item.json() + "\n\n");
+    lastFrame.set(new Framed(item, frame));
+    return frame;
   }
 
   private Route problem(String detail) {

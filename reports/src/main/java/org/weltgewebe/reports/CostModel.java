@@ -226,7 +226,7 @@ public final class CostModel {
     lines.add(new Line("storage", String.format("%.1f GB stored (%d months of journal %.2f GB + stream %.2f GB), %.1f GB beyond the plan",
         storedGB, STORAGE_MONTHS, need.journalBytesAfterStorageMonths() / GB, finiteOr0(retention.retainedBytes()) / GB, extraStorageGB),
         extraStorageGB * p.storage().eurPerGBMonth()));
-    lines.add(new Line("egress", String.format("%.1f GB API from the origin, %s GB included", originEdgeGB, Figures.num(includedGB, 0)), egressEdge));
+    lines.add(new Line("egress", String.format("%.1f GB API from the origin, %s GB included", originEdgeGB, ReportNumbers.num(includedGB, 0)), egressEdge));
     lines.add(new Line("edge", String.format("%.1f GB tiles and pages from %s", edgeGB, p.cdn().name()), cdn));
     double base = app.eur() + dbServers * db.eurPerMonth() + extraStorageGB * p.storage().eurPerGBMonth();
     double total = base + egressEdge + cdn;
@@ -279,7 +279,7 @@ public final class CostModel {
     String why = "";
     if (position.equals("below band")) {
       why = String.format("the minimum footprint (%s) costs less than the band's floor %s; %s", footprint(lines),
-          Figures.eur(band.lowEurPerMonth()), explain(lines.stream().max(Comparator.comparingDouble(Line::eurPerMonth)).orElseThrow(), total, need, usage, v));
+          ReportNumbers.eur(band.lowEurPerMonth()), explain(lines.stream().max(Comparator.comparingDouble(Line::eurPerMonth)).orElseThrow(), total, need, usage, v));
     } else if (!position.equals("within band") || ratio > 2 || ratio < 0.5) {
       Line biggest = lines.stream().max(Comparator.comparingDouble(Line::eurPerMonth)).orElseThrow();
       why = explain(biggest, total, need, usage, v);
@@ -291,7 +291,7 @@ public final class CostModel {
     StringBuilder b = new StringBuilder();
     for (Line l : lines) {
       if (l.eurPerMonth() >= 0.005) {
-        b.append(b.length() > 0 ? " + " : "").append(l.item()).append(' ').append(Figures.eur(l.eurPerMonth()));
+        b.append(b.length() > 0 ? " + " : "").append(l.item()).append(' ').append(ReportNumbers.eur(l.eurPerMonth()));
       }
     }
     return b.toString();

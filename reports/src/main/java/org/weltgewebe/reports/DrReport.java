@@ -85,12 +85,12 @@ public record DrReport(
         .append(HtmlReport.esc(String.format(
             "Disaster-recovery drill started %s on %s: primary PostgreSQL with a streaming replica (%s), %d writers for %s s,"
                 + " primary killed, replica promoted, platform repointed, outbox and stream reconciled, read models rebuilt.",
-            startedAt, settings.host(), settings.replication(), settings.writers(), Figures.num(settings.loadSecondsBeforeKill(), 0))))
+            startedAt, settings.host(), settings.replication(), settings.writers(), ReportNumbers.num(settings.loadSecondsBeforeKill(), 0))))
         .append("</p></header>\n");
-    h.append("<h2>Figures</h2>\n<table>\n");
+    h.append("<h2>ReportNumbers</h2>\n<table>\n");
     row(h, "RPO: acknowledged writes lost", figures.lostAcknowledgedWrites() + " of " + figures.acknowledgedWritesBeforeKill()
-        + (figures.lostAcknowledgedWrites() > 0 ? " (the oldest " + Figures.num(figures.rpoSeconds(), 2) + " s before the kill)" : ""));
-    row(h, "RTO: kill → writes served, readiness green", Figures.num(figures.rtoSeconds(), 1) + " s");
+        + (figures.lostAcknowledgedWrites() > 0 ? " (the oldest " + ReportNumbers.num(figures.rpoSeconds(), 2) + " s before the kill)" : ""));
+    row(h, "RTO: kill → writes served, readiness green", ReportNumbers.num(figures.rtoSeconds(), 1) + " s");
     row(h, "replica lag just before the kill", figures.replicaLagBytesBeforeKill() + " bytes of WAL");
     row(h, "ghost events (in the stream, not in the promoted journal)", figures.ghostEvents() + (figures.ghostEvents() > 0 ? ", deleted from the stream and listed below" : ""));
     row(h, "events re-published after promotion", figures.republishedAfterPromotion() + " (" + figures.underRepairId() + " under a repair id)");
@@ -103,8 +103,8 @@ public record DrReport(
     h.append("</table>\n<p>").append(HtmlReport.esc(checks.detail())).append("</p>\n");
     h.append("<h2>Timeline</h2>\n<table>\n<tr><th>step</th><th>at (s from kill)</th><th>took (s)</th><th>detail</th></tr>\n");
     for (Step s : timeline) {
-      h.append("<tr><td>").append(HtmlReport.esc(s.name())).append("</td><td>").append(Figures.num(s.atSeconds(), 2))
-          .append("</td><td>").append(Figures.num(s.tookSeconds(), 2)).append("</td><td>").append(HtmlReport.esc(s.detail())).append("</td></tr>\n");
+      h.append("<tr><td>").append(HtmlReport.esc(s.name())).append("</td><td>").append(ReportNumbers.num(s.atSeconds(), 2))
+          .append("</td><td>").append(ReportNumbers.num(s.tookSeconds(), 2)).append("</td><td>").append(HtmlReport.esc(s.detail())).append("</td></tr>\n");
     }
     h.append("</table>\n");
     list(h, "Ghost events", ghosts);

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
+import org.weltgewebe.reports.SectionText.Block;
+import org.weltgewebe.reports.SectionText.Paragraph;
+import org.weltgewebe.reports.SectionText.Table;
 
 /**
  * The report's "faults" section of a fault run ({@link FaultReport}): the faults against the
@@ -15,55 +18,14 @@ import java.util.function.ToDoubleFunction;
 final class FaultSection {
   private FaultSection() {}
 
-  private sealed interface Block permits Paragraph, Table {}
-
-  private record Paragraph(String text) implements Block {}
-
-  private record Table(List<String> header, List<List<String>> rows) implements Block {}
-
   static final String TITLE = "Faults";
 
   static String markdown(FaultReport f) {
-    StringBuilder md = new StringBuilder("## ").append(TITLE).append("\n\n");
-    for (Block b : blocks(f)) {
-      if (b instanceof Paragraph p) {
-        md.append(p.text()).append("\n\n");
-      } else if (b instanceof Table table) {
-        md.append("| ").append(String.join(" | ", table.header().stream().map(Figures::cell).toList())).append(" |\n|");
-        table.header().forEach(h -> md.append("---|"));
-        md.append('\n');
-        for (List<String> row : table.rows()) {
-          md.append("| ").append(String.join(" | ", row.stream().map(Figures::cell).toList())).append(" |\n");
-        }
-        md.append('\n');
-      }
-    }
-    return md.toString();
+    return SectionText.markdown(TITLE, blocks(f));
   }
 
   static String html(FaultReport f) {
-    StringBuilder h = new StringBuilder("<section id=\"faults\"><h2>").append(HtmlReport.esc(TITLE)).append("</h2>");
-    List<Block> blocks = blocks(f);
-    for (int i = 0; i < blocks.size(); i++) {
-      Block b = blocks.get(i);
-      if (b instanceof Paragraph p) {
-        h.append("<p>").append(HtmlReport.esc(p.text())).append("</p>");
-      } else if (b instanceof Table table) {
-        h.append("<table><tr>");
-        table.header().forEach(c -> h.append("<th>").append(HtmlReport.esc(c)).append("</th>"));
-        h.append("</tr>");
-        for (List<String> row : table.rows()) {
-          h.append("<tr>");
-          row.forEach(c -> h.append("<td>").append(HtmlReport.esc(c)).append("</td>"));
-          h.append("</tr>");
-        }
-        h.append("</table>");
-      }
-      if (i == 0) {
-        h.append(timeline(f));
-      }
-    }
-    return h.append("</section>\n").toString();
+    return SectionText.html("<section id=\"faults\">", TITLE, blocks(f), timeline(f));
   }
 
   private static List<Block> blocks(FaultReport f) {
@@ -76,10 +38,10 @@ final class FaultSection {
     List<List<String>> faults = new ArrayList<>();
     for (FaultReport.Injected i : f.faults()) {
       FaultReport.Dip d = i.dip();
-      faults.add(List.of(i.kind(), i.node() > 0 ? String.valueOf(i.node()) : "–", Figures.num(i.atSeconds(), 1) + " s",
-          Figures.num(i.endSeconds(), 1) + " s", i.downingSeconds() == null ? "no decision" : Figures.num(i.downingSeconds(), 1) + " s",
-          Figures.num(d.preFaultPerSecond(), 1) + "/s", Figures.num(d.lowestPerSecond(), 1) + "/s", Figures.num(d.dipPercent(), 0) + " %",
-          d.recoverySeconds() == null ? "not before the next fault" : Figures.num(d.recoverySeconds(), 0) + " s", i.detail()));
+      faults.add(List.of(i.kind(), i.node() > 0 ? String.valueOf(i.node()) : "–", ReportNumbers.num(i.atSeconds(), 1) + " s",
+          ReportNumbers.num(i.endSeconds(), 1) + " s", i.downingSeconds() == null ? "no decision" : ReportNumbers.num(i.downingSeconds(), 1) + " s",
+          ReportNumbers.num(d.preFaultPerSecond(), 1) + "/s", ReportNumbers.num(d.lowestPerSecond(), 1) + "/s", ReportNumbers.num(d.dipPercent(), 0) + " %",
+          d.recoverySeconds() == null ? "not before the next fault" : ReportNumbers.num(d.recoverySeconds(), 0) + " s", i.detail()));
     }
     blocks.add(new Table(List.of("fault", "node", "began", "ended", "downing", "goodput before", "lowest (5-s mean)", "dip",
         "back to 90 %", "what was done"), faults));
@@ -89,20 +51,20 @@ final class FaultSection {
     } else {
       List<List<String>> rows = new ArrayList<>();
       rows.add(List.of("acknowledged writes lost (in the writers' ledger, not in the journal)",
-          v.acknowledgedLost() + " of " + v.acknowledged() + examples(v.lostExamples()), "0", Figures.mark(v.acknowledgedLost() == 0)));
+          v.acknowledgedLost() + " of " + v.acknowledged() + examples(v.lostExamples()), "0", ReportNumbers.mark(v.acknowledgedLost() == 0)));
       rows.add(List.of("two writers for one persistence id", v.interleavedWriters() + examples(v.interleavedExamples()), "0",
-          Figures.mark(v.interleavedWriters() == 0)));
-      rows.add(List.of("gaps in sequence numbers", v.sequenceGaps() + examples(v.gapExamples()), "0", Figures.mark(v.sequenceGaps() == 0)));
+          ReportNumbers.mark(v.interleavedWriters() == 0)));
+      rows.add(List.of("gaps in sequence numbers", v.sequenceGaps() + examples(v.gapExamples()), "0", ReportNumbers.mark(v.sequenceGaps() == 0)));
       boolean streamOk = v.missingFromStream() == 0 && v.duplicatedInStream() == 0 && v.unexpectedInStream() == 0;
       rows.add(List.of("stream = journal (by event identity)",
           String.format(Locale.ROOT, "journal %,d, stream %,d: %d missing, %d duplicated, %d unexpected", v.journalEvents(), v.streamEvents(),
               v.missingFromStream(), v.duplicatedInStream(), v.unexpectedInStream()) + examples(v.streamExamples()),
-          "0 / 0 / 0", Figures.mark(streamOk)));
+          "0 / 0 / 0", ReportNumbers.mark(streamOk)));
       rows.add(List.of("read models = journal", String.format(Locale.ROOT, "%,d applied of %,d", v.readModelEvents(), v.journalEvents()),
-          "equal", Figures.mark(v.readModelEvents() == v.journalEvents())));
+          "equal", ReportNumbers.mark(v.readModelEvents() == v.journalEvents())));
       for (FaultReport.Watcher w : v.watchers()) {
         rows.add(List.of("SSE watcher " + w.feed(), String.format(Locale.ROOT, "%,d of %,d events, %d duplicates, %d reconnections (Last-Event-ID)",
-            w.delivered(), w.expected(), w.duplicates(), w.reconnects()), "all, once", Figures.mark(w.gotEverything())));
+            w.delivered(), w.expected(), w.duplicates(), w.reconnects()), "all, once", ReportNumbers.mark(w.gotEverything())));
       }
       blocks.add(new Table(List.of("verdict (journal, stream, read models — not the platform's counters)", "found", "must be", ""), rows));
     }
@@ -160,7 +122,7 @@ final class FaultSection {
     s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#ccc\"/>", LEFT, top,
         WIDTH - LEFT - RIGHT, PANEL));
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">%s</text>", LEFT + 4, top + 12, HtmlReport.esc(label)));
-    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", LEFT - 4, top + 10, Figures.num(max, 0)));
+    s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", LEFT - 4, top + 10, ReportNumbers.num(max, 0)));
     s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>", LEFT - 4, top + PANEL));
     StringBuilder line = new StringBuilder();
     for (FaultReport.Point p : points) {

@@ -55,8 +55,8 @@ public final class HtmlReport {
     h.append("<header><h1>").append(esc(r.runId())).append(" <span class=\"").append(v.passed() ? "ok" : "bad").append("\">")
         .append(v.passed() ? "PASSED" : "FAILED").append("</span></h1>\n<p>")
         .append(esc(String.format("Scenario %s (%s), started %s; %s virtual h from %s:00 at %s×; %d node(s) on %s; generator: %s.",
-            r.scenario().id(), r.scenario().name(), r.startedAt(), Figures.num(r.settings().virtualHours(), 1),
-            Figures.num(r.settings().virtualStartHour(), 0), Figures.num(r.settings().compression(), 0), r.settings().nodes(),
+            r.scenario().id(), r.scenario().name(), r.startedAt(), ReportNumbers.num(r.settings().virtualHours(), 1),
+            ReportNumbers.num(r.settings().virtualStartHour(), 0), ReportNumbers.num(r.settings().compression(), 0), r.settings().nodes(),
             r.settings().host(), r.settings().generator())))
         .append("</p>\n<p>").append(sbom(r.sbom())).append("</p></header>\n");
 
@@ -74,19 +74,19 @@ public final class HtmlReport {
     CostModel.Estimate own = pricing.own();
     h.append("<section><h2>KPIs and cost</h2><p>").append(esc(String.format(
         "Scenario %s at its real volume: %s sessions and %s events per month, %s cores at the peak hour, sized for %.0f %% utilisation; prices of %s.",
-        own.scenario().id(), Figures.num(own.need().sessionsPerMonth(), 0), Figures.num(own.need().eventsPerMonth(), 0),
-        Figures.num(own.need().coresAtPeak(), 3), pricing.utilisation() * 100, pricing.pricesDate()))).append("</p>");
+        own.scenario().id(), ReportNumbers.num(own.need().sessionsPerMonth(), 0), ReportNumbers.num(own.need().eventsPerMonth(), 0),
+        ReportNumbers.num(own.need().coresAtPeak(), 3), pricing.utilisation() * 100, pricing.pricesDate()))).append("</p>");
     h.append("<table><tr><th>provider</th><th>€ / month</th><th>band S1 → S4</th><th>€ / 1,000 sessions</th><th>€ / session (&lt; €1)</th>"
         + "<th>€ / GB egress</th><th>€ / M events</th><th>edge quota</th><th>edge budget</th></tr>");
     for (CostModel.ProviderCost c : own.providers()) {
-      h.append("<tr><td>").append(esc(c.providerName())).append("</td><td>").append(esc(Figures.eur(c.totalEur())))
-          .append("</td><td>").append(esc(Figures.eur(c.band().lowEur()) + "–" + Figures.eur(c.band().highEur()) + ": " + c.band().position()))
+      h.append("<tr><td>").append(esc(c.providerName())).append("</td><td>").append(esc(ReportNumbers.eur(c.totalEur())))
+          .append("</td><td>").append(esc(ReportNumbers.eur(c.band().lowEur()) + "–" + ReportNumbers.eur(c.band().highEur()) + ": " + c.band().position()))
           .append(c.band().why().isEmpty() ? "" : "<br><small>" + esc(c.band().why()) + "</small>")
-          .append("</td><td>").append(esc(Figures.eur(c.eurPer1000Sessions())))
-          .append("</td><td>").append(esc(Figures.eur(c.eurPerSession()))).append(' ').append(mark(c.sessionTargetMet()))
-          .append("</td><td>").append(esc(Figures.eur(c.eurPerGBEgress())))
-          .append("</td><td>").append(esc(Figures.eur(c.eurPerMillionEvents())))
-          .append("</td><td>").append(esc(Figures.num(own.need().edgeQuotaPercent(), 1) + " %"))
+          .append("</td><td>").append(esc(ReportNumbers.eur(c.eurPer1000Sessions())))
+          .append("</td><td>").append(esc(ReportNumbers.eur(c.eurPerSession()))).append(' ').append(mark(c.sessionTargetMet()))
+          .append("</td><td>").append(esc(ReportNumbers.eur(c.eurPerGBEgress())))
+          .append("</td><td>").append(esc(ReportNumbers.eur(c.eurPerMillionEvents())))
+          .append("</td><td>").append(esc(ReportNumbers.num(own.need().edgeQuotaPercent(), 1) + " %"))
           .append("</td><td>").append(mark(c.edge().withinDeltaLimit())).append(' ').append(esc(c.edge().note()))
           .append("</td></tr>");
     }
@@ -97,16 +97,16 @@ public final class HtmlReport {
     own.providers().forEach(c -> h.append("<th>").append(esc(c.providerName())).append("</th>"));
     h.append("<th>JetStream retention (max_bytes 100 GiB, max_age 30 d)</th></tr>");
     for (CostModel.Estimate e : pricing.references()) {
-      h.append("<tr><td>").append(esc(e.scenario().id())).append("</td><td>").append(esc(Figures.num(e.need().sessionsPerMonth(), 0)))
-          .append("</td><td>").append(esc(Figures.num(e.need().coresAtPeak(), 3)))
-          .append("</td><td>").append(esc(Figures.num(e.need().coresAtPeakMarginal(), 3))).append("</td>");
+      h.append("<tr><td>").append(esc(e.scenario().id())).append("</td><td>").append(esc(ReportNumbers.num(e.need().sessionsPerMonth(), 0)))
+          .append("</td><td>").append(esc(ReportNumbers.num(e.need().coresAtPeak(), 3)))
+          .append("</td><td>").append(esc(ReportNumbers.num(e.need().coresAtPeakMarginal(), 3))).append("</td>");
       for (CostModel.ProviderCost c : e.providers()) {
-        h.append("<td>").append(esc(Figures.eur(c.totalEur()) + " (" + c.band().position() + ")"))
+        h.append("<td>").append(esc(ReportNumbers.eur(c.totalEur()) + " (" + c.band().position() + ")"))
             .append(c.band().why().isEmpty() ? "" : "<br><small>" + esc(c.band().why()) + "</small>").append("</td>");
       }
       CostModel.Retention ret = e.retention();
-      h.append("<td>").append(esc(Figures.num(ret.retainedDays(), 1) + " d, " + Figures.bytes(ret.retainedBytes()) + " at "
-          + Figures.bytes(ret.bytesPerDay()) + "/day: " + ret.limitedBy())).append("</td></tr>");
+      h.append("<td>").append(esc(ReportNumbers.num(ret.retainedDays(), 1) + " d, " + ReportNumbers.bytes(ret.retainedBytes()) + " at "
+          + ReportNumbers.bytes(ret.bytesPerDay()) + "/day: " + ret.limitedBy())).append("</td></tr>");
     }
     h.append("</table><ul>");
     pricing.assumptions().forEach(a -> h.append("<li>").append(esc(a)).append("</li>"));
@@ -121,9 +121,9 @@ public final class HtmlReport {
     RunReport.Overload o = r.overload();
     h.append("<section><h2>Overload</h2><p>").append(esc(String.format(
         "%s× the sustainable %s req/s for %s s: goodput %s req/s (%s of sustainable), %s shed, accepted p99 %s (objective %s), shed p99 %s.",
-        Figures.num(o.factor(), 1), Figures.num(o.sustainablePerSecond(), 1), Figures.num(o.seconds(), 0), Figures.num(o.goodputPerSecond(), 1),
-        Figures.pct(o.goodputShare()), Figures.pct(o.shedShare()), Figures.ms(o.acceptedP99Millis()), Figures.ms(o.acceptedP99ObjectiveMillis()),
-        Figures.ms(o.shedP99Millis())))).append(' ').append(mark(o.passed())).append("</p>");
+        ReportNumbers.num(o.factor(), 1), ReportNumbers.num(o.sustainablePerSecond(), 1), ReportNumbers.num(o.seconds(), 0), ReportNumbers.num(o.goodputPerSecond(), 1),
+        ReportNumbers.pct(o.goodputShare()), ReportNumbers.pct(o.shedShare()), ReportNumbers.ms(o.acceptedP99Millis()), ReportNumbers.ms(o.acceptedP99ObjectiveMillis()),
+        ReportNumbers.ms(o.shedP99Millis())))).append(' ').append(mark(o.passed())).append("</p>");
     if (o.generatorLimited()) {
       h.append("<p class=\"bad\">Generator-limited: ").append(esc(o.note())).append("</p>");
     }
@@ -139,10 +139,10 @@ public final class HtmlReport {
     for (RunReport.RouteResult rr : r.routes()) {
       h.append("<tr><td>").append(esc(rr.method() + " " + rr.route())).append("</td><td>").append(rr.requests()).append("</td><td>")
           .append(rr.ok()).append("</td><td>").append(rr.shed()).append("</td><td>").append(rr.clientErrors() + rr.serverErrors() + rr.timeouts())
-          .append("</td><td>").append(esc(Figures.ms(rr.latency().p50Millis()))).append("</td><td>").append(esc(Figures.ms(rr.latency().p95Millis())))
-          .append("</td><td>").append(esc(Figures.ms(rr.latency().p99Millis()))).append("</td><td>")
+          .append("</td><td>").append(esc(ReportNumbers.ms(rr.latency().p50Millis()))).append("</td><td>").append(esc(ReportNumbers.ms(rr.latency().p95Millis())))
+          .append("</td><td>").append(esc(ReportNumbers.ms(rr.latency().p99Millis()))).append("</td><td>")
           .append(esc(MarkdownReport.objective(rr))).append("</td><td>")
-          .append(esc(Figures.num(rr.availabilityPercent(), 2))).append(" %</td><td>")
+          .append(esc(ReportNumbers.num(rr.availabilityPercent(), 2))).append(" %</td><td>")
           .append(esc(MarkdownReport.budget(rr))).append("</td><td>")
           .append(rr.verdict().notEnoughData() ? "–" : mark(rr.verdict().met())).append(rr.verdict().met() ? "" : " " + esc(RouteVerdicts.route(rr)))
           .append("</td></tr>");
@@ -167,19 +167,19 @@ public final class HtmlReport {
       h.append("<p>").append(esc(String.format(
           "Service time %.2f ms CPU per request; the run: %.1f req/s on %d × %d cores (CPU %s busy); predicted capacity c μ %s req/s, "
               + "the run's probe measured a sustainable %s req/s; at the overload phase's CPU per request the capacity would be %s req/s.",
-          w.serviceSecondsPerRequest() * 1000, w.runRatePerSecond(), w.runNodes(), w.coresPerNode(), Figures.pct(w.runCpuUtilisation()),
-          Figures.num(w.predictedCapacityPerSecond(), 0), Figures.num(w.measuredSustainablePerSecond(), 0),
-          Figures.num(w.loadedCapacityPerSecond(), 0)))).append("</p>");
+          w.serviceSecondsPerRequest() * 1000, w.runRatePerSecond(), w.runNodes(), w.coresPerNode(), ReportNumbers.pct(w.runCpuUtilisation()),
+          ReportNumbers.num(w.predictedCapacityPerSecond(), 0), ReportNumbers.num(w.measuredSustainablePerSecond(), 0),
+          ReportNumbers.num(w.loadedCapacityPerSecond(), 0)))).append("</p>");
       chart(h, "chart-whatif", "Predicted p95 against request rate per node count; capacity search measured where given");
       if (!w.capacity().isEmpty()) {
         h.append("<table><tr><th>offered req/s</th><th>utilisation</th><th>p95 predicted</th><th>p95 measured</th><th>error</th>"
             + "<th>p99 predicted</th><th>p99 measured</th><th>error</th><th>step's CPU per request</th></tr>");
         for (WhatIf.CapacityCheck c : w.capacity()) {
-          h.append("<tr><td>").append(esc(Figures.num(c.offeredPerSecond(), 0))).append("</td><td>").append(esc(Figures.pct(c.utilisation())))
-              .append("</td><td>").append(esc(Figures.ms(c.predictedP95Millis()))).append("</td><td>").append(esc(Figures.ms(c.measuredP95Millis())))
-              .append("</td><td>").append(esc(Figures.pct(c.errorP95()))).append("</td><td>").append(esc(Figures.ms(c.predictedP99Millis())))
-              .append("</td><td>").append(esc(Figures.ms(c.measuredP99Millis()))).append("</td><td>").append(esc(Figures.pct(c.errorP99())))
-              .append("</td><td>").append(esc(Figures.ms(c.measuredCpuMillisPerRequest()))).append("</td></tr>");
+          h.append("<tr><td>").append(esc(ReportNumbers.num(c.offeredPerSecond(), 0))).append("</td><td>").append(esc(ReportNumbers.pct(c.utilisation())))
+              .append("</td><td>").append(esc(ReportNumbers.ms(c.predictedP95Millis()))).append("</td><td>").append(esc(ReportNumbers.ms(c.measuredP95Millis())))
+              .append("</td><td>").append(esc(ReportNumbers.pct(c.errorP95()))).append("</td><td>").append(esc(ReportNumbers.ms(c.predictedP99Millis())))
+              .append("</td><td>").append(esc(ReportNumbers.ms(c.measuredP99Millis()))).append("</td><td>").append(esc(ReportNumbers.pct(c.errorP99())))
+              .append("</td><td>").append(esc(ReportNumbers.ms(c.measuredCpuMillisPerRequest()))).append("</td></tr>");
         }
         h.append("</table>");
       }
@@ -350,6 +350,27 @@ public final class HtmlReport {
     }
   }
 
+  /** The page's style sheet; DrReport's page shares it. */
+  static final String STYLE = text("report.css");
+
+  /** Installed first: any script error or console.error lands in #errors, where a headless check reads it. */
+  private static final String ERROR_HOOK = text("report-errors.js");
+
+  /** Draws the charts from #report-data; static text, no data is ever interpolated into it. */
+  private static final String PAGE_SCRIPT = text("report-charts.js");
+
+  /** A file of ours beside this class in the resources: the page's own CSS and JavaScript. */
+  private static String text(String name) {
+    try (InputStream in = HtmlReport.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the class path beside HtmlReport");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + name, e);
+    }
+  }
+
   private static String echarts() {
     try (InputStream in = HtmlReport.class.getResourceAsStream(ECHARTS)) {
       if (in == null) {
@@ -362,140 +383,8 @@ public final class HtmlReport {
     }
   }
 
-  static final String STYLE = """
-      body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;padding:1em 2em;color:#1d2530}
-      h1{font-size:1.6em}h2{border-bottom:1px solid #ccd;padding-bottom:.2em;margin-top:1.6em}
-      table{border-collapse:collapse;margin:.6em 0;font-size:.92em}td,th{border:1px solid #d5d9e0;padding:.25em .5em;text-align:left;vertical-align:top}
-      th{background:#f1f3f6}.ok{color:#17803d;font-weight:600}.bad{color:#b42318;font-weight:600}
-      .chart{width:100%;height:340px}figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.3em}
-      small{color:#555}#errors{color:#b42318;white-space:pre-wrap}footer{color:#666;font-size:.85em;margin-top:2em}
-      """;
 
-  /** Installed first: any script error or console.error lands in #errors, where a headless check reads it. */
-  private static final String ERROR_HOOK = """
-      (function(){
-        function note(text){
-          var write=function(){var e=document.getElementById('errors');if(e){e.textContent+=text+'\\n';}else{setTimeout(write,0);}};
-          write();
-        }
-        window.onerror=function(msg,src,line,col){note('error: '+msg+' at '+src+':'+line+':'+col);};
-        window.addEventListener('unhandledrejection',function(ev){note('unhandled rejection: '+ev.reason);});
-        var original=console.error;
-        console.error=function(){note('console.error: '+Array.prototype.join.call(arguments,' '));if(original){original.apply(console,arguments);}};
-      })();
-      """;
 
-  /** Draws the charts from #report-data; static text, no data is ever interpolated into it. */
-  private static final String PAGE_SCRIPT = """
-      (function(){
-        'use strict';
-        var data=JSON.parse(document.getElementById('report-data').textContent);
-        var rendered=[];
-        function draw(id,option){
-          var el=document.getElementById(id);
-          var chart=echarts.init(el,null,{renderer:'canvas'});
-          option.animation=false;
-          chart.on('finished',function(){
-            if(el.getAttribute('data-rendered')!=='true'){
-              el.setAttribute('data-rendered','true');
-              rendered.push(id);
-              document.getElementById('rendered-charts').textContent=rendered.join(' ');
-            }
-          });
-          chart.setOption(option);
-          window.addEventListener('resize',function(){chart.resize();});
-        }
-        function phaseAreas(windows){
-          var spans={};
-          windows.forEach(function(w){
-            if(w.route!=='*'){return;}
-            var s=spans[w.phase]||(spans[w.phase]=[w.t,w.t+10]);
-            s[0]=Math.min(s[0],w.t);s[1]=Math.max(s[1],w.t+10);
-          });
-          return Object.keys(spans).map(function(p){return [{name:p,xAxis:spans[p][0]},{xAxis:spans[p][1]}];});
-        }
-        // phases can share a 10-second window where one ends and the next begins: add their counts,
-        // keep the latency of the busier one
-        var byT={};
-        data.windows.forEach(function(w){
-          if(w.route!=='*'){return;}
-          var a=byT[w.t];
-          if(!a){byT[w.t]={t:w.t,requests:w.requests,ok:w.ok,shed:w.shed,p50:w.p50,p95:w.p95,p99:w.p99,busiest:w.requests};return;}
-          a.requests+=w.requests;a.ok+=w.ok;a.shed+=w.shed;
-          if(w.requests>a.busiest){a.busiest=w.requests;a.p50=w.p50;a.p95=w.p95;a.p99=w.p99;}
-        });
-        var all=Object.keys(byT).map(function(k){return byT[k];}).sort(function(a,b){return a.t-b.t;});
-        function line(name,key,src){return {name:name,type:'line',showSymbol:false,connectNulls:false,data:src.map(function(w){return [w.t,w[key]];})};}
-        var latency=[line('p50','p50',all),line('p95','p95',all),line('p99','p99',all)];
-        latency[0].markArea={silent:true,itemStyle:{color:'rgba(120,140,180,0.08)',borderColor:'rgba(120,140,180,0.4)',borderWidth:1},
-          label:{position:'insideTop',color:'#555'},data:phaseAreas(data.windows)};
-        draw('chart-latency',{tooltip:{trigger:'axis'},legend:{},grid:{left:60,right:30},
-          xAxis:{type:'value',name:'s',min:'dataMin'},yAxis:{type:'log',name:'ms',min:1},series:latency});
-
-        var byRoute={};
-        data.windows.forEach(function(w){if(w.route!=='*'&&w.phase==='main'){(byRoute[w.route]=byRoute[w.route]||[]).push(w);}});
-        var routeSeries=Object.keys(byRoute).sort().map(function(r){
-          var ws=byRoute[r].sort(function(a,b){return a.t-b.t;});
-          return {name:r,type:'line',showSymbol:true,symbolSize:4,data:ws.map(function(w){return [w.t,w.p95];})};
-        });
-        draw('chart-latency-routes',{tooltip:{trigger:'item'},legend:{type:'scroll',bottom:0},grid:{left:60,right:30,bottom:60},
-          xAxis:{type:'value',name:'s',min:'dataMin'},yAxis:{type:'log',name:'p95 ms',min:1},series:routeSeries});
-
-        function rate(key){return all.map(function(w){return [w.t,w[key]/10];});}
-        draw('chart-throughput',{tooltip:{trigger:'axis'},legend:{},grid:{left:60,right:60},
-          xAxis:{type:'value',name:'s',min:'dataMin'},
-          yAxis:[{type:'value',name:'req/s'},{type:'value',name:'shed %',max:100,min:0}],
-          series:[{name:'requests',type:'line',showSymbol:false,data:rate('requests')},
-                  {name:'ok',type:'line',showSymbol:false,data:rate('ok')},
-                  {name:'shed',type:'line',showSymbol:false,data:rate('shed')},
-                  {name:'shed rate',type:'line',yAxisIndex:1,showSymbol:false,lineStyle:{type:'dashed'},
-                   data:all.map(function(w){return [w.t,w.requests>0?100*w.shed/w.requests:0];})}]});
-
-        var o=data.overload;
-        draw('chart-overload',{tooltip:{},grid:{left:60,right:30},xAxis:{type:'category',data:['offered','goodput','shed','errors']},
-          yAxis:{type:'value',name:'req/s'},
-          series:[{type:'bar',data:[o.offered,o.goodput,o.shed,o.errors],
-            markLine:{symbol:'none',data:[{yAxis:o.sustainable,name:'sustainable'}],label:{position:'insideEndTop',formatter:'sustainable {c}'}}}]});
-
-        draw('chart-budget',{tooltip:{},grid:{left:60,right:30,bottom:120},
-          xAxis:{type:'category',data:data.budgets.map(function(b){return b.route;}),axisLabel:{rotate:40,fontSize:10}},
-          yAxis:{type:'value',name:'% of month'},
-          series:[{name:'month (extrapolated)',type:'bar',data:data.budgets.map(function(b){return b.monthPercent;}),
-            markLine:{symbol:'none',data:[{yAxis:1,name:'alert'},{yAxis:5,name:'escalate'}]}}]});
-
-        var providers=data.cost.providers;
-        var items=providers.length?Object.keys(providers[0].lines):[];
-        var costSeries=items.map(function(item){return {name:item,type:'bar',stack:'cost',data:providers.map(function(p){return p.lines[item];})};});
-        costSeries.push({name:'band at this scenario',type:'scatter',symbol:'rect',symbolSize:[40,3],data:providers.map(function(p){return p.expected;})});
-        draw('chart-cost',{tooltip:{trigger:'axis'},legend:{},grid:{left:70,right:30},
-          xAxis:{type:'category',data:providers.map(function(p){return p.name;})},yAxis:{type:'value',name:'€ / month'},series:costSeries});
-
-        var scenarios=data.scale.map(function(e){return e.scenario;});
-        var scaleSeries=[];
-        if(data.scale.length){
-          data.scale[0].providers.forEach(function(p,i){
-            scaleSeries.push({name:p.name,type:'line',data:data.scale.map(function(e){return e.providers[i].total;})});
-            scaleSeries.push({name:p.name+' band',type:'line',lineStyle:{type:'dashed'},showSymbol:false,
-              data:scenarios.map(function(s,k){return k===0?p.low:(k===scenarios.length-1?p.high:null);}),connectNulls:true});
-          });
-        }
-        draw('chart-scale',{tooltip:{trigger:'axis'},legend:{},grid:{left:70,right:30},
-          xAxis:{type:'category',data:scenarios},yAxis:{type:'log',name:'€ / month',min:1},series:scaleSeries});
-
-        var w=data.whatIf;
-        var whatIfSeries=[];
-        if(w){
-          var byNodes={};
-          w.predictions.forEach(function(p){(byNodes[p.nodes]=byNodes[p.nodes]||[]).push([p.rate,p.p95]);});
-          Object.keys(byNodes).forEach(function(n){whatIfSeries.push({name:n+' node(s), predicted p95',type:'line',data:byNodes[n]});});
-          whatIfSeries.push({name:'this run',type:'scatter',symbolSize:10,data:[[w.run.rate,w.run.p95]]});
-          if(w.capacity.length){whatIfSeries.push({name:'capacity search, measured p95',type:'scatter',symbol:'diamond',symbolSize:9,
-            data:w.capacity.map(function(c){return [c.rate,c.p95];})});}
-        }
-        draw('chart-whatif',{tooltip:{trigger:'item'},legend:{},grid:{left:60,right:30},
-          xAxis:{type:'value',name:'req/s'},yAxis:{type:'log',name:'p95 ms',min:1},series:whatIfSeries});
-      })();
-      """;
 
   /** Which build ran the scenario, with a link to its SBOM. */
   private static String sbom(RunReport.Sbom sbom) {

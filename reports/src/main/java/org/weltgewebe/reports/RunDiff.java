@@ -231,8 +231,8 @@ public record RunDiff(
         continue; // e.g. no errors in either run: nothing to read
       }
       String mark = m.regression() ? "REGRESSION" : m.worse() && !m.note().isEmpty() ? m.note() : m.worse() ? "worse, within noise" : "";
-      b.append(String.format(Locale.ROOT, "%-52s %12s %12s %9s %7s  %s%n", m.metric(), Figures.num(m.baseline(), 2),
-          Figures.num(m.candidate(), 2), Double.isFinite(m.change()) ? String.format(Locale.ROOT, "%+.1f %%", m.change() * 100) : "–",
+      b.append(String.format(Locale.ROOT, "%-52s %12s %12s %9s %7s  %s%n", m.metric(), ReportNumbers.num(m.baseline(), 2),
+          ReportNumbers.num(m.candidate(), 2), Double.isFinite(m.change()) ? String.format(Locale.ROOT, "%+.1f %%", m.change() * 100) : "–",
           String.format(Locale.ROOT, "%.0f %%", m.noise() * 100), mark));
     }
     if (!verdicts.isEmpty()) {

@@ -3,6 +3,9 @@ package org.weltgewebe.reports;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.weltgewebe.reports.SectionText.Block;
+import org.weltgewebe.reports.SectionText.Paragraph;
+import org.weltgewebe.reports.SectionText.Table;
 
 /**
  * The report's section on a proxied run's topology ({@link TopologyReport}): what passed through
@@ -13,50 +16,14 @@ import java.util.Locale;
 final class TopologySection {
   private TopologySection() {}
 
-  private sealed interface Block permits Paragraph, Table {}
-
-  private record Paragraph(String text) implements Block {}
-
-  private record Table(List<String> header, List<List<String>> rows) implements Block {}
-
   static final String TITLE = "Topology: Caddy and PgBouncer";
 
   static String markdown(TopologyReport t) {
-    StringBuilder md = new StringBuilder("## ").append(TITLE).append("\n\n");
-    for (Block b : blocks(t)) {
-      if (b instanceof Paragraph p) {
-        md.append(p.text()).append("\n\n");
-      } else if (b instanceof Table table) {
-        md.append("| ").append(String.join(" | ", table.header().stream().map(Figures::cell).toList())).append(" |\n|");
-        table.header().forEach(h -> md.append("---|"));
-        md.append('\n');
-        for (List<String> row : table.rows()) {
-          md.append("| ").append(String.join(" | ", row.stream().map(Figures::cell).toList())).append(" |\n");
-        }
-        md.append('\n');
-      }
-    }
-    return md.toString();
+    return SectionText.markdown(TITLE, blocks(t));
   }
 
   static String html(TopologyReport t) {
-    StringBuilder h = new StringBuilder("<section><h2>").append(HtmlReport.esc(TITLE)).append("</h2>");
-    for (Block b : blocks(t)) {
-      if (b instanceof Paragraph p) {
-        h.append("<p>").append(HtmlReport.esc(p.text())).append("</p>");
-      } else if (b instanceof Table table) {
-        h.append("<table><tr>");
-        table.header().forEach(c -> h.append("<th>").append(HtmlReport.esc(c)).append("</th>"));
-        h.append("</tr>");
-        for (List<String> row : table.rows()) {
-          h.append("<tr>");
-          row.forEach(c -> h.append("<td>").append(HtmlReport.esc(c)).append("</td>"));
-          h.append("</tr>");
-        }
-        h.append("</table>");
-      }
-    }
-    return h.append("</section>\n").toString();
+    return SectionText.html("<section>", TITLE, blocks(t), "");
   }
 
   private static List<Block> blocks(TopologyReport t) {
@@ -77,26 +44,26 @@ final class TopologySection {
       blocks.add(new Paragraph(String.format(Locale.ROOT,
           "Proxy overhead, measured in this run: the API mix at %s req/s (%s), %d blocks of %s s per side, proxied and direct alternating. "
               + "Goodput direct %s req/s, proxied %s req/s (%s); all routes p50 %s → %s, p99 %s → %s.",
-          Figures.num(o.ratePerSecond(), 1), o.rateSource(), o.blocks(), Figures.num(o.secondsPerBlock(), 0),
-          Figures.num(o.direct().goodputPerSecond(), 1), Figures.num(o.proxied().goodputPerSecond(), 1),
+          ReportNumbers.num(o.ratePerSecond(), 1), o.rateSource(), o.blocks(), ReportNumbers.num(o.secondsPerBlock(), 0),
+          ReportNumbers.num(o.direct().goodputPerSecond(), 1), ReportNumbers.num(o.proxied().goodputPerSecond(), 1),
           o.direct().goodputPerSecond() > 0 ? signedPct(o.proxied().goodputPerSecond() / o.direct().goodputPerSecond() - 1) : "–",
-          Figures.ms(o.direct().p50Millis()), Figures.ms(o.proxied().p50Millis()), Figures.ms(o.direct().p99Millis()),
-          Figures.ms(o.proxied().p99Millis()))));
+          ReportNumbers.ms(o.direct().p50Millis()), ReportNumbers.ms(o.proxied().p50Millis()), ReportNumbers.ms(o.direct().p99Millis()),
+          ReportNumbers.ms(o.proxied().p99Millis()))));
       List<List<String>> rows = new ArrayList<>();
-      rows.add(List.of("all routes", o.direct().requests() + " / " + o.proxied().requests(), Figures.ms(o.direct().p50Millis()),
-          Figures.ms(o.proxied().p50Millis()), delta(o.proxied().p50Millis() - o.direct().p50Millis()), Figures.ms(o.direct().p99Millis()),
-          Figures.ms(o.proxied().p99Millis()), delta(o.proxied().p99Millis() - o.direct().p99Millis())));
+      rows.add(List.of("all routes", o.direct().requests() + " / " + o.proxied().requests(), ReportNumbers.ms(o.direct().p50Millis()),
+          ReportNumbers.ms(o.proxied().p50Millis()), delta(o.proxied().p50Millis() - o.direct().p50Millis()), ReportNumbers.ms(o.direct().p99Millis()),
+          ReportNumbers.ms(o.proxied().p99Millis()), delta(o.proxied().p99Millis() - o.direct().p99Millis())));
       for (TopologyReport.RouteOverhead r : o.routes()) {
-        rows.add(List.of(r.method() + " " + r.route(), r.directRequests() + " / " + r.proxiedRequests(), Figures.ms(r.directP50Millis()),
-            Figures.ms(r.proxiedP50Millis()), delta(r.proxiedP50Millis() - r.directP50Millis()), Figures.ms(r.directP99Millis()),
-            Figures.ms(r.proxiedP99Millis()), delta(r.proxiedP99Millis() - r.directP99Millis())));
+        rows.add(List.of(r.method() + " " + r.route(), r.directRequests() + " / " + r.proxiedRequests(), ReportNumbers.ms(r.directP50Millis()),
+            ReportNumbers.ms(r.proxiedP50Millis()), delta(r.proxiedP50Millis() - r.directP50Millis()), ReportNumbers.ms(r.directP99Millis()),
+            ReportNumbers.ms(r.proxiedP99Millis()), delta(r.proxiedP99Millis() - r.directP99Millis())));
       }
       blocks.add(new Table(List.of("route", "requests direct / proxied", "p50 direct", "p50 proxied", "Δ p50", "p99 direct", "p99 proxied", "Δ p99"), rows));
       blocks.add(new Paragraph(String.format(Locale.ROOT,
           "Shed or failed: direct %d shed, %d other errors; proxied %d shed, %d other errors. Caddy used %s CPU s and PgBouncer %s CPU s over the whole run "
               + "(on the same cores as the node and the load generator).",
           o.direct().shed(), o.direct().errors() - o.direct().shed(), o.proxied().shed(), o.proxied().errors() - o.proxied().shed(),
-          Figures.num(proxy.cpuSeconds(), 1), Figures.num(pooler.cpuSeconds(), 1))));
+          ReportNumbers.num(proxy.cpuSeconds(), 1), ReportNumbers.num(pooler.cpuSeconds(), 1))));
     }
 
     TopologyReport.Probe probe = pooler.probe();
@@ -105,10 +72,10 @@ final class TopologySection {
           "PgBouncer: %,d transactions and %,d queries passed; mean transaction %s, mean wait for a server connection %s, at most %d clients "
               + "waiting, %d server and %d client connections. The same query (%s) %d times each way, alternating: directly p50 %s / p99 %s, "
               + "through PgBouncer p50 %s / p99 %s (%s per query at the median).",
-          pooler.transactions(), pooler.queries(), Figures.ms(pooler.meanTransactionMillis()), Figures.ms(pooler.meanWaitMillis()),
+          pooler.transactions(), pooler.queries(), ReportNumbers.ms(pooler.meanTransactionMillis()), ReportNumbers.ms(pooler.meanWaitMillis()),
           pooler.maxClientsWaiting(), pooler.maxServerConnections(), pooler.maxClientConnections(), probe.query(), probe.queries(),
-          Figures.ms(probe.direct().p50Millis()), Figures.ms(probe.direct().p99Millis()), Figures.ms(probe.pooled().p50Millis()),
-          Figures.ms(probe.pooled().p99Millis()), delta(probe.pooled().p50Millis() - probe.direct().p50Millis()))));
+          ReportNumbers.ms(probe.direct().p50Millis()), ReportNumbers.ms(probe.direct().p99Millis()), ReportNumbers.ms(probe.pooled().p50Millis()),
+          ReportNumbers.ms(probe.pooled().p99Millis()), delta(probe.pooled().p50Millis() - probe.direct().p50Millis()))));
     }
 
     CostKpis.MeasuredEdge e = t.edge();

@@ -24,8 +24,8 @@ class MarkdownReportTest {
         .contains("- ✗ SLO GET /roles/{id}: p99 317.4 ms > 250 ms")
         .contains("- ✗ shedding: accepted requests' p99 1128.4 ms exceeds the routes' p99 objective 750 ms");
     CostModel.ProviderCost hetzner = pricing.own().providers().get(0);
-    assertThat(md).contains("| Hetzner Cloud | " + Figures.eur(hetzner.totalEur()) + " | €15.00–€900: below band | "
-        + Figures.eur(hetzner.eurPer1000Sessions()) + " |");
+    assertThat(md).contains("| Hetzner Cloud | " + ReportNumbers.eur(hetzner.totalEur()) + " | €15.00–€900: below band | "
+        + ReportNumbers.eur(hetzner.eurPer1000Sessions()) + " |");
     assertThat(md).contains("| GET /tiles/{z}/{x}/{y} | 4500 | 4500 | 0 | 0 | 3.3 ms | 11.4 ms | 18.8 ms | 50 / 100 ms |");
     assertThat(md).contains("| S4 | 3,000,000 |").contains("max_age (30 d)");
     assertThat(md).contains("6480 events persisted, 6480 in JetStream, 6480 applied to the read models. Passed.");

@@ -1,18 +1,31 @@
 package org.weltgewebe.persistence.readmodel;
 
 import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
 import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 
 /**
- * Reads one live feed from a given point for one subscriber: an ordered JetStream consumer on the
- * feed's subject, which the server delivers in stream order without gaps. All subscribers of a
- * node share one connection, opened when first needed and again after it was lost (the subscribers
- * of a lost connection see their feed end, and reconnect with their last event id).
+ * Reads the live feeds for the subscribers of one node. All of them share one connection, opened
+ * when first needed and again after it was lost (the subscribers of a lost connection see their
+ * feed end, and reconnect with their last event id).
+ *
+ * <p>A subscriber that starts now (no {@code Last-Event-ID}) joins the node's one live fan-out: a
+ * single ordered JetStream consumer on every feed subject, whose messages are handed to the
+ * subscribers of each message's subject. A subscriber that resumes gets an ordered consumer of its
+ * own from the given point, delivered on one dispatcher thread that all of them share. Before, each
+ * subscriber had its own consumer on the server and its own dispatcher thread in the node: 5,000
+ * SSE streams were 5,000 threads and 5,000 server-side consumers; the fan-out keeps both constant.
+ * Delivery stays in stream order without gaps: the fan-out consumer is ordered, and a subscriber
+ * joins it only between two of its messages.
  */
 public final class LiveFeedReader implements AutoCloseable {
   /** One feed message: its sequence in the feed stream (the SSE event id) and its JSON. */
@@ -20,6 +33,9 @@ public final class LiveFeedReader implements AutoCloseable {
 
   private final NatsSettings nats;
   private Connection connection;
+  /** Delivers the resuming subscribers' own consumers: one thread for all of them. */
+  private Dispatcher replays;
+  private Fanout fanout;
 
   public LiveFeedReader(NatsSettings nats) {
     this.nats = nats;
@@ -33,21 +49,27 @@ public final class LiveFeedReader implements AutoCloseable {
    * Delivers the messages of {@code subject} after sequence {@code afterSequence} (0: only those
    * that arrive from now on) to {@code sink}, until the returned handle is closed. {@code ended}
    * runs if the feed breaks off (lost connection), so the subscriber can be told to reconnect.
+   * {@code sink} must not block: it runs on the thread that delivers every subscriber's messages.
    */
   public AutoCloseable tail(String subject, long afterSequence, Consumer<Item> sink, Runnable ended) throws Exception {
-    OrderedConsumerConfiguration configuration = new OrderedConsumerConfiguration().filterSubject(subject);
-    if (afterSequence > 0) {
-      configuration.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(afterSequence + 1);
-    } else {
-      configuration.deliverPolicy(DeliverPolicy.New);
+    if (afterSequence == 0) {
+      Fanout live = fanout();
+      Subscriber subscriber = new Subscriber(sink, ended);
+      live.add(subject, subscriber);
+      return () -> live.remove(subject, subscriber);
+    }
+    OrderedConsumerConfiguration configuration = new OrderedConsumerConfiguration().filterSubject(subject)
+        .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(afterSequence + 1);
+    Connection used;
+    Dispatcher dispatcher;
+    synchronized (this) {
+      used = connection();
+      dispatcher = replays;
     }
     MessageConsumer consumer =
-        connection()
-            .getStreamContext(LiveFeeds.stream(nats))
+        used.getStreamContext(LiveFeeds.stream(nats))
             .createOrderedConsumer(configuration)
-            .consume(message -> sink.accept(
-                new Item(message.metaData().streamSequence(), new String(message.getData(), StandardCharsets.UTF_8))));
-    Connection used = connection;
+            .consume(dispatcher, message -> sink.accept(item(message)));
     return () -> {
       consumer.stop();
       if (used.getStatus() != Connection.Status.CONNECTED) {
@@ -56,13 +78,31 @@ public final class LiveFeedReader implements AutoCloseable {
     };
   }
 
+  private static Item item(Message message) {
+    return new Item(message.metaData().streamSequence(), new String(message.getData(), StandardCharsets.UTF_8));
+  }
+
+  private synchronized Fanout fanout() throws Exception {
+    Connection current = connection();
+    if (fanout == null) {
+      fanout = new Fanout(current);
+    }
+    return fanout;
+  }
+
+  /** The connection, opened again if it was lost; the old fan-out's subscribers are ended then. */
   private synchronized Connection connection() throws Exception {
     if (connection == null || connection.getStatus() != Connection.Status.CONNECTED) {
+      if (fanout != null) {
+        fanout.end();
+        fanout = null;
+      }
       if (connection != null) {
         connection.close();
       }
       connection = nats.connect("live-feed-reader");
       LiveFeeds.ensure(connection, nats);
+      replays = connection.createDispatcher();
     }
     return connection;
   }
@@ -71,6 +111,58 @@ public final class LiveFeedReader implements AutoCloseable {
   public synchronized void close() throws InterruptedException {
     if (connection != null) {
       connection.close();
+    }
+  }
+
+  /** A live subscriber: where its messages go, and what to call when its feed breaks off. */
+  private record Subscriber(Consumer<Item> sink, Runnable ended) {}
+
+  /**
+   * The node's live fan-out: one ordered consumer on all feed subjects, from the moment it was
+   * made, and the subscribers per subject. A message whose subject has no subscriber here costs a
+   * map lookup; the JSON is decoded once per message, not per subscriber.
+   */
+  private final class Fanout {
+    private final Map<String, Set<Subscriber>> bySubject = new ConcurrentHashMap<>();
+    private final MessageConsumer consumer;
+
+    Fanout(Connection connection) throws Exception {
+      OrderedConsumerConfiguration all = new OrderedConsumerConfiguration()
+          .filterSubject(nats.subjectPrefix() + "-feeds.>").deliverPolicy(DeliverPolicy.New);
+      consumer = connection.getStreamContext(LiveFeeds.stream(nats)).createOrderedConsumer(all).consume(this::deliver);
+    }
+
+    private void deliver(Message message) {
+      Set<Subscriber> subscribers = bySubject.get(message.getSubject());
+      if (subscribers == null || subscribers.isEmpty()) {
+        return;
+      }
+      Item item = item(message);
+      for (Subscriber subscriber : subscribers) {
+        subscriber.sink().accept(item);
+      }
+    }
+
+    void add(String subject, Subscriber subscriber) {
+      bySubject.compute(subject, (s, set) -> {
+        Set<Subscriber> joined = set == null ? ConcurrentHashMap.newKeySet() : set;
+        joined.add(subscriber);
+        return joined;
+      });
+    }
+
+    void remove(String subject, Subscriber subscriber) {
+      bySubject.computeIfPresent(subject, (s, set) -> {
+        set.remove(subscriber);
+        return set.isEmpty() ? null : set;
+      });
+    }
+
+    /** Ends every subscriber (the connection was lost); they reconnect with their last id. */
+    void end() {
+      consumer.stop();
+      bySubject.values().forEach(set -> set.forEach(subscriber -> subscriber.ended().run()));
+      bySubject.clear();
     }
   }
 }

@@ -2,6 +2,7 @@ package org.weltgewebe.scenarios.run;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import org.weltgewebe.reports.AdmissionQueueModel;
 import org.weltgewebe.reports.CapacityReport;
 
 /** What a capacity search prints: a line per step as it ends, then the table and the answer. */
@@ -63,6 +64,10 @@ final class CapacitySummary {
       }
       out.println("  (API requests only; tiles are immutable and meant for the edge, pages are served by the frontend)");
     }
+    AdmissionQueueModel.of(report).ifPresentOrElse(
+        m -> out.print("what-if model (per-class M/M/c: reads on their admission limit, writes on the database pool; "
+            + "fitted on the lower half of the steps that met, the rest held out):\n" + m.markdown()),
+        () -> out.println("what-if model: fewer than two steps met every objective (one to fit, one to predict)"));
     out.println("capacity: " + file);
   }
 

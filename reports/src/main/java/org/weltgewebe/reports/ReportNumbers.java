@@ -3,8 +3,8 @@ package org.weltgewebe.reports;
 import java.util.Locale;
 
 /** How the reports print numbers: one place, so Markdown, HTML and the CLI agree. */
-final class Figures {
-  private Figures() {}
+final class ReportNumbers {
+  private ReportNumbers() {}
 
   static String eur(double v) {
     if (!Double.isFinite(v)) {

@@ -12,13 +12,13 @@ import kamon.metric.Instrument;
 import kamon.tag.TagSet;
 
 /**
- * Figures read by polling, published as Kamon instruments: gauges set to the value read, and
+ * Values read by polling, published as Kamon instruments: gauges set to the value read, and
  * counters advanced by how much a cumulative value read grew. A series not reported in a poll is
  * removed after it, so that a stream, consumer or singleton that went away leaves no stale series.
  *
  * <p>Not thread-safe: one poller owns it.
  */
-final class Figures {
+final class PolledInstruments {
   private final Map<Key, Instrument<?, ?>> current = new HashMap<>();
   private final Set<Key> seen = new HashSet<>();
   private final Map<Key, Double> lastCumulative = new HashMap<>();
