@@ -198,7 +198,6 @@ final class ScenarioCommand implements Runnable {
         Optional<String> why = target != null ? Optional.of("--nodes/--fault start their own cluster; they do not go with --target")
             : topology.kind == TopologyOptions.Kind.proxied ? Optional.of("--nodes/--fault put Caddy in front of the cluster themselves; drop --topology proxied")
             : driver == Driver.cluster ? Optional.of("--nodes/--fault judge what HTTP clients saw acknowledged; use --driver http")
-            : plan.get().restartsServices() ? Optional.of("nats-restart and pg-restart are not available yet: they need the run's own NATS and PostgreSQL")
             : FaultRun.unavailable(plan.get());
         if (why.isPresent()) {
           System.err.println(why.get());
@@ -213,7 +212,8 @@ final class ScenarioCommand implements Runnable {
         return 2;
       }
       String runId = node.runId != null ? node.runId : RunOptions.newRunId(scenario.toUpperCase(Locale.ROOT));
-      try (RunServices services = services(config, node, target != null, reportsDir.resolve(runId))) {
+      boolean restartsServices = plan.isPresent() && plan.get().restartsServices();
+      try (RunServices services = services(config, node, target != null, reportsDir.resolve(runId), restartsServices)) {
         DatabaseSettings db = DatabaseBootstrap.prepare(services.database());
         NatsSettings nats = services.nats();
         OutboxSettings outbox = OutboxSettings.fromConfig(config);
@@ -233,7 +233,7 @@ final class ScenarioCommand implements Runnable {
             .build();
         Topology chosen = plan.isPresent()
             ? new FaultRun(new FaultRun.Settings(nodeCount, plan.get(), faultWriters, Duration.ofMillis(200), db, nats,
-                Optional.empty(), Optional.empty()))
+                services.natsRestart(), services.postgresRestart()))
             : topology.topology(db);
         ScenarioRun.Outcome outcome = ScenarioRun.run(options, chosen, loads(), System.out);
         return outcome.exitCode();
@@ -310,9 +310,14 @@ final class ScenarioCommand implements Runnable {
    * which only the configuration can name.
    */
   static RunServices services(Config config, NodeOptions node, boolean external, Path runDir) {
+    return services(config, node, external, runDir, false);
+  }
+
+  /** As above; {@code restartable}: a fault plan restarts NATS and PostgreSQL, so both are the run's own whatever was given. */
+  static RunServices services(Config config, NodeOptions node, boolean external, Path runDir, boolean restartable) {
     boolean database = external || RunServices.given(config, "weltgewebe.db.url", "WELTGEWEBE_DB_URL", node.dbUrl != null);
     boolean nats = external || RunServices.given(config, "weltgewebe.nats.url", "WELTGEWEBE_NATS_URL", node.natsUrl != null);
-    return RunServices.start(config, database, nats, runDir.resolve("services"), System.out);
+    return RunServices.start(config, database, nats, runDir.resolve("services"), System.out, restartable);
   }
 
   /** {@code weltgewebe scenario capacity S}. */

@@ -29,7 +29,7 @@ import org.weltgewebe.scenarios.run.ScenarioRun;
  * read models: no acknowledged write lost, one writer per entity, stream = journal, read models =
  * journal, every SSE watcher got every event. Lean on purpose (low rate, short phases, a short
  * stable-after for the split-brain resolver), but three JVMs starting, one restarting and a load
- * generator on 2 shared cores take 5–8 minutes here, so it is a fault run outside {@code mvn verify}:
+ * generator on 2 shared cores took 5–8 minutes here (before the coverage phase was dropped), so it is a fault run outside {@code mvn verify}:
  * {@code mvn -B -o -pl cli -am test -Dtest=FaultScenarioRunTest -Dweltgewebe.fault-run=true
  * -Dsurefire.failIfNoSpecifiedTests=false} (docs/faults.md). The suite keeps the fast parts: the
  * kernel dropping a cut node's packets ({@code PartitionsTest}), the plan, the dip, and the section.
@@ -41,11 +41,11 @@ class FaultScenarioRunTest {
   @Test
   void aKillAPauseAndAPartitionLoseNothingAndLeaveOneWriterPerEntity() throws Exception {
     Path reports = Path.of("target", "fault-runs").toAbsolutePath();
-    FaultPlan plan = FaultPlan.parse("kill@15s/5s:3,pause@45s/4s:2,partition@60s/20s:1", 3);
+    FaultPlan plan = FaultPlan.parse("kill@10s/5s:3,pause@40s/4s:2,partition@50s/20s:1", 3);
     Assumptions.assumeTrue(FaultRun.unavailable(plan).isEmpty(), () -> FaultRun.unavailable(plan).orElse(""));
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (TestDatabase db = TestDatabase.create()) {
-      RunOptions shortRun = ShortRuns.s1(db, reports, "S1-faults-test", 240, 90);
+      RunOptions shortRun = ShortRuns.s1(db, reports, "S1-faults-test", 240, 80);
       Map<String, String> environment = new HashMap<>(shortRun.serveEnvironment());
       // the resolver decides 6 s after the failure detector's 5 s (3 s saw false alarms on a loaded machine),
       // so the partition is decided within its 20 s
@@ -54,6 +54,9 @@ class FaultScenarioRunTest {
       environment.put("WELTGEWEBE_OUTBOX_RECONCILE_EVERY", "20s");
       RunOptions options = shortRun.toBuilder()
           .overloadDuration(Duration.ofSeconds(3))
+          // the coverage phase tops up rare routes for the SLO verdicts, which this test does not judge;
+          // the fault verdicts read the journal, stream and read models of every phase
+          .coverageMax(Duration.ZERO)
           .serveEnvironment(Map.copyOf(environment))
           .build();
       FaultRun faults = new FaultRun(new FaultRun.Settings(3, plan, 2, Duration.ofMillis(200), shortRun.db(), shortRun.nats(),

@@ -2,17 +2,13 @@ package org.weltgewebe.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.typesafe.config.ConfigFactory;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.weltgewebe.cluster.WeaveNode;
-import org.weltgewebe.persistence.TestDatabase;
 
 /**
  * A dissolved knot's routes answer 410 Gone, on a node of its own whose domain clock runs 200,000
@@ -23,34 +19,22 @@ import org.weltgewebe.persistence.TestDatabase;
 class DissolvedKnotTest {
   private static final double COMPRESSION = 200_000;
 
-  static TestDatabase db;
-  static WeaveNode node;
+  static OwnNode own;
   static TestApi api;
 
   @BeforeAll
   static void start() throws Exception {
-    db = TestDatabase.create();
-    node = WeaveNode.start(db.outboxConfig().withFallback(ConfigFactory.parseString(
-        "pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0\nweltgewebe.metrics.enabled = off\n"
-            + "weltgewebe.clock.compression = " + COMPRESSION + "\n"
-            + "weltgewebe.deadlines.sweep-every = 1s\n"
-            + "weltgewebe.retention { conversations-of-dissolved-knots = 14d, sweep-every = 1s }\n")));
-    api = new TestApi(HttpApi.bind(node, ApiSettings.from(node.system().settings().config(), Clock.systemUTC()))
-        .toCompletableFuture().get());
-    Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-        .until(() -> api.register("Warm-up") != null);
+    own = OwnNode.start("weltgewebe.metrics.enabled = off\n"
+        + "weltgewebe.clock.compression = " + COMPRESSION + "\n"
+        + "weltgewebe.deadlines.sweep-every = 1s\n"
+        + "weltgewebe.retention { conversations-of-dissolved-knots = 14d, sweep-every = 1s }\n");
+    api = own.api();
   }
 
   @AfterAll
   static void stop() {
-    if (api != null) {
-      api.close();
-    }
-    if (node != null) {
-      node.close();
-    }
-    if (db != null) {
-      db.close();
+    if (own != null) {
+      own.close();
     }
   }
 
@@ -88,7 +72,7 @@ class DissolvedKnotTest {
     Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
         .until(() -> journalRows(conversationId) == 0 && !readModelHas(conversationId));
     assertThat(api.get("/knots/" + knotId).statusCode()).isEqualTo(410);
-    try (java.sql.Connection c = node.database().connect();
+    try (java.sql.Connection c = own.node().database().connect();
         java.sql.PreparedStatement s = c.prepareStatement(
             "SELECT count(*) FROM event_journal WHERE convert_from(event_payload, 'UTF8') LIKE ?")) {
       s.setString(1, "%" + text + "%");
@@ -97,7 +81,7 @@ class DissolvedKnotTest {
         assertThat(rs.getInt(1)).as("the message text is nowhere in the journal").isZero();
       }
     }
-    try (java.sql.Connection c = node.database().connect();
+    try (java.sql.Connection c = own.node().database().connect();
         java.sql.PreparedStatement s = c.prepareStatement(
             "SELECT actor, action FROM audit_log WHERE subject = ?")) {
       s.setString(1, "conversation:" + conversationId);
@@ -109,7 +93,7 @@ class DissolvedKnotTest {
   }
 
   private static int journalRows(String conversationId) throws Exception {
-    try (java.sql.Connection c = node.database().connect();
+    try (java.sql.Connection c = own.node().database().connect();
         java.sql.PreparedStatement s = c.prepareStatement("SELECT count(*) FROM event_journal WHERE persistence_id = ?")) {
       s.setString(1, "conversation|" + conversationId);
       try (java.sql.ResultSet rs = s.executeQuery()) {
@@ -120,7 +104,7 @@ class DissolvedKnotTest {
   }
 
   private static boolean readModelHas(String conversationId) throws Exception {
-    try (java.sql.Connection c = node.database().connect();
+    try (java.sql.Connection c = own.node().database().connect();
         java.sql.PreparedStatement s = c.prepareStatement("SELECT 1 FROM rm_conversation WHERE conversation_id = ?")) {
       s.setString(1, conversationId);
       try (java.sql.ResultSet rs = s.executeQuery()) {

@@ -3,9 +3,7 @@ package org.weltgewebe.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.awaitility.Awaitility;
@@ -14,8 +12,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.RegionCells;
-import org.weltgewebe.cluster.WeaveNode;
-import org.weltgewebe.persistence.TestDatabase;
 import org.weltgewebe.persistence.readmodel.ReadModels;
 
 /**
@@ -28,34 +24,21 @@ import org.weltgewebe.persistence.readmodel.ReadModels;
 class ProposalDeadlineTest {
   private static final double COMPRESSION = 20_160;
 
-  static TestDatabase db;
-  static WeaveNode node;
+  static OwnNode own;
   static TestApi api;
 
   @BeforeAll
   static void start() throws Exception {
-    db = TestDatabase.create();
-    node = WeaveNode.start(db.outboxConfig().withFallback(ConfigFactory.parseString(
-        "pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0\n"
-            + "weltgewebe.clock.compression = " + COMPRESSION + "\n"
-            + "weltgewebe.deadlines.sweep-every = 1s\n"
-            + "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout = 3s\n")));
-    api = new TestApi(HttpApi.bind(node, ApiSettings.from(node.system().settings().config(), Clock.systemUTC()))
-        .toCompletableFuture().get());
-    Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-        .until(() -> api.register("Warm-up") != null);
+    own = OwnNode.start("weltgewebe.clock.compression = " + COMPRESSION + "\n"
+        + "weltgewebe.deadlines.sweep-every = 1s\n"
+        + "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout = 3s\n");
+    api = own.api();
   }
 
   @AfterAll
   static void stop() {
-    if (api != null) {
-      api.close();
-    }
-    if (node != null) {
-      node.close();
-    }
-    if (db != null) {
-      db.close();
+    if (own != null) {
+      own.close();
     }
   }
 
@@ -91,7 +74,7 @@ class ProposalDeadlineTest {
     assertThat(tally.toString()).contains("{\"roleId\":\"" + cem.id() + "\",\"choice\":\"YES\",\"through\":[\"" + ada.id() + "\"]}");
     assertThat(TestApi.json(api.get("/knots/" + knotId + "/account")).get("balanceCents").asLong()).isEqualTo(2000);
 
-    ReadModels readModels = new ReadModels(db.settings());
+    ReadModels readModels = new ReadModels(own.db().settings());
     Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       assertThat(readModels.account(knotId)).isPresent();
       assertThat(readModels.account(knotId).get().ledgerSumCents()).isEqualTo(2000);

@@ -3,9 +3,6 @@ package org.weltgewebe.reports;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -100,31 +97,11 @@ public record FaultReport(
 
   /** Writes {@code dir/faults.json}; returns the file. */
   public Path write(Path dir) {
-    Path file = dir.resolve(FILE);
-    try {
-      Files.createDirectories(dir);
-      JSON.writeValue(file.toFile(), this);
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    return SideReportFile.write(JSON, dir, FILE, this);
   }
 
   /** The fault report beside a run's report.json, when the run injected faults. */
   public static Optional<FaultReport> read(Path runDir) {
-    Path dir = Files.isDirectory(runDir) ? runDir : runDir.toAbsolutePath().getParent();
-    Path file = dir.resolve(FILE);
-    if (!Files.isRegularFile(file)) {
-      return Optional.empty();
-    }
-    try {
-      FaultReport f = JSON.readValue(file.toFile(), FaultReport.class);
-      if (f.schemaVersion() != SCHEMA_VERSION) {
-        throw new IllegalArgumentException(file + " has schema version " + f.schemaVersion() + "; this build reads " + SCHEMA_VERSION);
-      }
-      return Optional.of(f);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
-    }
+    return SideReportFile.read(JSON, runDir, FILE, FaultReport.class, FaultReport::schemaVersion, SCHEMA_VERSION);
   }
 }

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
+import org.weltgewebe.reports.SectionText.Block;
+import org.weltgewebe.reports.SectionText.Paragraph;
+import org.weltgewebe.reports.SectionText.Table;
 
 /**
  * The report's "faults" section of a fault run ({@link FaultReport}): the faults against the
@@ -15,55 +18,14 @@ import java.util.function.ToDoubleFunction;
 final class FaultSection {
   private FaultSection() {}
 
-  private sealed interface Block permits Paragraph, Table {}
-
-  private record Paragraph(String text) implements Block {}
-
-  private record Table(List<String> header, List<List<String>> rows) implements Block {}
-
   static final String TITLE = "Faults";
 
   static String markdown(FaultReport f) {
-    StringBuilder md = new StringBuilder("## ").append(TITLE).append("\n\n");
-    for (Block b : blocks(f)) {
-      if (b instanceof Paragraph p) {
-        md.append(p.text()).append("\n\n");
-      } else if (b instanceof Table table) {
-        md.append("| ").append(String.join(" | ", table.header().stream().map(ReportNumbers::cell).toList())).append(" |\n|");
-        table.header().forEach(h -> md.append("---|"));
-        md.append('\n');
-        for (List<String> row : table.rows()) {
-          md.append("| ").append(String.join(" | ", row.stream().map(ReportNumbers::cell).toList())).append(" |\n");
-        }
-        md.append('\n');
-      }
-    }
-    return md.toString();
+    return SectionText.markdown(TITLE, blocks(f));
   }
 
   static String html(FaultReport f) {
-    StringBuilder h = new StringBuilder("<section id=\"faults\"><h2>").append(HtmlReport.esc(TITLE)).append("</h2>");
-    List<Block> blocks = blocks(f);
-    for (int i = 0; i < blocks.size(); i++) {
-      Block b = blocks.get(i);
-      if (b instanceof Paragraph p) {
-        h.append("<p>").append(HtmlReport.esc(p.text())).append("</p>");
-      } else if (b instanceof Table table) {
-        h.append("<table><tr>");
-        table.header().forEach(c -> h.append("<th>").append(HtmlReport.esc(c)).append("</th>"));
-        h.append("</tr>");
-        for (List<String> row : table.rows()) {
-          h.append("<tr>");
-          row.forEach(c -> h.append("<td>").append(HtmlReport.esc(c)).append("</td>"));
-          h.append("</tr>");
-        }
-        h.append("</table>");
-      }
-      if (i == 0) {
-        h.append(timeline(f));
-      }
-    }
-    return h.append("</section>\n").toString();
+    return SectionText.html("<section id=\"faults\">", TITLE, blocks(f), timeline(f));
   }
 
   private static List<Block> blocks(FaultReport f) {

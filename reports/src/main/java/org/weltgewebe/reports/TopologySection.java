@@ -3,6 +3,9 @@ package org.weltgewebe.reports;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.weltgewebe.reports.SectionText.Block;
+import org.weltgewebe.reports.SectionText.Paragraph;
+import org.weltgewebe.reports.SectionText.Table;
 
 /**
  * The report's section on a proxied run's topology ({@link TopologyReport}): what passed through
@@ -13,50 +16,14 @@ import java.util.Locale;
 final class TopologySection {
   private TopologySection() {}
 
-  private sealed interface Block permits Paragraph, Table {}
-
-  private record Paragraph(String text) implements Block {}
-
-  private record Table(List<String> header, List<List<String>> rows) implements Block {}
-
   static final String TITLE = "Topology: Caddy and PgBouncer";
 
   static String markdown(TopologyReport t) {
-    StringBuilder md = new StringBuilder("## ").append(TITLE).append("\n\n");
-    for (Block b : blocks(t)) {
-      if (b instanceof Paragraph p) {
-        md.append(p.text()).append("\n\n");
-      } else if (b instanceof Table table) {
-        md.append("| ").append(String.join(" | ", table.header().stream().map(ReportNumbers::cell).toList())).append(" |\n|");
-        table.header().forEach(h -> md.append("---|"));
-        md.append('\n');
-        for (List<String> row : table.rows()) {
-          md.append("| ").append(String.join(" | ", row.stream().map(ReportNumbers::cell).toList())).append(" |\n");
-        }
-        md.append('\n');
-      }
-    }
-    return md.toString();
+    return SectionText.markdown(TITLE, blocks(t));
   }
 
   static String html(TopologyReport t) {
-    StringBuilder h = new StringBuilder("<section><h2>").append(HtmlReport.esc(TITLE)).append("</h2>");
-    for (Block b : blocks(t)) {
-      if (b instanceof Paragraph p) {
-        h.append("<p>").append(HtmlReport.esc(p.text())).append("</p>");
-      } else if (b instanceof Table table) {
-        h.append("<table><tr>");
-        table.header().forEach(c -> h.append("<th>").append(HtmlReport.esc(c)).append("</th>"));
-        h.append("</tr>");
-        for (List<String> row : table.rows()) {
-          h.append("<tr>");
-          row.forEach(c -> h.append("<td>").append(HtmlReport.esc(c)).append("</td>"));
-          h.append("</tr>");
-        }
-        h.append("</table>");
-      }
-    }
-    return h.append("</section>\n").toString();
+    return SectionText.html("<section>", TITLE, blocks(t), "");
   }
 
   private static List<Block> blocks(TopologyReport t) {

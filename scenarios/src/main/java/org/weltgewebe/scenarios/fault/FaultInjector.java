@@ -24,11 +24,26 @@ public final class FaultInjector implements AutoCloseable {
 
   /** A service of the run's own that a fault can stop and start again (NATS, PostgreSQL). */
   public interface Restartable {
-    /** Stops it (SIGKILL: as a crash would). */
+    /** Stops it as a crash would (SIGKILL, or PostgreSQL's immediate shutdown). */
     void stop();
 
     /** Starts it again on the same port and data, and waits until it answers. */
     void start();
+
+    /** A service stopped by {@code stop} and started by {@code start}. */
+    static Restartable of(Runnable stop, Runnable start) {
+      return new Restartable() {
+        @Override
+        public void stop() {
+          stop.run();
+        }
+
+        @Override
+        public void start() {
+          start.run();
+        }
+      };
+    }
   }
 
   /** One fault as done: the plan's fault, when it began and ended (wall), and what was done. */
@@ -146,8 +161,8 @@ public final class FaultInjector implements AutoCloseable {
           yield String.format("node %d cut off from the others for %d s (%d iptables DROP rules, %d packets dropped); %s", f.node(),
               f.duration().toSeconds(), rules.size(), dropped, cluster.settleAll(SETTLE));
         }
-        case NATS_RESTART -> restart("NATS", nats.orElseThrow(), f.duration());
-        case PG_RESTART -> restart("PostgreSQL", postgres.orElseThrow(), f.duration());
+        case NATS_RESTART -> restart("NATS", nats.orElseThrow(), f.duration()) + "; " + cluster.settleAll(SETTLE);
+        case PG_RESTART -> restart("PostgreSQL", postgres.orElseThrow(), f.duration()) + "; " + cluster.settleAll(SETTLE);
       };
       Instant ended = Instant.now();
       done.add(new Done(f, began, ended, detail));
@@ -163,7 +178,7 @@ public final class FaultInjector implements AutoCloseable {
     sleep(down);
     Instant starting = Instant.now();
     service.start();
-    return String.format("%s killed, started again after %d s, answering %.1f s later", name, down.toSeconds(),
+    return String.format("%s crashed, started again after %d s, answering %.1f s later", name, down.toSeconds(),
         Duration.between(starting, Instant.now()).toMillis() / 1000.0);
   }
 

@@ -35,18 +35,30 @@ public final class EmbeddedDatabase implements AutoCloseable {
   private final AutoCloseable server;
   private final DatabaseSettings settings;
   private final int port;
+  // the server run through pg_ctl (as root, or when it must be restartable); empty under the library
+  private final java.util.Optional<PostgresServer> controlled;
 
-  private EmbeddedDatabase(AutoCloseable server, DatabaseSettings settings, int port) {
+  private EmbeddedDatabase(AutoCloseable server, DatabaseSettings settings, int port, java.util.Optional<PostgresServer> controlled) {
     this.server = server;
     this.settings = settings;
     this.port = port;
+    this.controlled = controlled;
   }
 
   /** Starts PostgreSQL with its data in {@code dataDirectory} (deleted on {@link #close}), on a free port. */
   public static EmbeddedDatabase start(Path dataDirectory) {
+    return start(dataDirectory, false);
+  }
+
+  /**
+   * As {@link #start(Path)}; with {@code restartable} the server runs through {@code pg_ctl} (the
+   * library cannot stop a server and start it again on its data), so a fault run can
+   * {@link #crash} it and {@link #startAgain} it.
+   */
+  public static EmbeddedDatabase start(Path dataDirectory, boolean restartable) {
     try {
       Files.createDirectories(dataDirectory);
-      if (LocalProcesses.runningAsRoot()) {
+      if (LocalProcesses.runningAsRoot() || restartable) {
         return startUnprivileged();
       }
       EmbeddedPostgres pg =
@@ -58,7 +70,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
               .setServerConfig("listen_addresses", "127.0.0.1")
               .start();
       log.info("started embedded PostgreSQL on port {} with data in {}", pg.getPort(), dataDirectory);
-      return new EmbeddedDatabase(pg, new DatabaseSettings(pg.getJdbcUrl("postgres", "postgres"), "postgres", ""), pg.getPort());
+      return new EmbeddedDatabase(pg, new DatabaseSettings(pg.getJdbcUrl("postgres", "postgres"), "postgres", ""), pg.getPort(),
+          java.util.Optional.empty());
     } catch (IOException | RuntimeException e) {
       throw new ServiceProblem("cannot start the embedded PostgreSQL in " + dataDirectory + ": " + oneLine(e)
           + " (or give --db-url of a PostgreSQL with wal_level = logical)", e);
@@ -81,7 +94,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         pg.stop();
         LocalProcesses.deleteTree(work);
       };
-      return new EmbeddedDatabase(stop, pg.settings(), pg.port());
+      return new EmbeddedDatabase(stop, pg.settings(), pg.port(), java.util.Optional.of(pg));
     } catch (IOException | RuntimeException e) {
       LocalProcesses.deleteTree(work);
       throw e;
@@ -121,6 +134,25 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
     String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     return message.replace('\n', ' ');
+  }
+
+  /** An immediate shutdown (see {@link PostgresServer#crash}); the data stays for {@link #startAgain}. */
+  public void crash() {
+    restartable().crash();
+  }
+
+  /** Starts it again on the same data and port after {@link #crash}, and waits until it accepts connections. */
+  public void startAgain() {
+    restartable().startAgain();
+  }
+
+  /** The postmaster's process id while it runs (a server run through pg_ctl only). */
+  public java.util.OptionalLong pid() {
+    return controlled.map(PostgresServer::pid).orElse(java.util.OptionalLong.empty());
+  }
+
+  private PostgresServer restartable() {
+    return controlled.orElseThrow(() -> new IllegalStateException("this embedded PostgreSQL was not started restartable"));
   }
 
   /** Its port on the loopback interface. */

@@ -24,11 +24,16 @@ public final class NatsServer implements AutoCloseable {
   static final String PROJECT_CONFIG = "jetstream.conf";
   private static final Duration LISTEN_WITHIN = Duration.ofSeconds(30);
 
-  private final Process process;
+  private final Path binary;
+  private final Path conf;
   private final int port;
   private final Path log;
+  // replaced by startAgain() after a kill (a fault run's nats-restart)
+  private volatile Process process;
 
-  private NatsServer(Process process, int port, Path log) {
+  private NatsServer(Path binary, Path conf, Process process, int port, Path log) {
+    this.binary = binary;
+    this.conf = conf;
     this.process = process;
     this.port = port;
     this.log = log;
@@ -55,28 +60,66 @@ public final class NatsServer implements AutoCloseable {
     int port = LocalProcesses.freePort();
     Path conf = dir.resolve("nats.conf");
     Path log = dir.resolve("nats.log");
-    Process process;
     try {
       Files.createDirectories(dir);
       Files.writeString(conf, edit.apply(projectConfig(port, dir.resolve("jetstream"))));
-      process = new ProcessBuilder(binary.toString(), "-c", conf.toString())
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     } catch (IOException e) {
       throw new ServiceProblem("cannot start " + binary + " in " + dir + ": " + e.getMessage(), e);
     }
-    NatsServer server = new NatsServer(process, port, log);
+    NatsServer server = new NatsServer(binary, conf, launch(binary, conf, log), port, log);
+    server.awaitListening();
+    return server;
+  }
+
+  private static Process launch(Path binary, Path conf, Path log) {
+    try {
+      // appended: a restarted server's log follows the killed one's
+      return new ProcessBuilder(binary.toString(), "-c", conf.toString())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    } catch (IOException e) {
+      throw new ServiceProblem("cannot start " + binary + " with " + conf + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void awaitListening() {
     long deadline = System.nanoTime() + LISTEN_WITHIN.toNanos();
     while (System.nanoTime() < deadline) {
-      if (server.answers()) {
-        return server;
+      if (answers()) {
+        return;
       }
       if (!process.isAlive()) {
         throw new ServiceProblem("nats-server stopped at start (exit " + process.exitValue() + "): " + LocalProcesses.tail(log));
       }
       LocalProcesses.sleep(Duration.ofMillis(50));
     }
-    server.close();
+    close();
     throw new ServiceProblem("nats-server did not listen within " + LISTEN_WITHIN.toSeconds() + " s (log: " + log + ")");
+  }
+
+  /** SIGKILL, as a crash would end it: no flush, no goodbye to the clients; returns once it is gone. */
+  public void kill() {
+    Process p = process;
+    p.destroyForcibly();
+    try {
+      p.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while killing nats-server", e);
+    }
+  }
+
+  /** Starts the server again after {@link #kill}: same configuration, port and store; returns once it answers. */
+  public void startAgain() {
+    if (process.isAlive()) {
+      throw new IllegalStateException("nats-server (pid " + process.pid() + ") is still running");
+    }
+    process = launch(binary, conf, log);
+    awaitListening();
+  }
+
+  /** The server process's id (another one after {@link #startAgain}). */
+  public long pid() {
+    return process.pid();
   }
 
   /** {@code nats/jetstream.conf} listening on {@code port} of the loopback interface, storing in {@code store}. */
@@ -99,7 +142,7 @@ public final class NatsServer implements AutoCloseable {
   }
 
   /** True once the server greets a client with its INFO line. */
-  private boolean answers() {
+  public boolean answers() {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       s.setSoTimeout(1000);
       return s.getInputStream().read() == 'I';
@@ -129,6 +172,7 @@ public final class NatsServer implements AutoCloseable {
   /** Stops the server (SIGTERM, forcibly after 20 s) and waits until it is gone. */
   @Override
   public void close() {
+    Process process = this.process;
     process.destroy();
     try {
       if (!process.waitFor(20, TimeUnit.SECONDS)) {

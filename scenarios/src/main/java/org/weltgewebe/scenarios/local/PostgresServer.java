@@ -158,6 +158,33 @@ public final class PostgresServer {
         log.resolveSibling(log.getFileName() + ".ctl"), Duration.ofMinutes(3));
   }
 
+  /**
+   * An immediate shutdown, as a crash would end it: {@code pg_ctl stop -m immediate} sends SIGQUIT
+   * to the postmaster and every backend, nothing is checkpointed, and the next start recovers from
+   * the WAL. (SIGKILL to the postmaster alone would leave its backends attached to the shared
+   * memory for a while, and a start on the same data directory refuses that.)
+   */
+  public void crash() {
+    LocalProcesses.run(
+        LocalProcesses.as(OS_USER, List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop")),
+        log.resolveSibling(log.getFileName() + ".ctl"), Duration.ofMinutes(1));
+  }
+
+  /** Starts the server again on the same data directory and port, and waits until it accepts connections. */
+  public void startAgain() {
+    start();
+  }
+
+  /** The postmaster's process id, from {@code postmaster.pid}; empty when the server does not run. */
+  public java.util.OptionalLong pid() {
+    try {
+      long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() ? java.util.OptionalLong.of(pid) : java.util.OptionalLong.empty();
+    } catch (IOException | RuntimeException e) {
+      return java.util.OptionalLong.empty();
+    }
+  }
+
   /** Promotes a replica to primary and waits until it accepts writes. */
   public void promote() {
     LocalProcesses.run(

@@ -11,6 +11,7 @@ import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.OutboxSettings;
 import org.weltgewebe.persistence.outbox.Preflight;
+import org.weltgewebe.scenarios.fault.FaultInjector;
 
 /**
  * The PostgreSQL and NATS a scenario command runs against. What the user gave (an option, an
@@ -44,6 +45,22 @@ public final class RunServices implements AutoCloseable {
    * {@code servicesDir}. Says on {@code out} which is which.
    */
   public static RunServices start(Config config, boolean databaseGiven, boolean natsGiven, Path servicesDir, PrintStream out) {
+    return start(config, databaseGiven, natsGiven, servicesDir, out, false);
+  }
+
+  /**
+   * As {@link #start(Config, boolean, boolean, Path, PrintStream)}; with {@code restartable} (a
+   * fault plan that restarts NATS and PostgreSQL) both are the run's own, whatever was given, and
+   * can be crashed and started again ({@link #natsRestart}, {@link #postgresRestart}): a fault must
+   * never stop services that others share.
+   */
+  public static RunServices start(
+      Config config, boolean databaseGiven, boolean natsGiven, Path servicesDir, PrintStream out, boolean restartable) {
+    if (restartable && (databaseGiven || natsGiven)) {
+      out.println("services: the fault plan restarts NATS and PostgreSQL, so the run starts its own instead of the given ones");
+      databaseGiven = false;
+      natsGiven = false;
+    }
     NatsSettings configuredNats = NatsSettings.fromConfig(config);
     Optional<NatsServer> privateNats = Optional.empty();
     Optional<EmbeddedDatabase> embedded = Optional.empty();
@@ -55,7 +72,7 @@ public final class RunServices implements AutoCloseable {
         NatsServer.binary();
       }
       if (!databaseGiven) {
-        EmbeddedDatabase db = EmbeddedDatabase.start(servicesDir.resolve("postgres"));
+        EmbeddedDatabase db = EmbeddedDatabase.start(servicesDir.resolve("postgres"), restartable);
         embedded = Optional.of(db);
         database = db.settings();
         out.printf("services: private PostgreSQL (embedded, wal_level = logical) on 127.0.0.1:%d, removed after the run%n", db.port());
@@ -116,6 +133,16 @@ public final class RunServices implements AutoCloseable {
   /** True when the run's NATS is a private nats-server. */
   public boolean privateNats() {
     return privateNats.isPresent();
+  }
+
+  /** The private nats-server as a fault can restart it (SIGKILL, then the same port and store); empty when NATS was given. */
+  public Optional<FaultInjector.Restartable> natsRestart() {
+    return privateNats.map(server -> FaultInjector.Restartable.of(server::kill, server::startAgain));
+  }
+
+  /** The private PostgreSQL as a fault can restart it (immediate shutdown, then the same data and port); empty when given. */
+  public Optional<FaultInjector.Restartable> postgresRestart() {
+    return embeddedDatabase.map(db -> FaultInjector.Restartable.of(db::crash, db::startAgain));
   }
 
   /** These services as configuration that overrides a node's {@code weltgewebe.db} and {@code weltgewebe.nats.url}. */

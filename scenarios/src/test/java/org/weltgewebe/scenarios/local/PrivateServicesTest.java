@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.weltgewebe.persistence.DatabaseSettings;
@@ -72,6 +74,71 @@ class PrivateServicesTest {
           .contains("store_dir: \"" + dir.resolve("nats").resolve("jetstream").toAbsolutePath() + "\"");
     }
     assertThat(listening(port)).as("port %d after close", port).isFalse();
+  }
+
+  /**
+   * What a fault run's nats-restart and pg-restart do to the run's own services: the old process
+   * is gone (its port closed), a new one (another process id) answers on the same port, and what was
+   * written before is still there. Both come through {@link RunServices} the way a run gets them,
+   * private even though this configuration names the machine's services.
+   */
+  @Test
+  void aFaultRunsOwnServicesRestartForRealOnTheirPortsWithTheirData(@TempDir Path dir) throws Exception {
+    Config config = ConfigFactory.load();
+    java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+    try (RunServices services = RunServices.start(config, true, true, dir, new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8), true)) {
+      assertThat(services.embeddedDatabase()).isTrue();
+      assertThat(services.privateNats()).isTrue();
+      assertThat(said.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("starts its own instead of the given ones");
+      DatabaseSettings db = services.database();
+      int pgPort = java.net.URI.create(db.url().substring("jdbc:".length())).getPort();
+      try (java.sql.Connection c = db.connect(); Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE kept (v text)");
+        s.execute("INSERT INTO kept VALUES ('before the crash')");
+      }
+      String natsUrl = services.nats().url();
+      int natsPort = java.net.URI.create(natsUrl).getPort();
+      try (Connection c = Nats.connect(natsUrl)) {
+        c.jetStreamManagement().addStream(stream("KEPT", 1024 * 1024));
+        c.jetStream().publish("kept.one", "before the crash".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      long pgPid = postmasterPid(db);
+      long natsPid = natsPid(dir.resolve("nats").resolve("nats.conf"));
+
+      services.postgresRestart().orElseThrow().stop();
+      services.natsRestart().orElseThrow().stop();
+      assertThat(listening(pgPort)).as("PostgreSQL's port %d while crashed", pgPort).isFalse();
+      assertThat(listening(natsPort)).as("NATS's port %d while killed", natsPort).isFalse();
+      assertThat(ProcessHandle.of(natsPid)).as("the killed nats-server").isEmpty();
+
+      services.postgresRestart().orElseThrow().start();
+      services.natsRestart().orElseThrow().start();
+      assertThat(postmasterPid(db)).as("the postmaster after the restart").isNotEqualTo(pgPid);
+      assertThat(natsPid(dir.resolve("nats").resolve("nats.conf"))).as("the nats-server after the restart").isNotEqualTo(natsPid);
+      try (java.sql.Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT v FROM kept")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("before the crash");
+      }
+      try (Connection c = Nats.connect(natsUrl)) {
+        assertThat(c.jetStreamManagement().getStreamInfo("KEPT").getStreamState().getMsgCount()).isEqualTo(1);
+      }
+    }
+  }
+
+  private static long postmasterPid(DatabaseSettings db) throws java.sql.SQLException {
+    // the postmaster is the parent of the backend that answers
+    try (java.sql.Connection c = db.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+      rs.next();
+      return ProcessHandle.of(rs.getLong(1)).flatMap(ProcessHandle::parent).orElseThrow().pid();
+    }
+  }
+
+  /** The nats-server process running with {@code conf}, found among the machine's processes (not from our own bookkeeping). */
+  private static long natsPid(Path conf) {
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().command().orElse("").endsWith("nats-server"))
+        .filter(p -> p.info().arguments().map(a -> java.util.List.of(a).contains(conf.toString())).orElse(false))
+        .findFirst().orElseThrow(() -> new AssertionError("no nats-server runs with " + conf)).pid();
   }
 
   private static StreamConfiguration stream(String name, long maxBytes) {

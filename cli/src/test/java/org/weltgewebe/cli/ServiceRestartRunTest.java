@@ -1,0 +1,77 @@
+package org.weltgewebe.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.weltgewebe.reports.FaultReport;
+import org.weltgewebe.scenarios.fault.FaultPlan;
+import org.weltgewebe.scenarios.fault.FaultRun;
+
+/**
+ * {@code weltgewebe scenario run S1 --nodes 3 --fault nats-restart@…,pg-restart@…} as a user types
+ * it: the run starts its own nats-server and PostgreSQL (although the machine's are configured),
+ * kills the one and crashes the other under load, starts each again on its port and data, and the
+ * nodes must reconnect (JDBC pools, the outbox relay's replication connection, the NATS
+ * connections) so that the verdicts hold: no acknowledged write lost, stream = journal, read
+ * models = journal, every SSE watcher got every event. Three JVMs on 2 shared cores take minutes,
+ * so it is a fault run outside {@code mvn verify}: {@code mvn -B -o -pl cli -am test
+ * -Dtest=ServiceRestartRunTest -Dweltgewebe.fault-run=true -Dsurefire.failIfNoSpecifiedTests=false}.
+ * The run directory stays under {@code cli/target/fault-runs/}.
+ */
+@EnabledIfSystemProperty(named = "weltgewebe.fault-run", matches = "true")
+class ServiceRestartRunTest {
+
+  @Test
+  void natsAndPostgresCrashUnderLoadAndNothingAcknowledgedIsLost() throws Exception {
+    String plan = "nats-restart@20s/5s,pg-restart@50s/5s";
+    Assumptions.assumeTrue(FaultRun.unavailable(FaultPlan.parse(plan, 3)).isEmpty());
+    Path reports = Path.of("target", "fault-runs").toAbsolutePath();
+    String runId = "S1-service-restarts-" + System.currentTimeMillis();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream originalOut = System.out;
+    PrintStream originalErr = System.err;
+    int code;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      code = Weltgewebe.commandLine().execute("scenario", "run", "S1", "--nodes", "3", "--fault", plan,
+          "--compress", "240", "--duration", "80s", "--sustainable", "40", "--overload-duration", "3s", "--coverage", "0s", "--fault-writers", "2",
+          "--reports-dir", reports.toString(), "--run-id", runId,
+          // the machine's services, named: the run must start its own all the same
+          "--db-url", "jdbc:postgresql://127.0.0.1:5432/postgres", "--nats-url", "nats://127.0.0.1:4222");
+    } finally {
+      System.setOut(originalOut);
+      System.setErr(originalErr);
+      System.out.print(out.toString(StandardCharsets.UTF_8));
+      System.out.print(err.toString(StandardCharsets.UTF_8));
+    }
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(printed).contains("starts its own instead of the given ones", "private PostgreSQL", "private nats-server");
+
+    FaultReport report = FaultReport.read(reports.resolve(runId)).orElseThrow();
+    assertThat(report.faults()).extracting(FaultReport.Injected::kind).containsExactly("nats-restart", "pg-restart");
+    assertThat(report.faults()).allSatisfy(f -> assertThat(f.detail()).contains("crashed, started again after 5 s"));
+    assertThat(report.faults()).allSatisfy(f -> assertThat(f.dip().preFaultPerSecond()).isPositive());
+    FaultReport.Verdicts v = report.verdicts();
+    assertThat(v.acknowledged()).isPositive();
+    assertThat(v.acknowledgedLost()).isZero();
+    assertThat(v.interleavedWriters()).isZero();
+    assertThat(v.sequenceGaps()).isZero();
+    assertThat(v.journalEvents()).isPositive();
+    assertThat(v.missingFromStream()).isZero();
+    assertThat(v.duplicatedInStream()).isZero();
+    assertThat(v.unexpectedInStream()).isZero();
+    assertThat(v.readModelEvents()).isEqualTo(v.journalEvents());
+    assertThat(v.watchers()).isNotEmpty().allSatisfy(w -> assertThat(w.gotEverything()).as(w.toString()).isTrue());
+    assertThat(report.failures()).isEmpty();
+    assertThat(report.passed()).isTrue();
+    assertThat(code).as("exit code").isZero();
+  }
+}
