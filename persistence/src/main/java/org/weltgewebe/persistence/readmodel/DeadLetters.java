@@ -4,16 +4,12 @@ import io.nats.client.Connection;
 import io.nats.client.IterableConsumer;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.DeliverPolicy;
-import io.nats.client.api.DiscardPolicy;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.PublishAck;
-import io.nats.client.api.RetentionPolicy;
-import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
@@ -85,28 +81,13 @@ public final class DeadLetters {
 
   /** Creates the dead-letter stream, or brings it to its policies. */
   public static void ensure(Connection connection, NatsSettings nats) throws IOException, JetStreamApiException {
-    JetStreamManagement jsm = connection.jetStreamManagement();
-    StreamConfiguration required =
-        StreamConfiguration.builder()
-            .name(stream(nats))
-            .description("Weltgewebe events a consumer could not apply, with the reason")
-            .subjects(nats.subjectPrefix() + "-dead-letters.>")
-            .storageType(StorageType.File)
-            .retentionPolicy(RetentionPolicy.Limits)
-            .discardPolicy(DiscardPolicy.Old)
-            .maxAge(MAX_AGE)
-            .maxBytes(MAX_BYTES)
-            .duplicateWindow(Duration.ofHours(72))
-            .build();
-    try {
-      jsm.getStreamInfo(stream(nats));
-      jsm.updateStream(required);
-    } catch (JetStreamApiException e) {
-      if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
-        throw e;
-      }
-      jsm.addStream(required);
-    }
+    ReadSideStreams.ensure(connection, StreamConfiguration.builder()
+        .name(stream(nats))
+        .description("Weltgewebe events a consumer could not apply, with the reason")
+        .subjects(nats.subjectPrefix() + "-dead-letters.>")
+        .maxAge(MAX_AGE)
+        .maxBytes(MAX_BYTES)
+        .duplicateWindow(Duration.ofHours(72)));
   }
 
   /**

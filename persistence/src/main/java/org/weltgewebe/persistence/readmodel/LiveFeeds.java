@@ -6,11 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.PublishOptions;
-import io.nats.client.api.DiscardPolicy;
-import io.nats.client.api.RetentionPolicy;
-import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
@@ -38,7 +34,6 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
 public final class LiveFeeds {
   static final Duration MAX_AGE = Duration.ofDays(7);
   static final long MAX_BYTES = 10L * 1024 * 1024 * 1024;
-  private static final int STREAM_NOT_FOUND = 10059;
   private static final ObjectMapper JSON =
       new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
@@ -66,28 +61,13 @@ public final class LiveFeeds {
 
   /** Creates the feed stream, or brings it to its policies. */
   public static void ensure(Connection connection, NatsSettings nats) throws IOException, JetStreamApiException {
-    JetStreamManagement jsm = connection.jetStreamManagement();
-    StreamConfiguration required =
-        StreamConfiguration.builder()
-            .name(stream(nats))
-            .description("Weltgewebe live feeds (regions, conversations), for SSE subscribers")
-            .subjects(nats.subjectPrefix() + "-feeds.>")
-            .storageType(StorageType.File)
-            .retentionPolicy(RetentionPolicy.Limits)
-            .discardPolicy(DiscardPolicy.Old)
-            .maxAge(MAX_AGE)
-            .maxBytes(MAX_BYTES)
-            .duplicateWindow(Duration.ofMinutes(2))
-            .build();
-    try {
-      jsm.getStreamInfo(stream(nats));
-      jsm.updateStream(required);
-    } catch (JetStreamApiException e) {
-      if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
-        throw e;
-      }
-      jsm.addStream(required);
-    }
+    ReadSideStreams.ensure(connection, StreamConfiguration.builder()
+        .name(stream(nats))
+        .description("Weltgewebe live feeds (regions, conversations), for SSE subscribers")
+        .subjects(nats.subjectPrefix() + "-feeds.>")
+        .maxAge(MAX_AGE)
+        .maxBytes(MAX_BYTES)
+        .duplicateWindow(Duration.ofMinutes(2)));
   }
 
   /** The feed message of a region update: the update as JSON with its kind in {@code type}. */
