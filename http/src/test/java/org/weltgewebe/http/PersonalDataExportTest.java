@@ -46,8 +46,13 @@ class PersonalDataExportTest {
         TestApi.body(Map.of("goods", List.of("Lastenrad"), "skills", List.of("Löten"))), ada.token()).statusCode())
         .isEqualTo(200);
     String knotId = api.createKnot(ada, "Export knot").at("/knot/knotId").asText();
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
-        TestApi.json(api.get("/roles/" + ada.id() + "/personal-data", ada.token())).at("/readModels/rm_knot").size() == 1);
+    // Each read model is fed by its own consumer: wait until all three have applied Ada's events.
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+      JsonNode models = TestApi.json(api.get("/roles/" + ada.id() + "/personal-data", ada.token())).at("/readModels");
+      return models.at("/rm_knot").size() == 1
+          && models.at("/rm_thread").findValuesAsText("knot_id").contains(knotId)
+          && models.at("/rm_role/0/goods").toString().contains("Lastenrad");
+    });
 
     HttpResponse<String> response = api.get("/roles/" + ada.id() + "/personal-data", ada.token());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
