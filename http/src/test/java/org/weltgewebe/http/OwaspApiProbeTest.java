@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.weltgewebe.http.auth.KeyRing;
 
 /**
  * Probes of the OWASP API Security Top 10 (2023) that apply to this API, each sent over real HTTP
