@@ -23,7 +23,9 @@ public final class TestApi {
   public static final ObjectMapper JSON = new ObjectMapper();
   public static final HttpClient CLIENT =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-  public static final double[] BERLIN_KREUZBERG = {52.4986, 13.4033};
+  /** A point in Berlin-Kreuzberg, where the tests' roles live and their knots are tied. */
+  public static final double KREUZBERG_LAT = 52.4986;
+  public static final double KREUZBERG_LON = 13.4033;
 
   final HttpApi.Bound bound;
   public final String base;
@@ -97,7 +99,7 @@ public final class TestApi {
         post(
             "/roles",
             body(Map.of("displayName", name, "homeAddress", "Oranienstraße 1, Berlin",
-                "home", Map.of("lat", BERLIN_KREUZBERG[0], "lon", BERLIN_KREUZBERG[1]))),
+                "home", Map.of("lat", KREUZBERG_LAT, "lon", KREUZBERG_LON))),
             null);
     if (response.statusCode() != 201) {
       throw new AssertionError("registration failed: " + response.statusCode() + " " + response.body());
@@ -112,7 +114,7 @@ public final class TestApi {
         post(
             "/knots",
             body(Map.of("type", "IDEA", "title", title,
-                "location", Map.of("lat", BERLIN_KREUZBERG[0] + 0.001, "lon", BERLIN_KREUZBERG[1] + 0.001))),
+                "location", Map.of("lat", KREUZBERG_LAT + 0.001, "lon", KREUZBERG_LON + 0.001))),
             role.token());
     if (response.statusCode() != 201) {
       throw new AssertionError("knot creation failed: " + response.statusCode() + " " + response.body());

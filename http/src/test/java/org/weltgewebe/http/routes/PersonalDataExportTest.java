@@ -60,7 +60,7 @@ class PersonalDataExportTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     JsonNode export = TestApi.json(response);
     assertThat(export.at("/personal/homeAddress").asText()).isEqualTo("Oranienstraße 1, Berlin");
-    assertThat(export.at("/personal/home/lat").asDouble()).isEqualTo(TestApi.BERLIN_KREUZBERG[0]);
+    assertThat(export.at("/personal/home/lat").asDouble()).isEqualTo(TestApi.KREUZBERG_LAT);
     assertThat(export.at("/profile/displayName").asText()).isEqualTo("Ada Export");
     assertThat(export.at("/readModels/rm_role/0/display_name").asText()).isEqualTo("Ada Export");
     assertThat(export.at("/readModels/rm_role/0/goods").toString()).contains("Lastenrad");

@@ -58,7 +58,7 @@ class ProposalDeadlineTest {
     assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
     String id = TestApi.json(made).get("proposalId").asText();
     assertThat(api.post("/proposals/" + id + "/objections", null, bob.token()).statusCode()).isEqualTo(200);
-    String cell = RegionCells.regionOf(new GeoPoint(TestApi.BERLIN_KREUZBERG[0] + 0.001, TestApi.BERLIN_KREUZBERG[1] + 0.001));
+    String cell = RegionCells.regionOf(new GeoPoint(TestApi.KREUZBERG_LAT + 0.001, TestApi.KREUZBERG_LON + 0.001));
     assertThat(api.put("/regions/" + cell + "/delegation", TestApi.body(Map.of("delegate", ada.id())), cem.token())
         .statusCode()).isEqualTo(200);
     assertThat(api.put("/proposals/" + id + "/vote", "{\"choice\":\"YES\"}", ada.token()).statusCode()).isEqualTo(200);

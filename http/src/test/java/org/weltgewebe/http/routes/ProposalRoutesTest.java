@@ -90,7 +90,7 @@ class ProposalRoutesTest {
     TestApi.Role ada = api.register("Ada");
     TestApi.Role bob = api.register("Bob");
     TestApi.Role cem = api.register("Cem");
-    String cell = RegionCells.regionOf(new GeoPoint(TestApi.BERLIN_KREUZBERG[0], TestApi.BERLIN_KREUZBERG[1]));
+    String cell = RegionCells.regionOf(new GeoPoint(TestApi.KREUZBERG_LAT, TestApi.KREUZBERG_LON));
     String path = "/regions/" + cell + "/delegation";
 
     assertThat(api.put(path, delegate(bob), ada.token()).statusCode()).isEqualTo(200);
