@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -191,20 +192,7 @@ public final class Proposal
       String proposalId, String knotId, String cell, String proposedBy, String title, String text, Payout payout,
       Phase phase, Instant proposedAt, Instant deadline, String objectedBy, int votes, Outcome outcome,
       PayoutStatus payoutStatus, String payoutRefusal, Instant closedAt)
-      implements Reply {
-
-    /** An open proposal (nothing is due before it is accepted). */
-    static ProposalView open(Terms terms, Phase phase, Instant deadline, String objectedBy, int votes) {
-      return of(terms, phase, deadline, objectedBy, votes, null, PayoutStatus.NONE, null, null);
-    }
-
-    static ProposalView of(
-        Terms t, Phase phase, Instant deadline, String objectedBy, int votes, Outcome outcome,
-        PayoutStatus payoutStatus, String payoutRefusal, Instant closedAt) {
-      return new ProposalView(t.proposalId(), t.knotId(), t.cell(), t.proposedBy(), t.title(), t.text(), t.payout(),
-          phase, t.proposedAt(), deadline, objectedBy, votes, outcome, payoutStatus, payoutRefusal, closedAt);
-    }
-  }
+      implements Reply {}
 
   /** The final count of a closed proposal; empty for one that passed without objection. */
   public record TallyView(String proposalId, Outcome outcome, VoteTally tally, Instant closedAt) implements Reply {}
@@ -230,7 +218,7 @@ public final class Proposal
 
     @Override
     public ProposalView view() {
-      return ProposalView.open(terms, Phase.OBJECTABLE, deadline, null, 0);
+      return ProposalViews.of(this);
     }
   }
 
@@ -249,7 +237,7 @@ public final class Proposal
 
     @Override
     public ProposalView view() {
-      return ProposalView.open(terms, Phase.VOTING, deadline, objectedBy, votes.size());
+      return ProposalViews.of(this);
     }
   }
 
@@ -270,15 +258,9 @@ public final class Proposal
       return new Closed(terms, deadline, objectedBy, outcome, tally, closedAt, status, refusal);
     }
 
-    TallyView tallyView() {
-      return new TallyView(terms.proposalId(), outcome, tally == null ? VoteTally.empty() : tally, closedAt);
-    }
-
     @Override
     public ProposalView view() {
-      int direct = tally == null ? 0 : (int) tally.counted().stream().filter(c -> c.through().isEmpty()).count();
-      return ProposalView.of(terms, Phase.CLOSED, deadline, objectedBy, direct, outcome, payoutStatus, payoutRefusal,
-          closedAt);
+      return ProposalViews.of(this);
     }
   }
 
@@ -314,25 +296,25 @@ public final class Proposal
     builder
         .forStateType(Unproposed.class)
         .onCommand(Propose.class, this::propose)
-        .onCommand(Command.class, this::notFound);
+        .onCommand(Command.class, refuse(Refusal.notFound("proposal " + proposalId + " not found")));
     // What every proposal that was made answers alike; the states below refuse what is left.
     builder
         .forStateType(Made.class)
-        .onCommand(Propose.class, this::proposeAgain)
+        .onCommand(Propose.class, conflict("already exists"))
         .onCommand(Get.class, this::show);
     builder
         .forStateType(Objectable.class)
         .onCommand(RaiseObjection.class, this::object)
-        .onCommand(Vote.class, this::voteWithoutObjection)
+        .onCommand(Vote.class, conflict("is not put to the vote: nobody has objected"))
         .onCommand(CheckDeadline.class, this::passIfDue)
-        .onCommand(Command.class, this::stillOpen);
+        .onCommand(Command.class, conflict("is still open: its votes are counted at its deadline"));
     builder
         .forStateType(Voting.class)
-        .onCommand(RaiseObjection.class, this::objectAgain)
+        .onCommand(RaiseObjection.class, conflict("is already put to the vote; vote NO to oppose it"))
         .onCommand(Vote.class, this::vote)
         .onCommand(CheckDeadline.class, this::countIfDue)
         .onCommand(GraphArrived.class, this::tally)
-        .onCommand(Command.class, this::stillOpen);
+        .onCommand(Command.class, conflict("is still open: its votes are counted at its deadline"));
     builder
         .forStateType(Closed.class)
         .onCommand(CheckDeadline.class, this::payIfOwed)
@@ -440,34 +422,21 @@ public final class Proposal
   }
 
   private ReplyEffect<Event, State> showTally(Closed closed, GetTally query) {
-    return Effect().reply(query.replyTo(), closed.tallyView());
-  }
-
-  private ReplyEffect<Event, State> notFound(Unproposed state, Command command) {
-    return reject(command, Refusal.notFound("proposal " + proposalId + " not found"));
-  }
-
-  private ReplyEffect<Event, State> proposeAgain(Made proposal, Propose command) {
-    return reject(command, Refusal.conflict("proposal " + proposalId + " already exists"));
-  }
-
-  private ReplyEffect<Event, State> voteWithoutObjection(Objectable open, Vote command) {
-    return reject(command, Refusal.conflict("proposal " + proposalId + " is not put to the vote: nobody has objected"));
-  }
-
-  private ReplyEffect<Event, State> objectAgain(Voting voting, RaiseObjection command) {
-    return reject(command,
-        Refusal.conflict("proposal " + proposalId + " is already put to the vote; vote NO to oppose it"));
-  }
-
-  private ReplyEffect<Event, State> stillOpen(Made open, Command command) {
-    return reject(command,
-        Refusal.conflict("proposal " + proposalId + " is still open: its votes are counted at its deadline"));
+    return Effect().reply(query.replyTo(), ProposalViews.tallyOf(closed));
   }
 
   private ReplyEffect<Event, State> closed(Closed closed, Command command) {
     return reject(command, Refusal.conflict(
         "proposal " + proposalId + " closed at " + closed.closedAt() + " (" + closed.outcome() + ")"));
+  }
+
+  /** A handler that refuses as a conflict: the proposal stands where the command cannot apply. */
+  private <C extends Command> Function<C, ReplyEffect<Event, State>> conflict(String why) {
+    return refuse(Refusal.conflict("proposal " + proposalId + " " + why));
+  }
+
+  private <C extends Command> Function<C, ReplyEffect<Event, State>> refuse(Refusal refusal) {
+    return command -> reject(command, refusal);
   }
 
   private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
