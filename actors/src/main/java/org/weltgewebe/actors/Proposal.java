@@ -80,20 +80,15 @@ public final class Proposal
 
     /** What makes this proposal impossible to make, if anything. */
     Optional<String> problem() {
-      if (isBlank(knotId) || isBlank(proposedBy)) {
+      if (Input.isBlank(knotId) || Input.isBlank(proposedBy)) {
         return Optional.of("knotId and proposedBy must not be blank");
       }
       if (knotLocation == null || knotLocation.problem().isPresent()) {
         return Optional.of("the knot's location is missing or off the globe");
       }
-      String stripped = title == null ? "" : title.strip();
-      if (stripped.isEmpty() || stripped.length() > MAX_TITLE) {
-        return Optional.of("title must have 1 to " + MAX_TITLE + " characters, got " + stripped.length());
-      }
-      if (text != null && text.length() > MAX_TEXT) {
-        return Optional.of("text must have at most " + MAX_TEXT + " characters, got " + text.length());
-      }
-      return payout == null ? Optional.empty() : payout.problem();
+      return Input.stripped("title", title, MAX_TITLE)
+          .or(() -> Input.atMost("text", text, MAX_TEXT))
+          .or(() -> payout == null ? Optional.empty() : payout.problem());
     }
 
     /** The terms of the proposal {@code proposalId} this command makes at {@code now}. */
@@ -107,7 +102,7 @@ public final class Proposal
   public record RaiseObjection(String roleId, ActorRef<Reply> replyTo) implements Command {
 
     Optional<String> problem() {
-      return isBlank(roleId) ? Optional.of("roleId must not be blank") : Optional.empty();
+      return Input.blank("roleId", roleId);
     }
   }
 
@@ -115,7 +110,7 @@ public final class Proposal
   public record Vote(String roleId, VoteTally.Choice choice, ActorRef<Reply> replyTo) implements Command {
 
     Optional<String> problem() {
-      return isBlank(roleId) || choice == null ? Optional.of("a vote needs a roleId and a choice") : Optional.empty();
+      return Input.isBlank(roleId) || choice == null ? Optional.of("a vote needs a roleId and a choice") : Optional.empty();
     }
   }
 
@@ -145,7 +140,7 @@ public final class Proposal
       if (amountCents <= 0) {
         return Optional.of("a payout must move a positive amount, got " + amountCents + " cents");
       }
-      return isBlank(recipientRoleId) ? Optional.of("a payout needs a recipient role") : Optional.empty();
+      return Input.isBlank(recipientRoleId) ? Optional.of("a payout needs a recipient role") : Optional.empty();
     }
   }
 
@@ -452,10 +447,6 @@ public final class Proposal
     return state instanceof Made proposal
         ? proposal.view()
         : new Rejected(Refusal.notFound("proposal " + proposalId + " not found"));
-  }
-
-  private static boolean isBlank(String text) {
-    return text == null || text.isBlank();
   }
 
   // ---------------------------------------------------------------- events
