@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -53,12 +54,6 @@ public final class Knot
   static final int MAX_TITLE = 120;
   static final int MAX_DESCRIPTION = 4000;
 
-  // A timer far in the future would pin a wrong real-time guess if the clock's compression is
-  // reconfigured, and one long-lived timer per idle knot is wasteful to track; re-checking hourly
-  // is cheap and self-correcting.
-  private static final Duration MAX_TIMER_WAIT = Duration.ofHours(1);
-  private static final String DISSOLUTION_TIMER = "dissolution";
-
   /** What a knot is; only {@link #EVENT} is dated. */
   public enum Type { IDEA, EVENT, FACILITY, TOOL, SLEEPING_PLACE, PARKING_PLACE, OTHER }
 
@@ -71,6 +66,11 @@ public final class Knot
   public sealed interface Command extends WeaveSerializable
       permits Create, LeadThread, AttachYarn, DetachYarn, CheckDissolution, Get {
     ActorRef<Reply> replyTo();
+
+    /** What makes this command unusable, if anything; a standing knot refuses it before anything else. */
+    default Optional<String> problem() {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -83,8 +83,9 @@ public final class Knot
       implements Command {
 
     /** What makes this knot impossible to tie, if anything. */
-    Optional<String> problem() {
-      if (isBlank(createdBy)) {
+    @Override
+    public Optional<String> problem() {
+      if (Input.isBlank(createdBy)) {
         return Optional.of("createdBy must not be blank");
       }
       if (type == null) {
@@ -94,14 +95,9 @@ public final class Knot
       if (trimmed.isEmpty() || trimmed.length() > MAX_TITLE) {
         return Optional.of("title must have 1 to " + MAX_TITLE + " characters, got " + trimmed.length());
       }
-      if (description != null && description.length() > MAX_DESCRIPTION) {
-        return Optional.of(
-            "description must have at most " + MAX_DESCRIPTION + " characters, got " + description.length());
-      }
-      if (location == null) {
-        return Optional.of("location is required");
-      }
-      return location.problem().or(this::datesProblem);
+      return Input.atMost("description", description, MAX_DESCRIPTION)
+          .or(() -> location == null ? Optional.of("location is required") : location.problem())
+          .or(this::datesProblem);
     }
 
     private Optional<String> datesProblem() {
@@ -128,27 +124,29 @@ public final class Knot
       String threadId, String roleId, String threadKind, Connection connection, ActorRef<Reply> replyTo)
       implements Command {
 
-    /** What makes this report unusable, if anything. */
-    Optional<String> problem() {
-      return blank("threadId", threadId).or(() -> blank("roleId", roleId)).or(() -> blank("threadKind", threadKind));
+    @Override
+    public Optional<String> problem() {
+      return Input.blank("threadId", threadId)
+          .or(() -> Input.blank("roleId", roleId))
+          .or(() -> Input.blank("threadKind", threadKind));
     }
   }
 
   /** A thread led to this knot was twisted into yarn: the knot stays while it holds. */
   public record AttachYarn(String threadId, ActorRef<Reply> replyTo) implements Command {
 
-    /** What makes this attachment unusable, if anything. */
-    Optional<String> problem() {
-      return blank("threadId", threadId);
+    @Override
+    public Optional<String> problem() {
+      return Input.blank("threadId", threadId);
     }
   }
 
   /** A yarn to this knot was untwisted: it fades again from now. */
   public record DetachYarn(String threadId, ActorRef<Reply> replyTo) implements Command {
 
-    /** What makes this detachment unusable, if anything. */
-    Optional<String> problem() {
-      return blank("threadId", threadId);
+    @Override
+    public Optional<String> problem() {
+      return Input.blank("threadId", threadId);
     }
   }
 
@@ -220,10 +218,7 @@ public final class Knot
    * {@link KnotSnapshotMigration}.
    */
   record Standing(
-      Created tied,
-      Instant lastThreadAt,
-      Set<String> threadIds,
-      Map<String, Connection> connections,
+      Created tied, Instant lastThreadAt, Set<String> threadIds, Map<String, Connection> connections,
       Set<String> yarnThreadIds)
       implements Tied {
 
@@ -233,8 +228,7 @@ public final class Knot
         return null;
       }
       Instant eventEnd = tied.eventEnd();
-      Instant quietSince =
-          eventEnd != null && eventEnd.isAfter(lastThreadAt) ? eventEnd : lastThreadAt;
+      Instant quietSince = eventEnd != null && eventEnd.isAfter(lastThreadAt) ? eventEnd : lastThreadAt;
       return quietSince.plus(DISSOLUTION_TIME);
     }
 
@@ -309,16 +303,14 @@ public final class Knot
 
   private final String knotId;
   private final WeaveClock clock;
-  private final TimerScheduler<Command> timers;
-  // Who hears the answer to the timer's own dissolution check: nobody.
-  private final ActorRef<Reply> nobody;
+  private final DeadlineTimer<Command> timer;
 
+  // The timer's own dissolution check is answered to nobody.
   private Knot(String knotId, WeaveClock clock, TimerScheduler<Command> timers, ActorRef<Reply> nobody) {
     super(PersistenceId.of(ENTITY_KEY.name(), knotId));
     this.knotId = knotId;
     this.clock = clock;
-    this.timers = timers;
-    this.nobody = nobody;
+    this.timer = new DeadlineTimer<>(timers, clock, "dissolution", new CheckDissolution(nobody));
   }
 
   @Override
@@ -332,12 +324,12 @@ public final class Knot
     builder
         .forStateType(Untied.class)
         .onCommand(Create.class, this::create)
-        .onCommand(Command.class, this::notFound);
+        .onCommand(Command.class, refuse(Refusal.notFound("knot " + knotId + " not found")));
     builder
         .forStateType(Gone.class)
         .onCommand(Get.class, this::show)
         .onCommand(CheckDissolution.class, this::show)
-        .onCommand(Command.class, this::isGone);
+        .onCommand(Command.class, refuse(goneRefusal()));
     // The dissolution guard: a knot past its time dissolves before it does anything else. (The
     // builders are tried in this order; Pekko tests this predicate only on states left over.)
     builder
@@ -347,7 +339,8 @@ public final class Knot
         .onCommand(Command.class, this::dissolveAndRefuse);
     builder
         .forStateType(Standing.class)
-        .onCommand(Create.class, this::createAgain)
+        .onCommand(Create.class, refuse(Refusal.conflict("knot " + knotId + " already exists")))
+        .onCommand(Knot::isInvalid, this::refuseInvalid)
         .onCommand(LeadThread.class, this::leadThread)
         .onCommand(AttachYarn.class, this::attachYarn)
         .onCommand(DetachYarn.class, this::detachYarn)
@@ -357,9 +350,8 @@ public final class Knot
   }
 
   private ReplyEffect<Event, State> create(Untied untied, Create command) {
-    Optional<String> problem = command.problem();
-    if (problem.isPresent()) {
-      return reject(command, Refusal.invalid(problem.get()));
+    if (isInvalid(command)) {
+      return refuseInvalid(command);
     }
     String description = command.description() == null ? "" : command.description();
     return persist(
@@ -369,15 +361,7 @@ public final class Knot
         command);
   }
 
-  private ReplyEffect<Event, State> createAgain(Standing knot, Create command) {
-    return reject(command, Refusal.conflict("knot " + knotId + " already exists"));
-  }
-
   private ReplyEffect<Event, State> leadThread(Standing knot, LeadThread command) {
-    Optional<String> problem = command.problem();
-    if (problem.isPresent()) {
-      return reject(command, Refusal.invalid(problem.get()));
-    }
     if (knot.threadIds().contains(command.threadId())) {
       return show(knot, command);
     }
@@ -387,10 +371,6 @@ public final class Knot
   }
 
   private ReplyEffect<Event, State> attachYarn(Standing knot, AttachYarn command) {
-    Optional<String> problem = command.problem();
-    if (problem.isPresent()) {
-      return reject(command, Refusal.invalid(problem.get()));
-    }
     if (!knot.threadIds().contains(command.threadId())) {
       return reject(command, Refusal.invalid("thread " + command.threadId() + " does not lead to knot " + knotId));
     }
@@ -401,10 +381,6 @@ public final class Knot
   }
 
   private ReplyEffect<Event, State> detachYarn(Standing knot, DetachYarn command) {
-    Optional<String> problem = command.problem();
-    if (problem.isPresent()) {
-      return reject(command, Refusal.invalid(problem.get()));
-    }
     if (!knot.yarnThreadIds().contains(command.threadId())) {
       return show(knot, command);
     }
@@ -442,16 +418,21 @@ public final class Knot
     return Effect().reply(command.replyTo(), knot.viewAt(clock.now()));
   }
 
-  private ReplyEffect<Event, State> notFound(Untied untied, Command command) {
-    return reject(command, Refusal.notFound("knot " + knotId + " not found"));
-  }
-
-  private ReplyEffect<Event, State> isGone(Gone gone, Command command) {
-    return reject(command, goneRefusal());
-  }
-
   private Refusal goneRefusal() {
     return Refusal.gone("knot " + knotId + " has dissolved");
+  }
+
+  private static boolean isInvalid(Command command) {
+    return command.problem().isPresent();
+  }
+
+  private ReplyEffect<Event, State> refuseInvalid(Command command) {
+    return reject(command, Refusal.invalid(command.problem().orElseThrow()));
+  }
+
+  /** A handler that refuses, whatever the command. */
+  private <C extends Command> Function<C, ReplyEffect<Event, State>> refuse(Refusal refusal) {
+    return command -> reject(command, refusal);
   }
 
   private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
@@ -470,24 +451,11 @@ public final class Knot
   }
 
   private void scheduleDissolutionCheck(State state) {
-    Optional<Duration> wait =
-        state instanceof Standing knot && knot.dissolvesAt() != null
-            ? clock.realTimeUntil(knot.dissolvesAt())
-            : Optional.empty();
-    if (wait.isPresent()) {
-      Duration capped = wait.get().compareTo(MAX_TIMER_WAIT) > 0 ? MAX_TIMER_WAIT : wait.get();
-      timers.startSingleTimer(DISSOLUTION_TIMER, new CheckDissolution(nobody), capped);
+    if (state instanceof Standing knot && knot.dissolvesAt() != null) {
+      timer.wakeAt(knot.dissolvesAt());
     } else {
-      timers.cancel(DISSOLUTION_TIMER);
+      timer.cancel();
     }
-  }
-
-  private static Optional<String> blank(String name, String value) {
-    return isBlank(value) ? Optional.of(name + " must not be blank") : Optional.empty();
-  }
-
-  private static boolean isBlank(String value) {
-    return value == null || value.isBlank();
   }
 
   // ---- persistence settings

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -15,7 +16,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -30,11 +30,15 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * proposal closes accepted (more yes than no) or rejected. An accepted payout is then paid from the
  * knot's account, once.
  *
- * <p>Deadlines are durable: they are in the events, and the proposal schedules its own settlement
- * through the clock after every event and after recovery (so a passivated, restarted or rebalanced
- * proposal picks it up when it wakes); the {@code DeadlineSweeper} wakes the overdue ones that
- * nobody asks for. Settling reads other entities ({@link ProposalLinks}) and so never happens inside
- * a command's handler: a command that arrives after the deadline is refused and starts settlement.
+ * <p>Deadlines are durable: they are in the events, and the proposal sets its timer (a
+ * {@link CheckDeadline} to itself) after every event and after recovery, so a passivated, restarted
+ * or rebalanced proposal picks it up when it wakes; the {@code DeadlineSweeper} wakes the overdue
+ * ones that nobody asks for. Settling reads other entities ({@link ProposalLinks}) and so never
+ * happens inside a command's handler: a command that arrives after the deadline is refused and
+ * starts settlement.
+ *
+ * <p>Every command carries its {@code replyTo}, so each state refuses what it does not handle in
+ * one place, and each command from outside knows what makes it invalid ({@code problem()}).
  */
 public final class Proposal
     extends EventSourcedBehaviorWithEnforcedReplies<Proposal.Command, Proposal.Event, Proposal.State> {
@@ -51,10 +55,6 @@ public final class Proposal
   static final int MAX_TITLE = 120;
   static final int MAX_TEXT = 4000;
 
-  private static final Duration MAX_TIMER_WAIT = Duration.ofHours(1);
-  private static final Duration RETRY_AFTER = Duration.ofSeconds(5);
-  private static final String SETTLE_TIMER = "settle";
-
   /** Where a proposal stands. */
   public enum Phase { OBJECTABLE, VOTING, CLOSED }
 
@@ -66,26 +66,53 @@ public final class Proposal
 
   // ---------------------------------------------------------------- protocol
 
-  /** Everything a proposal understands. */
+  /** Everything a proposal understands; each command names who hears the answer. */
   public sealed interface Command extends WeaveSerializable
-      permits Propose, RaiseObjection, Vote, Get, GetTally, CheckDeadline, SettlementDue, GraphArrived, PayoutAnswered {}
+      permits Propose, RaiseObjection, Vote, Get, GetTally, CheckDeadline, GraphArrived, PayoutAnswered {
+    ActorRef<Reply> replyTo();
+  }
 
   /** Puts a proposal to the knot {@code knotId}; {@code payout} is null for a proposal without money. */
   public record Propose(
-      String knotId,
-      GeoPoint knotLocation,
-      String proposedBy,
-      String title,
-      String text,
-      Payout payout,
+      String knotId, GeoPoint knotLocation, String proposedBy, String title, String text, Payout payout,
       ActorRef<Reply> replyTo)
-      implements Command {}
+      implements Command {
+
+    /** What makes this proposal impossible to make, if anything. */
+    Optional<String> problem() {
+      if (Input.isBlank(knotId) || Input.isBlank(proposedBy)) {
+        return Optional.of("knotId and proposedBy must not be blank");
+      }
+      if (knotLocation == null || knotLocation.problem().isPresent()) {
+        return Optional.of("the knot's location is missing or off the globe");
+      }
+      return Input.stripped("title", title, MAX_TITLE)
+          .or(() -> Input.atMost("text", text, MAX_TEXT))
+          .or(() -> payout == null ? Optional.empty() : payout.problem());
+    }
+
+    /** The terms of the proposal {@code proposalId} this command makes at {@code now}. */
+    Terms terms(String proposalId, Instant now) {
+      return new Terms(proposalId, knotId, RegionCells.regionOf(knotLocation), knotLocation, proposedBy,
+          title.strip(), text == null ? "" : text.strip(), payout, now);
+    }
+  }
 
   /** {@code roleId} objects: the proposal goes to the vote. */
-  public record RaiseObjection(String roleId, ActorRef<Reply> replyTo) implements Command {}
+  public record RaiseObjection(String roleId, ActorRef<Reply> replyTo) implements Command {
+
+    Optional<String> problem() {
+      return Input.blank("roleId", roleId);
+    }
+  }
 
   /** {@code roleId} votes; voting again replaces its vote. */
-  public record Vote(String roleId, VoteTally.Choice choice, ActorRef<Reply> replyTo) implements Command {}
+  public record Vote(String roleId, VoteTally.Choice choice, ActorRef<Reply> replyTo) implements Command {
+
+    Optional<String> problem() {
+      return Input.isBlank(roleId) || choice == null ? Optional.of("a vote needs a roleId and a choice") : Optional.empty();
+    }
+  }
 
   /** Reads the proposal. */
   public record Get(ActorRef<Reply> replyTo) implements Command {}
@@ -93,32 +120,34 @@ public final class Proposal
   /** Reads the final count of a closed proposal. */
   public record GetTally(ActorRef<Reply> replyTo) implements Command {}
 
-  /** Settles the proposal if its deadline has passed (the sweeper's wake-up), and answers its view. */
+  /**
+   * Settles the proposal if its deadline has passed, or pays an accepted payout still owed, and
+   * answers its view; the sweeper sends it, and so does the proposal's own timer.
+   */
   public record CheckDeadline(ActorRef<Reply> replyTo) implements Command {}
 
-  /** The proposal's own timer: its deadline may have come. */
-  private record SettlementDue() implements Command {}
+  /** The district's delegations at the deadline arrived (or could not be read); nobody hears an answer. */
+  record GraphArrived(Map<String, String> delegations, String failure, ActorRef<Reply> replyTo)
+      implements Command {}
 
-  /** The district's delegations at the deadline arrived (or could not be read). */
-  private record GraphArrived(Map<String, String> delegations, String failure) implements Command {}
-
-  /** The community account answered the payout. */
-  private record PayoutAnswered(Refusal refusal, String failure) implements Command {}
+  /** The community account answered the payout; nobody hears an answer. */
+  record PayoutAnswered(Refusal refusal, String failure, ActorRef<Reply> replyTo) implements Command {}
 
   /** The money an accepted payout proposal moves out of its knot's community account. */
-  public record Payout(long amountCents, String recipientRoleId) implements WeaveSerializable {}
+  public record Payout(long amountCents, String recipientRoleId) implements WeaveSerializable {
+
+    Optional<String> problem() {
+      if (amountCents <= 0) {
+        return Optional.of("a payout must move a positive amount, got " + amountCents + " cents");
+      }
+      return Input.isBlank(recipientRoleId) ? Optional.of("a payout needs a recipient role") : Optional.empty();
+    }
+  }
 
   /** What a proposal proposes, fixed when it is made. {@code cell} is its knot's region. */
   public record Terms(
-      String proposalId,
-      String knotId,
-      String cell,
-      GeoPoint knotLocation,
-      String proposedBy,
-      String title,
-      String text,
-      Payout payout,
-      Instant proposedAt)
+      String proposalId, String knotId, String cell, GeoPoint knotLocation, String proposedBy, String title,
+      String text, Payout payout, Instant proposedAt)
       implements WeaveSerializable {}
 
   /** What happened to a proposal. */
@@ -155,22 +184,9 @@ public final class Proposal
    * null until it closes.
    */
   public record ProposalView(
-      String proposalId,
-      String knotId,
-      String cell,
-      String proposedBy,
-      String title,
-      String text,
-      Payout payout,
-      Phase phase,
-      Instant proposedAt,
-      Instant deadline,
-      String objectedBy,
-      int votes,
-      Outcome outcome,
-      PayoutStatus payoutStatus,
-      String payoutRefusal,
-      Instant closedAt)
+      String proposalId, String knotId, String cell, String proposedBy, String title, String text, Payout payout,
+      Phase phase, Instant proposedAt, Instant deadline, String objectedBy, int votes, Outcome outcome,
+      PayoutStatus payoutStatus, String payoutRefusal, Instant closedAt)
       implements Reply {}
 
   /** The final count of a closed proposal; empty for one that passed without objection. */
@@ -181,18 +197,29 @@ public final class Proposal
 
   // ---------------------------------------------------------------- state
 
-  /** A proposal's state. */
-  public sealed interface State extends WeaveSerializable permits Unproposed, Objectable, Voting, Closed {}
+  /** A proposal's state: not yet made, or made (open for objections, put to the vote, or closed). */
+  public sealed interface State extends WeaveSerializable permits Unproposed, Made {}
+
+  /** A proposal that was made: it can be shown. */
+  public sealed interface Made extends State permits Objectable, Voting, Closed {
+    ProposalView view();
+  }
 
   /** No proposal under this id. */
   public record Unproposed() implements State {}
 
   /** Open for objections until {@code deadline}. */
-  public record Objectable(Terms terms, Instant deadline) implements State {}
+  public record Objectable(Terms terms, Instant deadline) implements Made {
+
+    @Override
+    public ProposalView view() {
+      return ProposalViews.of(this);
+    }
+  }
 
   /** Put to the vote by {@code objectedBy}, until {@code deadline}; the direct votes so far. */
   public record Voting(Terms terms, Instant deadline, String objectedBy, Map<String, VoteTally.Choice> votes)
-      implements State {
+      implements Made {
     public Voting {
       votes = Map.copyOf(votes);
     }
@@ -202,22 +229,33 @@ public final class Proposal
       changed.put(roleId, choice);
       return new Voting(terms, deadline, objectedBy, changed);
     }
+
+    @Override
+    public ProposalView view() {
+      return ProposalViews.of(this);
+    }
   }
 
   /** Closed: passed, accepted or rejected; with its tally when it was voted on. */
   public record Closed(
-      Terms terms,
-      Instant deadline,
-      String objectedBy,
-      Outcome outcome,
-      VoteTally tally,
-      Instant closedAt,
-      PayoutStatus payoutStatus,
-      String payoutRefusal)
-      implements State {
+      Terms terms, Instant deadline, String objectedBy, Outcome outcome, VoteTally tally, Instant closedAt,
+      PayoutStatus payoutStatus, String payoutRefusal)
+      implements Made {
+
+    /** How the proposal closed at {@code at}; a payout is owed unless it was rejected. */
+    static Closed by(Terms terms, Instant deadline, String objectedBy, Outcome outcome, VoteTally tally, Instant at) {
+      boolean owes = terms.payout() != null && outcome != Outcome.REJECTED;
+      return new Closed(terms, deadline, objectedBy, outcome, tally, at,
+          owes ? PayoutStatus.PENDING : PayoutStatus.NONE, null);
+    }
 
     Closed withPayout(PayoutStatus status, String refusal) {
       return new Closed(terms, deadline, objectedBy, outcome, tally, closedAt, status, refusal);
+    }
+
+    @Override
+    public ProposalView view() {
+      return ProposalViews.of(this);
     }
   }
 
@@ -231,24 +269,15 @@ public final class Proposal
 
   private final String proposalId;
   private final WeaveClock clock;
-  private final ProposalLinks links;
-  private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
-  /** A settlement or payout is in flight; not state, because it does not survive the actor. */
-  private boolean waiting;
+  private final ProposalSettlement settlement;
 
   private Proposal(
-      String proposalId,
-      WeaveClock clock,
-      ProposalLinks links,
-      ActorContext<Command> context,
+      String proposalId, WeaveClock clock, ProposalLinks links, ActorContext<Command> context,
       TimerScheduler<Command> timers) {
     super(PersistenceId.of(ENTITY_KEY.name(), proposalId));
     this.proposalId = proposalId;
     this.clock = clock;
-    this.links = links;
-    this.context = context;
-    this.timers = timers;
+    this.settlement = new ProposalSettlement(proposalId, clock, links, context, timers);
   }
 
   @Override
@@ -258,315 +287,166 @@ public final class Proposal
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
+    var builder = newCommandHandlerWithReplyBuilder();
     builder
         .forStateType(Unproposed.class)
         .onCommand(Propose.class, this::propose)
-        .onCommand(SettlementDue.class, (state, due) -> Effect().noReply())
-        .onCommand(GraphArrived.class, (state, graph) -> Effect().noReply())
-        .onCommand(PayoutAnswered.class, (state, answer) -> Effect().noReply())
-        .onCommand(Command.class, this::notFound);
+        .onCommand(Command.class, refuse(Refusal.notFound("proposal " + proposalId + " not found")));
+    // What every proposal that was made answers alike; the states below refuse what is left.
+    builder
+        .forStateType(Made.class)
+        .onCommand(Propose.class, conflict("already exists"))
+        .onCommand(Get.class, this::show);
     builder
         .forStateType(Objectable.class)
         .onCommand(RaiseObjection.class, this::object)
-        .onCommand(Vote.class, (state, vote) -> refuse(vote.replyTo(),
-            "proposal " + proposalId + " is not put to the vote: nobody has objected"))
-        .onCommand(SettlementDue.class, this::passIfDue)
-        .onCommand(CheckDeadline.class, this::checkObjectable)
-        .onCommand(GraphArrived.class, (state, graph) -> Effect().noReply())
-        .onCommand(PayoutAnswered.class, (state, answer) -> Effect().noReply());
+        .onCommand(Vote.class, conflict("is not put to the vote: nobody has objected"))
+        .onCommand(CheckDeadline.class, this::passIfDue)
+        .onCommand(Command.class, conflict("is still open: its votes are counted at its deadline"));
     builder
         .forStateType(Voting.class)
-        .onCommand(RaiseObjection.class, (state, object) -> refuse(object.replyTo(),
-            "proposal " + proposalId + " is already put to the vote; vote NO to oppose it"))
+        .onCommand(RaiseObjection.class, conflict("is already put to the vote; vote NO to oppose it"))
         .onCommand(Vote.class, this::vote)
-        .onCommand(SettlementDue.class, this::countIfDue)
-        .onCommand(CheckDeadline.class, (state, check) -> {
-          context.getSelf().tell(new SettlementDue());
-          return Effect().reply(check.replyTo(), viewOf(state));
-        })
+        .onCommand(CheckDeadline.class, this::countIfDue)
         .onCommand(GraphArrived.class, this::tally)
-        .onCommand(PayoutAnswered.class, (state, answer) -> Effect().noReply());
+        .onCommand(Command.class, conflict("is still open: its votes are counted at its deadline"));
     builder
         .forStateType(Closed.class)
-        .onCommand(RaiseObjection.class, (state, object) -> closedRefusal(object.replyTo(), state))
-        .onCommand(Vote.class, (state, vote) -> closedRefusal(vote.replyTo(), state))
-        .onCommand(CheckDeadline.class, (state, check) -> Effect().reply(check.replyTo(), viewOf(state)))
-        .onCommand(SettlementDue.class, this::payIfPending)
-        .onCommand(GraphArrived.class, (state, graph) -> Effect().noReply())
-        .onCommand(PayoutAnswered.class, this::payoutAnswered);
-    builder
-        .forAnyState()
-        .onCommand(Propose.class, (state, propose) -> refuse(propose.replyTo(),
-            "proposal " + proposalId + " already exists"))
-        .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), viewOf(state)))
-        .onCommand(GetTally.class, this::tallyOf);
+        .onCommand(CheckDeadline.class, this::payIfOwed)
+        .onCommand(PayoutAnswered.class, this::payoutAnswered)
+        .onCommand(GetTally.class, this::showTally)
+        .onCommand(Command.class, this::closed);
     return builder.build();
   }
 
-  // ---- making and objecting
+  // ---- making, objecting, voting
 
   private ReplyEffect<Event, State> propose(Unproposed state, Propose command) {
-    Optional<String> problem = problemOf(command);
+    Optional<String> problem = command.problem();
     if (problem.isPresent()) {
-      return Effect().reply(command.replyTo(), new Rejected(Refusal.invalid(problem.get())));
+      return reject(command, Refusal.invalid(problem.get()));
     }
     Instant now = clock.now();
-    Terms terms =
-        new Terms(
-            proposalId, command.knotId(), RegionCells.regionOf(command.knotLocation()), command.knotLocation(),
-            command.proposedBy(), command.title().strip(), command.text() == null ? "" : command.text().strip(),
-            command.payout(), now);
-    return Effect()
-        .persist(new Proposed(terms, now.plus(OBJECTION_PERIOD)))
-        .thenRun(this::scheduleSettlement)
-        .thenReply(command.replyTo(), this::viewOf);
+    return persist(new Proposed(command.terms(proposalId, now), now.plus(OBJECTION_PERIOD)), command);
   }
 
-  static Optional<String> problemOf(Propose command) {
-    if (isBlank(command.knotId()) || isBlank(command.proposedBy())) {
-      return Optional.of("knotId and proposedBy must not be blank");
-    }
-    if (command.knotLocation() == null || command.knotLocation().problem().isPresent()) {
-      return Optional.of("the knot's location is missing or off the globe");
-    }
-    String title = command.title() == null ? "" : command.title().strip();
-    if (title.isEmpty() || title.length() > MAX_TITLE) {
-      return Optional.of("title must have 1 to " + MAX_TITLE + " characters, got " + title.length());
-    }
-    if (command.text() != null && command.text().length() > MAX_TEXT) {
-      return Optional.of("text must have at most " + MAX_TEXT + " characters, got " + command.text().length());
-    }
-    Payout payout = command.payout();
-    if (payout != null) {
-      if (payout.amountCents() <= 0) {
-        return Optional.of("a payout must move a positive amount, got " + payout.amountCents() + " cents");
-      }
-      if (isBlank(payout.recipientRoleId())) {
-        return Optional.of("a payout needs a recipient role");
-      }
-    }
-    return Optional.empty();
-  }
-
-  private ReplyEffect<Event, State> object(Objectable state, RaiseObjection command) {
+  private ReplyEffect<Event, State> object(Objectable open, RaiseObjection command) {
     Instant now = clock.now();
-    if (!now.isBefore(state.deadline())) {
-      return lateCommand(command.replyTo(), state.deadline());
+    if (!now.isBefore(open.deadline())) {
+      return lateCommand(command, open.deadline());
     }
-    if (isBlank(command.roleId())) {
-      return Effect().reply(command.replyTo(), new Rejected(Refusal.invalid("roleId must not be blank")));
+    Optional<String> problem = command.problem();
+    if (problem.isPresent()) {
+      return reject(command, Refusal.invalid(problem.get()));
     }
-    return Effect()
-        .persist(new Objected(command.roleId(), state.deadline().plus(VOTING_EXTENSION), now))
-        .thenRun(this::scheduleSettlement)
-        .thenReply(command.replyTo(), this::viewOf);
+    return persist(new Objected(command.roleId(), open.deadline().plus(VOTING_EXTENSION), now), command);
   }
 
-  private ReplyEffect<Event, State> vote(Voting state, Vote command) {
+  private ReplyEffect<Event, State> vote(Voting voting, Vote command) {
     Instant now = clock.now();
-    if (!now.isBefore(state.deadline())) {
-      return lateCommand(command.replyTo(), state.deadline());
+    if (!now.isBefore(voting.deadline())) {
+      return lateCommand(command, voting.deadline());
     }
-    if (isBlank(command.roleId()) || command.choice() == null) {
-      return Effect().reply(command.replyTo(), new Rejected(Refusal.invalid("a vote needs a roleId and a choice")));
+    Optional<String> problem = command.problem();
+    if (problem.isPresent()) {
+      return reject(command, Refusal.invalid(problem.get()));
     }
-    if (state.votes().get(command.roleId()) == command.choice()) {
-      return Effect().reply(command.replyTo(), viewOf(state));
+    if (voting.votes().get(command.roleId()) == command.choice()) {
+      return show(voting, command);
     }
-    return Effect()
-        .persist(new VoteCast(command.roleId(), command.choice(), now))
-        .thenReply(command.replyTo(), this::viewOf);
+    return persist(new VoteCast(command.roleId(), command.choice(), now), command);
   }
 
   /** A command after the deadline: refused, and the settlement the deadline calls for is started. */
-  private ReplyEffect<Event, State> lateCommand(ActorRef<Reply> replyTo, Instant deadline) {
-    context.getSelf().tell(new SettlementDue());
-    return refuse(replyTo, "proposal " + proposalId + " closed for this at " + deadline);
+  private ReplyEffect<Event, State> lateCommand(Command command, Instant deadline) {
+    settlement.wakeNow();
+    return reject(command, Refusal.conflict("proposal " + proposalId + " closed for this at " + deadline));
   }
 
   // ---- settling
 
-  private ReplyEffect<Event, State> passIfDue(Objectable state, SettlementDue due) {
-    if (clock.now().isBefore(state.deadline())) {
-      return Effect().none().thenRun(this::scheduleSettlement).thenNoReply();
+  private ReplyEffect<Event, State> passIfDue(Objectable open, CheckDeadline check) {
+    if (clock.now().isBefore(open.deadline())) {
+      return notYetDue(check);
     }
-    return Effect()
-        .persist(new PassedWithoutObjection(clock.now()))
-        .thenRun(this::scheduleSettlement)
-        .thenNoReply();
+    return persist(new PassedWithoutObjection(clock.now()), check);
   }
 
-  private ReplyEffect<Event, State> checkObjectable(Objectable state, CheckDeadline check) {
-    if (clock.now().isBefore(state.deadline())) {
-      return Effect().reply(check.replyTo(), viewOf(state));
+  /** At the deadline the votes are counted with the delegations as they stood then, read first. */
+  private ReplyEffect<Event, State> countIfDue(Voting voting, CheckDeadline check) {
+    if (clock.now().isBefore(voting.deadline())) {
+      return notYetDue(check);
     }
-    return Effect()
-        .persist(new PassedWithoutObjection(clock.now()))
-        .thenRun(this::scheduleSettlement)
-        .thenReply(check.replyTo(), this::viewOf);
+    settlement.readDelegations(voting);
+    return show(voting, check);
   }
 
-  private ReplyEffect<Event, State> countIfDue(Voting state, SettlementDue due) {
-    if (clock.now().isBefore(state.deadline())) {
-      return Effect().none().thenRun(this::scheduleSettlement).thenNoReply();
-    }
-    if (!waiting) {
-      waiting = true;
-      context.pipeToSelf(
-          links.delegationsAt(state.terms().cell(), state.deadline()),
-          (graph, failure) -> failure == null
-              ? new GraphArrived(graph, null)
-              : new GraphArrived(Map.of(), String.valueOf(failure.getMessage())));
-    }
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> tally(Voting state, GraphArrived graph) {
-    waiting = false;
-    if (graph.failure() != null) {
-      context.getLog().warn("proposal {}: cannot read the delegations yet, retrying: {}", proposalId, graph.failure());
-      timers.startSingleTimer(SETTLE_TIMER, new SettlementDue(), RETRY_AFTER);
+  private ReplyEffect<Event, State> tally(Voting voting, GraphArrived graph) {
+    if (settlement.failed(graph.failure(), "cannot read the delegations yet")) {
       return Effect().noReply();
     }
-    VoteTally tally = VoteTally.count(state.votes(), graph.delegations());
-    return Effect()
-        .persist(new Tallied(tally, clock.now()))
-        .thenRun(this::scheduleSettlement)
-        .thenNoReply();
+    return persist(new Tallied(VoteTally.count(voting.votes(), graph.delegations()), clock.now()), graph);
   }
 
-  private ReplyEffect<Event, State> payIfPending(Closed state, SettlementDue due) {
-    if (state.payoutStatus() != PayoutStatus.PENDING || waiting) {
-      return Effect().noReply();
+  private ReplyEffect<Event, State> payIfOwed(Closed closed, CheckDeadline check) {
+    if (closed.payoutStatus() == PayoutStatus.PENDING) {
+      settlement.payOut(closed);
     }
-    waiting = true;
-    Payout payout = state.terms().payout();
-    context.pipeToSelf(
-        links.payOut(state.terms().knotId(), proposalId, payout.amountCents(), payout.recipientRoleId()),
-        (refusal, failure) -> failure == null
-            ? new PayoutAnswered(refusal.orElse(null), null)
-            : new PayoutAnswered(null, String.valueOf(failure.getMessage())));
-    return Effect().noReply();
+    return show(closed, check);
   }
 
-  private ReplyEffect<Event, State> payoutAnswered(Closed state, PayoutAnswered answer) {
-    waiting = false;
-    if (state.payoutStatus() != PayoutStatus.PENDING) {
-      return Effect().noReply();
-    }
-    if (answer.failure() != null) {
-      context.getLog().warn("proposal {}: the payout got no answer, retrying: {}", proposalId, answer.failure());
-      timers.startSingleTimer(SETTLE_TIMER, new SettlementDue(), RETRY_AFTER);
+  private ReplyEffect<Event, State> payoutAnswered(Closed closed, PayoutAnswered answer) {
+    if (settlement.failed(answer.failure(), "the payout got no answer") || closed.payoutStatus() != PayoutStatus.PENDING) {
       return Effect().noReply();
     }
     Event event = answer.refusal() == null
         ? new PaidOut(clock.now())
         : new PayoutRefused(answer.refusal().reason(), clock.now());
-    return Effect().persist(event).thenNoReply();
+    return persist(event, answer);
   }
 
-  /**
-   * Schedules the next settlement step: the deadline of an open proposal, or at once the payout of
-   * an accepted one. The wait is capped, so a reconfigured clock never pins a wrong real-time guess.
-   */
-  private void scheduleSettlement(State state) {
-    Optional<Duration> wait = Optional.empty();
-    if (state instanceof Objectable open) {
-      wait = clock.realTimeUntil(open.deadline());
-    } else if (state instanceof Voting voting) {
-      wait = clock.realTimeUntil(voting.deadline());
-    } else if (state instanceof Closed closed && closed.payoutStatus() == PayoutStatus.PENDING) {
-      wait = Optional.of(Duration.ZERO);
-    }
-    if (wait.isPresent()) {
-      Duration capped = wait.get().compareTo(MAX_TIMER_WAIT) > 0 ? MAX_TIMER_WAIT : wait.get();
-      timers.startSingleTimer(SETTLE_TIMER, new SettlementDue(), capped);
-    } else {
-      timers.cancel(SETTLE_TIMER);
-    }
+  /** Woken before the deadline (by someone, by the capped timer or the clock's rounding): wait for the rest. */
+  private ReplyEffect<Event, State> notYetDue(CheckDeadline check) {
+    return Effect().none().thenRun(settlement::schedule).thenReply(check.replyTo(), this::answer);
   }
 
-  // ---- reading
+  // ---- answering
 
-  private ReplyEffect<Event, State> tallyOf(State state, GetTally query) {
-    if (state instanceof Closed closed) {
-      VoteTally tally = closed.tally() == null ? VoteTally.empty() : closed.tally();
-      return Effect().reply(query.replyTo(), new TallyView(proposalId, closed.outcome(), tally, closed.closedAt()));
-    }
-    if (state instanceof Unproposed) {
-      return notFound(state, query);
-    }
-    return refuse(query.replyTo(),
-        "proposal " + proposalId + " is still open: its votes are counted at its deadline");
+  private ReplyEffect<Event, State> show(Made proposal, Command command) {
+    return Effect().reply(command.replyTo(), proposal.view());
   }
 
-  private Reply viewOf(State state) {
-    if (state instanceof Objectable open) {
-      return view(open.terms(), Phase.OBJECTABLE, open.deadline(), null, 0, null, null, null);
-    }
-    if (state instanceof Voting voting) {
-      return view(voting.terms(), Phase.VOTING, voting.deadline(), voting.objectedBy(), voting.votes().size(),
-          null, null, null);
-    }
-    if (state instanceof Closed closed) {
-      int votes = closed.tally() == null
-          ? 0
-          : (int) closed.tally().counted().stream().filter(c -> c.through().isEmpty()).count();
-      return view(closed.terms(), Phase.CLOSED, closed.deadline(), closed.objectedBy(), votes, closed.outcome(),
-          closed, closed.closedAt());
-    }
-    return new Rejected(Refusal.notFound("proposal " + proposalId + " not found"));
+  private ReplyEffect<Event, State> showTally(Closed closed, GetTally query) {
+    return Effect().reply(query.replyTo(), ProposalViews.tallyOf(closed));
   }
 
-  private static ProposalView view(
-      Terms t, Phase phase, Instant deadline, String objectedBy, int votes, Outcome outcome, Closed closed,
-      Instant closedAt) {
-    // Nothing is due before the proposal is accepted.
-    PayoutStatus payout = closed != null ? closed.payoutStatus() : PayoutStatus.NONE;
-    String refusal = closed != null ? closed.payoutRefusal() : null;
-    return new ProposalView(
-        t.proposalId(), t.knotId(), t.cell(), t.proposedBy(), t.title(), t.text(), t.payout(), phase,
-        t.proposedAt(), deadline, objectedBy, votes, outcome, payout, refusal, closedAt);
+  private ReplyEffect<Event, State> closed(Closed closed, Command command) {
+    return reject(command, Refusal.conflict(
+        "proposal " + proposalId + " closed at " + closed.closedAt() + " (" + closed.outcome() + ")"));
   }
 
-  private ReplyEffect<Event, State> notFound(State state, Command command) {
-    return refuseAs(command, Refusal.notFound("proposal " + proposalId + " not found"));
+  /** A handler that refuses as a conflict: the proposal stands where the command cannot apply. */
+  private <C extends Command> Function<C, ReplyEffect<Event, State>> conflict(String why) {
+    return refuse(Refusal.conflict("proposal " + proposalId + " " + why));
   }
 
-  private ReplyEffect<Event, State> refuseAs(Command command, Refusal refusal) {
-    ActorRef<Reply> replyTo = replyToOf(command);
-    return replyTo == null ? Effect().noReply() : Effect().reply(replyTo, new Rejected(refusal));
+  private <C extends Command> Function<C, ReplyEffect<Event, State>> refuse(Refusal refusal) {
+    return command -> reject(command, refusal);
   }
 
-  private static ActorRef<Reply> replyToOf(Command command) {
-    if (command instanceof Propose c) {
-      return c.replyTo();
-    } else if (command instanceof RaiseObjection c) {
-      return c.replyTo();
-    } else if (command instanceof Vote c) {
-      return c.replyTo();
-    } else if (command instanceof Get c) {
-      return c.replyTo();
-    } else if (command instanceof GetTally c) {
-      return c.replyTo();
-    } else if (command instanceof CheckDeadline c) {
-      return c.replyTo();
-    }
-    return null;
+  private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
+    return Effect().reply(command.replyTo(), new Rejected(refusal));
   }
 
-  private ReplyEffect<Event, State> refuse(ActorRef<Reply> replyTo, String reason) {
-    return Effect().reply(replyTo, new Rejected(Refusal.conflict(reason)));
+  private ReplyEffect<Event, State> persist(Event event, Command command) {
+    return Effect().persist(event).thenRun(settlement::schedule).thenReply(command.replyTo(), this::answer);
   }
 
-  private ReplyEffect<Event, State> closedRefusal(ActorRef<Reply> replyTo, Closed state) {
-    return refuse(replyTo, "proposal " + proposalId + " closed at " + state.closedAt() + " ("
-        + state.outcome() + ")");
-  }
-
-  private static boolean isBlank(String text) {
-    return text == null || text.isBlank();
+  /** The proposal as it stands after an event, which always leaves it made. */
+  private Reply answer(State state) {
+    return state instanceof Made proposal
+        ? proposal.view()
+        : new Rejected(Refusal.notFound("proposal " + proposalId + " not found"));
   }
 
   // ---------------------------------------------------------------- events
@@ -575,34 +455,27 @@ public final class Proposal
   public EventHandler<State, Event> eventHandler() {
     var builder = newEventHandlerBuilder();
     builder.forStateType(Unproposed.class)
-        .onEvent(Proposed.class, (state, e) -> new Objectable(e.terms(), e.deadline()));
+        .onEvent(Proposed.class, (none, made) -> new Objectable(made.terms(), made.deadline()));
     builder.forStateType(Objectable.class)
-        .onEvent(Objected.class, (state, e) -> new Voting(state.terms(), e.deadline(), e.roleId(), Map.of()))
-        .onEvent(PassedWithoutObjection.class, (state, e) -> closed(state.terms(), state.deadline(), null,
+        .onEvent(Objected.class, (open, e) -> new Voting(open.terms(), e.deadline(), e.roleId(), Map.of()))
+        .onEvent(PassedWithoutObjection.class, (open, e) -> Closed.by(open.terms(), open.deadline(), null,
             Outcome.PASSED_WITHOUT_OBJECTION, null, e.at()));
     builder.forStateType(Voting.class)
-        .onEvent(VoteCast.class, (state, e) -> state.with(e.roleId(), e.choice()))
-        .onEvent(Tallied.class, (state, e) -> closed(state.terms(), state.deadline(), state.objectedBy(),
+        .onEvent(VoteCast.class, (voting, e) -> voting.with(e.roleId(), e.choice()))
+        .onEvent(Tallied.class, (voting, e) -> Closed.by(voting.terms(), voting.deadline(), voting.objectedBy(),
             e.tally().accepted() ? Outcome.ACCEPTED : Outcome.REJECTED, e.tally(), e.at()));
     builder.forStateType(Closed.class)
-        .onEvent(PaidOut.class, (state, e) -> state.withPayout(PayoutStatus.PAID, null))
-        .onEvent(PayoutRefused.class, (state, e) -> state.withPayout(PayoutStatus.REFUSED, e.reason()));
+        .onEvent(PaidOut.class, (closed, e) -> closed.withPayout(PayoutStatus.PAID, null))
+        .onEvent(PayoutRefused.class, (closed, e) -> closed.withPayout(PayoutStatus.REFUSED, e.reason()));
     return builder.build();
-  }
-
-  private static Closed closed(
-      Terms terms, Instant deadline, String objectedBy, Outcome outcome, VoteTally tally, Instant at) {
-    boolean owes = terms.payout() != null && outcome != Outcome.REJECTED;
-    return new Closed(terms, deadline, objectedBy, outcome, tally, at,
-        owes ? PayoutStatus.PENDING : PayoutStatus.NONE, null);
   }
 
   @Override
   public SignalHandler<State> signalHandler() {
-    // A proposal woken after a pause picks its deadline (or pending payout) up again; an overdue one
+    // A proposal woken after a pause picks its deadline (or owed payout) up again; an overdue one
     // gets a zero wait and settles at once.
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), this::scheduleSettlement)
+        .onSignal(RecoveryCompleted.instance(), settlement::schedule)
         .build();
   }
 

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -12,7 +13,6 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -43,8 +43,6 @@ public final class Role
 
   static final int MAX_DISPLAY_NAME = 80;
   static final int MAX_HOME_ADDRESS = 200;
-  static final int MAX_OFFERS = 20;
-  static final int MAX_OFFER_LENGTH = 60;
 
   // ---------------------------------------------------------------- protocol
 
@@ -59,6 +57,18 @@ public final class Role
   public record Register(
       String displayName, String homeAddress, GeoPoint home, ActorRef<Reply> replyTo)
       implements Command {
+
+    /** What makes this registration impossible, if anything. */
+    Optional<String> problem() {
+      String address = homeAddress == null ? "" : homeAddress.strip();
+      return Input.stripped("display name", displayName, MAX_DISPLAY_NAME)
+          .or(() -> address.isEmpty() ? Optional.of("home address must not be blank") : Optional.empty())
+          .or(() -> Input.atMost("home address", address, MAX_HOME_ADDRESS))
+          .or(() -> home == null ? Optional.of("home position is missing") : Optional.empty())
+          // The reason names the offending coordinate; a home that is off the globe is no secret.
+          .or(() -> home.problem().map(p -> "home position: " + p));
+    }
+
     @Override
     public String toString() {
       // Commands get logged on failure; the address and exact home must not be.
@@ -75,7 +85,13 @@ public final class Role
 
   /** Replaces the goods and skills the role offers; an empty list clears them. */
   public record UpdateProfile(List<String> goods, List<String> skills, ActorRef<Reply> replyTo)
-      implements Command {}
+      implements Command {
+
+    /** What makes these offers unacceptable, if anything. */
+    Optional<String> problem() {
+      return Offers.problem("goods", goods).or(() -> Offers.problem("skills", skills));
+    }
+  }
 
   /** Asks for what anyone may see of the role. */
   public record GetProfile(ActorRef<Reply> replyTo) implements Command {}
@@ -132,13 +148,8 @@ public final class Role
 
   /** What anyone may see of a role. */
   public record Profile(
-      String roleId,
-      String displayName,
-      GeoPoint publicLocation,
-      boolean spinning,
-      List<String> goods,
-      List<String> skills,
-      Instant registeredAt)
+      String roleId, String displayName, GeoPoint publicLocation, boolean spinning, List<String> goods,
+      List<String> skills, Instant registeredAt)
       implements Reply {
     public Profile {
       goods = List.copyOf(goods);
@@ -179,13 +190,8 @@ public final class Role
 
   /** The public part of a registered role, the part that survives forgetting its personal data. */
   public record PublicPart(
-      String displayName,
-      GeoPoint publicLocation,
-      List<String> goods,
-      List<String> skills,
-      boolean spinning,
-      Instant registeredAt,
-      Instant lastSeenAt)
+      String displayName, GeoPoint publicLocation, List<String> goods, List<String> skills, boolean spinning,
+      Instant registeredAt, Instant lastSeenAt)
       implements WeaveSerializable {
     public PublicPart {
       goods = List.copyOf(goods);
@@ -193,13 +199,11 @@ public final class Role
     }
 
     PublicPart withSpinning(boolean nowSpinning, Instant at) {
-      return new PublicPart(
-          displayName, publicLocation, goods, skills, nowSpinning, registeredAt, at);
+      return new PublicPart(displayName, publicLocation, goods, skills, nowSpinning, registeredAt, at);
     }
 
     PublicPart withOffers(List<String> newGoods, List<String> newSkills, Instant at) {
-      return new PublicPart(
-          displayName, publicLocation, newGoods, newSkills, spinning, registeredAt, at);
+      return new PublicPart(displayName, publicLocation, newGoods, newSkills, spinning, registeredAt, at);
     }
   }
 
@@ -218,14 +222,8 @@ public final class Role
     }
 
     Profile profile(String roleId) {
-      return new Profile(
-          roleId,
-          publicPart.displayName(),
-          publicPart.publicLocation(),
-          publicPart.spinning(),
-          publicPart.goods(),
-          publicPart.skills(),
-          publicPart.registeredAt());
+      return new Profile(roleId, publicPart.displayName(), publicPart.publicLocation(), publicPart.spinning(),
+          publicPart.goods(), publicPart.skills(), publicPart.registeredAt());
     }
   }
 
@@ -269,15 +267,14 @@ public final class Role
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    CommandHandlerWithReplyBuilder<Command, Event, State> builder =
-        newCommandHandlerWithReplyBuilder();
+    var builder = newCommandHandlerWithReplyBuilder();
     builder
         .forStateType(Unregistered.class)
         .onCommand(Register.class, this::register)
-        .onCommand(Command.class, this::notRegistered);
+        .onCommand(Command.class, refuse(Refusal.notFound("role " + roleId + " is not registered")));
     builder
         .forStateType(RegisteredRole.class)
-        .onCommand(Register.class, this::registerAgain)
+        .onCommand(Register.class, refuse(Refusal.conflict("role " + roleId + " is already registered")))
         .onCommand(Login.class, this::login)
         .onCommand(Logout.class, this::logout)
         .onCommand(UpdateProfile.class, this::updateProfile)
@@ -289,58 +286,24 @@ public final class Role
         .forStateType(LeftRole.class)
         .onCommand(Forget.class, this::forget)
         .onCommand(Leave.class, this::leaveAgain)
-        .onCommand(Command.class, this::hasLeft);
+        .onCommand(Command.class, refuse(Refusal.gone("role " + roleId + " has left the weave")));
     builder
         .forStateType(ForgottenRole.class)
         .onCommand(Forget.class, this::forgetAgain)
-        .onCommand(Command.class, this::isForgotten);
+        .onCommand(Command.class,
+            refuse(Refusal.gone("role " + roleId + " has left the weave and its personal data was forgotten")));
     return builder.build();
   }
 
   private ReplyEffect<Event, State> register(Unregistered state, Register command) {
-    Optional<String> problem = registrationProblem(command);
+    Optional<String> problem = command.problem();
     if (problem.isPresent()) {
       return reject(command, Refusal.invalid(problem.get()));
     }
     PersonalData personal = new PersonalData(command.homeAddress().strip(), command.home());
     Registered registered =
-        new Registered(
-            roleId,
-            command.displayName().strip(),
-            personal,
-            RegionCells.blur(command.home()),
-            clock.now());
+        new Registered(roleId, command.displayName().strip(), personal, RegionCells.blur(command.home()), clock.now());
     return Effect().persist(registered).thenReply(command.replyTo(), this::profileOf);
-  }
-
-  private static Optional<String> registrationProblem(Register command) {
-    String name = command.displayName() == null ? "" : command.displayName().strip();
-    if (name.isEmpty() || name.length() > MAX_DISPLAY_NAME) {
-      return Optional.of(
-          "display name must have 1 to " + MAX_DISPLAY_NAME + " characters, got " + name.length());
-    }
-    String address = command.homeAddress() == null ? "" : command.homeAddress().strip();
-    if (address.isEmpty()) {
-      return Optional.of("home address must not be blank");
-    }
-    if (address.length() > MAX_HOME_ADDRESS) {
-      return Optional.of(
-          "home address must have at most " + MAX_HOME_ADDRESS + " characters, got "
-              + address.length());
-    }
-    if (command.home() == null) {
-      return Optional.of("home position is missing");
-    }
-    // The reason names the offending coordinate; a home that is off the globe is no secret.
-    return command.home().problem().map(p -> "home position: " + p);
-  }
-
-  private ReplyEffect<Event, State> notRegistered(Unregistered state, Command command) {
-    return reject(command, Refusal.notFound("role " + roleId + " is not registered"));
-  }
-
-  private ReplyEffect<Event, State> registerAgain(RegisteredRole state, Register command) {
-    return reject(command, Refusal.conflict("role " + roleId + " is already registered"));
   }
 
   private ReplyEffect<Event, State> login(RegisteredRole state, Login command) {
@@ -348,55 +311,24 @@ public final class Role
       // A retried login must not fail or repeat the event.
       return Effect().reply(command.replyTo(), state.profile(roleId));
     }
-    return Effect()
-        .persist(new LoggedIn(clock.now()))
-        .thenReply(command.replyTo(), this::profileOf);
+    return Effect().persist(new LoggedIn(clock.now())).thenReply(command.replyTo(), this::profileOf);
   }
 
   private ReplyEffect<Event, State> logout(RegisteredRole state, Logout command) {
     if (!state.publicPart().spinning()) {
       return Effect().reply(command.replyTo(), state.profile(roleId));
     }
-    return Effect()
-        .persist(new LoggedOut(clock.now()))
-        .thenReply(command.replyTo(), this::profileOf);
+    return Effect().persist(new LoggedOut(clock.now())).thenReply(command.replyTo(), this::profileOf);
   }
 
   private ReplyEffect<Event, State> updateProfile(RegisteredRole state, UpdateProfile command) {
-    Optional<String> problem =
-        offersProblem("goods", command.goods()).or(() -> offersProblem("skills", command.skills()));
+    Optional<String> problem = command.problem();
     if (problem.isPresent()) {
       return reject(command, Refusal.invalid(problem.get()));
     }
     ProfileUpdated updated =
-        new ProfileUpdated(stripAll(command.goods()), stripAll(command.skills()), clock.now());
+        new ProfileUpdated(Offers.stripped(command.goods()), Offers.stripped(command.skills()), clock.now());
     return Effect().persist(updated).thenReply(command.replyTo(), this::profileOf);
-  }
-
-  private static Optional<String> offersProblem(String what, List<String> offers) {
-    if (offers == null) {
-      return Optional.of(what + " are missing (send an empty list to clear them)");
-    }
-    if (offers.size() > MAX_OFFERS) {
-      return Optional.of(
-          what + " may have at most " + MAX_OFFERS + " entries, got " + offers.size());
-    }
-    for (int i = 0; i < offers.size(); i++) {
-      String entry = offers.get(i) == null ? "" : offers.get(i).strip();
-      if (entry.isEmpty()) {
-        return Optional.of(what + " entry " + (i + 1) + " is blank");
-      }
-      if (entry.length() > MAX_OFFER_LENGTH) {
-        return Optional.of(
-            what + " entry " + (i + 1) + " must have at most " + MAX_OFFER_LENGTH
-                + " characters, got " + entry.length());
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static List<String> stripAll(List<String> entries) {
-    return entries.stream().map(String::strip).toList();
   }
 
   private ReplyEffect<Event, State> getProfile(RegisteredRole state, GetProfile query) {
@@ -418,10 +350,6 @@ public final class Role
     return Effect().reply(command.replyTo(), new Departed(roleId, state.leftAt(), true));
   }
 
-  private ReplyEffect<Event, State> hasLeft(LeftRole state, Command command) {
-    return reject(command, Refusal.gone("role " + roleId + " has left the weave"));
-  }
-
   private ReplyEffect<Event, State> forget(State state, Forget command) {
     Forgotten forgotten = new Forgotten(clock.now());
     return Effect()
@@ -436,13 +364,14 @@ public final class Role
     return Effect().reply(command.replyTo(), new Erased(roleId, state.forgottenAt(), true));
   }
 
-  private ReplyEffect<Event, State> isForgotten(ForgottenRole state, Command command) {
-    return reject(command, Refusal.gone("role " + roleId + " has left the weave and its personal data was forgotten"));
-  }
-
   /** Shreds the role's key: a blocking write to the key store, rare enough to run on the entity. */
   private void shred(String actor, String reason) {
     cipher.keys().shred(roleId, actor, reason);
+  }
+
+  /** A handler that refuses, whatever the command. */
+  private <C extends Command> Function<C, ReplyEffect<Event, State>> refuse(Refusal refusal) {
+    return command -> reject(command, refusal);
   }
 
   private ReplyEffect<Event, State> reject(Command command, Refusal refusal) {
@@ -472,15 +401,8 @@ public final class Role
   }
 
   private static State onRegistered(Unregistered state, Registered event) {
-    PublicPart shown =
-        new PublicPart(
-            event.displayName(),
-            event.publicLocation(),
-            List.of(),
-            List.of(),
-            false,
-            event.at(),
-            event.at());
+    PublicPart shown = new PublicPart(event.displayName(), event.publicLocation(), List.of(), List.of(), false,
+        event.at(), event.at());
     return new RegisteredRole(shown, event.personal());
   }
 

@@ -4,13 +4,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
  * The domain's operations, addressed to the sharded entities wherever they run.
@@ -51,13 +53,11 @@ public final class Weave implements ProposalLinks {
    * delegation it made there alive (without delaying the answer).
    */
   public CompletionStage<Role.Reply> login(String roleId) {
-    return askRole(roleId, Role.Login::new)
-        .whenComplete(
-            (reply, failure) -> {
-              if (reply instanceof Role.Profile profile) {
-                noteActivity(RegionCells.regionOf(profile.publicLocation()), roleId);
-              }
-            });
+    return askRole(roleId, Role.Login::new).whenComplete((reply, failure) -> {
+      if (reply instanceof Role.Profile profile) {
+        noteActivity(RegionCells.regionOf(profile.publicLocation()), roleId);
+      }
+    });
   }
 
   public CompletionStage<Role.Reply> logout(String roleId) {
@@ -89,15 +89,9 @@ public final class Weave implements ProposalLinks {
    */
   public CompletionStage<Role.Reply> leave(String roleId) {
     return askRole(roleId, Role.Leave::new)
-        .thenCompose(
-            reply -> {
-              if (!(reply instanceof Role.Departed departed)) {
-                return CompletableFuture.completedFuture(reply);
-              }
-              return LeavingHook.all(leavingHooks)
-                  .afterLeft(roleId, departed.leftAt())
-                  .thenApply(done -> reply);
-            });
+        .thenCompose(reply -> reply instanceof Role.Departed departed
+            ? LeavingHook.all(leavingHooks).afterLeft(roleId, departed.leftAt()).thenApply(done -> reply)
+            : done(reply));
   }
 
   // ---- knots and threads
@@ -117,14 +111,10 @@ public final class Weave implements ProposalLinks {
       Instant eventStart,
       Instant eventEnd) {
     return askKnot(knotId, r -> new Knot.Create(roleId, type, title, description, location, eventStart, eventEnd, r))
-        .thenCompose(
-            created -> {
-              if (!(created instanceof Knot.KnotView view)) {
-                return CompletableFuture.completedFuture(created);
-              }
-              return spinThread(designThreadId, view, roleId, WeaveThread.Kind.DESIGN, null)
-                  .thenCompose(spun -> askKnot(knotId, Knot.Get::new));
-            });
+        .thenCompose(created -> created instanceof Knot.KnotView view
+            ? spinThread(designThreadId, view, roleId, WeaveThread.Kind.DESIGN, null)
+                .thenCompose(spun -> askKnot(knotId, Knot.Get::new))
+            : done(created));
   }
 
   /** Reads a knot. */
@@ -143,19 +133,10 @@ public final class Weave implements ProposalLinks {
    */
   public CompletionStage<ThreadOutcome> connect(
       String threadId, String knotId, String roleId, WeaveThread.Kind kind, Knot.Connection connection) {
-    return askKnot(knotId, Knot.Get::new)
-        .thenCompose(
-            found -> {
-              if (found instanceof Knot.Rejected rejected) {
-                return CompletableFuture.completedFuture(ThreadOutcome.refused(rejected.refusal()));
-              }
-              Knot.KnotView view = (Knot.KnotView) found;
-              if (view.dissolved()) {
-                return CompletableFuture.completedFuture(
-                    ThreadOutcome.refused(Refusal.gone("knot " + knotId + " has dissolved")));
-              }
-              return spinThread(threadId, view, roleId, kind, connection);
-            });
+    return standingKnot(knotId)
+        .thenCompose(knot -> knot.refusal() == null
+            ? spinThread(threadId, knot.view(), roleId, kind, connection)
+            : done(ThreadOutcome.refused(knot.refusal())));
   }
 
   /** Twists a role's own thread into yarn and tells its knot that a yarn now leads to it. */
@@ -180,13 +161,9 @@ public final class Weave implements ProposalLinks {
   public CompletionStage<Conversation.Reply> startConversation(
       String conversationId, String threadId, String knotId, String roleId, String title, String text) {
     return connect(threadId, knotId, roleId, WeaveThread.Kind.CONVERSATION, null)
-        .thenCompose(
-            outcome -> {
-              if (outcome.refusal() != null) {
-                return CompletableFuture.completedFuture(new Conversation.Rejected(outcome.refusal()));
-              }
-              return askConversation(conversationId, r -> new Conversation.Start(knotId, roleId, title, text, r));
-            });
+        .thenCompose(spun -> spun.refusal() == null
+            ? askConversation(conversationId, r -> new Conversation.Start(knotId, roleId, title, text, r))
+            : done(new Conversation.Rejected(spun.refusal())));
   }
 
   public CompletionStage<Conversation.Reply> post(
@@ -207,18 +184,12 @@ public final class Weave implements ProposalLinks {
   public CompletionStage<Proposal.Reply> propose(
       String proposalId, String knotId, String roleId, String title, String text, Proposal.Payout payout) {
     return standingKnot(knotId)
-        .thenCompose(
-            knot -> {
-              if (knot.refusal() != null) {
-                return CompletableFuture.completedFuture(new Proposal.Rejected(knot.refusal()));
-              }
-              return askProposal(
-                      proposalId,
-                      r -> new Proposal.Propose(knotId, knot.view().location(), roleId, title, text, payout, r))
-                  .thenCompose(
-                      reply -> spinAfter(reply, threadIdOf(proposalId, "proposal", roleId), knotId, roleId,
-                          WeaveThread.Kind.PROPOSAL));
-            });
+        .thenCompose(knot -> knot.refusal() == null
+            ? askProposal(proposalId, r -> new Proposal.Propose(knotId, knot.view().location(), roleId, title, text,
+                    payout, r))
+                .thenCompose(reply -> spinAfter(reply, threadIdOf(proposalId, "proposal", roleId), knotId, roleId,
+                    WeaveThread.Kind.PROPOSAL))
+            : done(new Proposal.Rejected(knot.refusal())));
   }
 
   /** A role objects to a proposal: it goes to the vote; the objector spins a proposal thread. */
@@ -253,16 +224,16 @@ public final class Weave implements ProposalLinks {
    */
   public CompletionStage<Delegations.Reply> delegate(String cell, String from, String to) {
     return askRole(to, Role.GetProfile::new)
-        .thenCompose(
-            delegate -> {
-              if (delegate instanceof Role.Rejected rejected) {
-                Refusal why = rejected.refusal().kind() == Refusal.Kind.GONE || rejected.refusal().kind() == Refusal.Kind.NOT_FOUND
-                    ? Refusal.invalid("cannot delegate to " + to + ": " + rejected.refusal().reason())
-                    : rejected.refusal();
-                return CompletableFuture.completedFuture(new Delegations.Rejected(why));
-              }
-              return askDelegations(cell, r -> new Delegations.Delegate(from, to, r));
-            });
+        .thenCompose(delegate -> delegate instanceof Role.Rejected rejected
+            ? done(new Delegations.Rejected(notADelegate(to, rejected.refusal())))
+            : askDelegations(cell, r -> new Delegations.Delegate(from, to, r)));
+  }
+
+  /** A delegate that is unknown or gone makes the delegation invalid; any other refusal stands. */
+  private static Refusal notADelegate(String to, Refusal refusal) {
+    return refusal.kind() == Refusal.Kind.GONE || refusal.kind() == Refusal.Kind.NOT_FOUND
+        ? Refusal.invalid("cannot delegate to " + to + ": " + refusal.reason())
+        : refusal;
   }
 
   /** {@code from} takes back its vote in district {@code cell}. */
@@ -281,15 +252,13 @@ public final class Weave implements ProposalLinks {
   }
 
   @Override
-  public CompletionStage<java.util.Map<String, String>> delegationsAt(String cell, Instant at) {
-    return delegations(cell, at)
-        .thenApply(
-            reply -> {
-              if (reply instanceof Delegations.Graph graph) {
-                return graph.delegations();
-              }
-              throw new IllegalStateException("the delegations of " + cell + " refused: " + reply);
-            });
+  public CompletionStage<Map<String, String>> delegationsAt(String cell, Instant at) {
+    return delegations(cell, at).thenApply(reply -> {
+      if (reply instanceof Delegations.Graph graph) {
+        return graph.delegations();
+      }
+      throw new IllegalStateException("the delegations of " + cell + " refused: " + reply);
+    });
   }
 
   // ---- community accounts
@@ -301,65 +270,58 @@ public final class Weave implements ProposalLinks {
   public CompletionStage<CommunityAccount.Reply> donate(
       String knotId, String donationId, String roleId, long amountCents, boolean visible) {
     return standingKnot(knotId)
-        .thenCompose(
-            knot -> {
-              if (knot.refusal() != null) {
-                return CompletableFuture.completedFuture(new CommunityAccount.Rejected(knot.refusal()));
-              }
-              return askAccount(knotId, r -> new CommunityAccount.Donate(donationId, roleId, amountCents, visible, r))
-                  .thenCompose(
-                      reply -> {
-                        if (!visible || !(reply instanceof CommunityAccount.Balance)) {
-                          return CompletableFuture.completedFuture(reply);
-                        }
-                        return spinThread(threadIdOf(donationId, "gold", roleId), knot.view(), roleId,
-                                WeaveThread.Kind.GOLD, null)
-                            .thenApply(spun -> reply);
-                      });
-            });
+        .thenCompose(knot -> knot.refusal() == null
+            ? askAccount(knotId, r -> new CommunityAccount.Donate(donationId, roleId, amountCents, visible, r))
+                .thenCompose(reply -> visible ? spinGold(reply, donationId, knot.view(), roleId) : done(reply))
+            : done(new CommunityAccount.Rejected(knot.refusal())));
+  }
+
+  /** The gold thread of a visible donation the account took, from the donor to the knot. */
+  private CompletionStage<CommunityAccount.Reply> spinGold(
+      CommunityAccount.Reply reply, String donationId, Knot.KnotView knot, String roleId) {
+    if (!(reply instanceof CommunityAccount.Balance)) {
+      return done(reply);
+    }
+    return spinThread(threadIdOf(donationId, "gold", roleId), knot, roleId, WeaveThread.Kind.GOLD, null)
+        .thenApply(spun -> reply);
   }
 
   /** The community account of a knot that exists (standing or dissolved). */
   public CompletionStage<CommunityAccount.Reply> account(String knotId) {
     return askKnot(knotId, Knot.Get::new)
-        .thenCompose(
-            knot -> knot instanceof Knot.Rejected rejected
-                ? CompletableFuture.completedFuture(new CommunityAccount.Rejected(rejected.refusal()))
-                : askAccount(knotId, CommunityAccount.Get::new));
+        .thenCompose(knot -> knot instanceof Knot.Rejected rejected
+            ? done(new CommunityAccount.Rejected(rejected.refusal()))
+            : askAccount(knotId, CommunityAccount.Get::new));
   }
 
   @Override
-  public CompletionStage<java.util.Optional<Refusal>> payOut(
+  public CompletionStage<Optional<Refusal>> payOut(
       String knotId, String proposalId, long amountCents, String recipientRoleId) {
     return askAccount(knotId, r -> new CommunityAccount.PayOut(proposalId, amountCents, recipientRoleId, r))
-        .thenApply(
-            reply -> reply instanceof CommunityAccount.Rejected rejected
-                ? java.util.Optional.of(rejected.refusal())
-                : java.util.Optional.<Refusal>empty());
+        .thenApply(reply -> reply instanceof CommunityAccount.Rejected rejected
+            ? Optional.of(rejected.refusal())
+            : Optional.<Refusal>empty());
   }
 
   /** A knot that stands, or why it cannot take anything new. */
   private record KnotCheck(Knot.KnotView view, Refusal refusal) {}
 
   private CompletionStage<KnotCheck> standingKnot(String knotId) {
-    return askKnot(knotId, Knot.Get::new)
-        .thenApply(
-            found -> {
-              if (found instanceof Knot.Rejected rejected) {
-                return new KnotCheck(null, rejected.refusal());
-              }
-              Knot.KnotView view = (Knot.KnotView) found;
-              return view.dissolved()
-                  ? new KnotCheck(null, Refusal.gone("knot " + knotId + " has dissolved"))
-                  : new KnotCheck(view, null);
-            });
+    return askKnot(knotId, Knot.Get::new).thenApply(found -> {
+      if (found instanceof Knot.KnotView view && !view.dissolved()) {
+        return new KnotCheck(view, null);
+      }
+      return new KnotCheck(null, found instanceof Knot.Rejected rejected
+          ? rejected.refusal()
+          : Refusal.gone("knot " + knotId + " has dissolved"));
+    });
   }
 
   /** After a proposal accepted a role's objection or vote: its thread, and its activity in the district. */
   private CompletionStage<Proposal.Reply> afterParticipation(
       Proposal.Reply reply, String proposalId, String roleId, String what, WeaveThread.Kind kind) {
     if (!(reply instanceof Proposal.ProposalView view)) {
-      return CompletableFuture.completedFuture(reply);
+      return done(reply);
     }
     noteActivity(view.cell(), roleId);
     return spinAfter(reply, threadIdOf(proposalId, what, roleId), view.knotId(), roleId, kind);
@@ -372,7 +334,7 @@ public final class Weave implements ProposalLinks {
   private CompletionStage<Proposal.Reply> spinAfter(
       Proposal.Reply reply, String threadId, String knotId, String roleId, WeaveThread.Kind kind) {
     if (!(reply instanceof Proposal.ProposalView)) {
-      return CompletableFuture.completedFuture(reply);
+      return done(reply);
     }
     return connect(threadId, knotId, roleId, kind, null).thenApply(spun -> reply);
   }
@@ -410,42 +372,40 @@ public final class Weave implements ProposalLinks {
     }
 
     static ThreadOutcome of(WeaveThread.Reply reply) {
-      if (reply instanceof WeaveThread.Rejected rejected) {
-        return refused(rejected.refusal());
-      }
-      return new ThreadOutcome((WeaveThread.ThreadView) reply, null);
+      return reply instanceof WeaveThread.ThreadView view
+          ? new ThreadOutcome(view, null)
+          : refused(((WeaveThread.Rejected) reply).refusal());
     }
   }
 
   private CompletionStage<ThreadOutcome> spinThread(
       String threadId, Knot.KnotView knot, String roleId, WeaveThread.Kind kind, Knot.Connection connection) {
     return askKnot(knot.knotId(), r -> new Knot.LeadThread(threadId, roleId, kind.name(), connection, r))
-        .thenCompose(
-            led -> {
-              if (led instanceof Knot.Rejected rejected) {
-                return CompletableFuture.completedFuture(ThreadOutcome.refused(rejected.refusal()));
-              }
-              return askThread(threadId, r -> new WeaveThread.Spin(roleId, knot.knotId(), kind, knot.location(), r))
-                  .thenApply(ThreadOutcome::of);
-            });
+        .thenCompose(led -> led instanceof Knot.Rejected rejected
+            ? done(ThreadOutcome.refused(rejected.refusal()))
+            : askThread(threadId, r -> new WeaveThread.Spin(roleId, knot.knotId(), kind, knot.location(), r))
+                .thenApply(ThreadOutcome::of));
   }
 
   /** Runs the knot's half of a twist or untwist once the thread accepted its half. */
   private CompletionStage<ThreadOutcome> followOnKnot(WeaveThread.Reply reply, KnotStep step) {
     if (!(reply instanceof WeaveThread.ThreadView view)) {
-      return CompletableFuture.completedFuture(ThreadOutcome.of(reply));
+      return done(ThreadOutcome.of(reply));
     }
     return step.run(view.knotId(), view.threadId())
-        .thenApply(
-            knotReply ->
-                knotReply instanceof Knot.Rejected rejected
-                    ? ThreadOutcome.refused(rejected.refusal())
-                    : new ThreadOutcome(view, null));
+        .thenApply(knotReply -> knotReply instanceof Knot.Rejected rejected
+            ? ThreadOutcome.refused(rejected.refusal())
+            : new ThreadOutcome(view, null));
   }
 
   @FunctionalInterface
   private interface KnotStep {
     CompletionStage<Knot.Reply> run(String knotId, String threadId);
+  }
+
+  /** A step whose answer is already known. */
+  private static <T> CompletionStage<T> done(T answer) {
+    return CompletableFuture.completedFuture(answer);
   }
 
   private CompletionStage<Role.Reply> askRole(String id, Function<ActorRef<Role.Reply>, Role.Command> command) {

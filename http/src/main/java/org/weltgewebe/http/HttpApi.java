@@ -1,12 +1,19 @@
 package org.weltgewebe.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.weltgewebe.cluster.WeaveNode;
+import org.weltgewebe.http.auth.AccessTokens;
+import org.weltgewebe.http.auth.JetStreamTokenRevocations;
+import org.weltgewebe.http.auth.KeyRing;
+import org.weltgewebe.http.auth.TokenRevocations;
+import org.weltgewebe.http.json.JsonMapping;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 
 /**
@@ -19,7 +26,24 @@ public final class HttpApi {
 
   /** Starts serving; the binding is released by CoordinatedShutdown when the node stops. */
   public static CompletionStage<ServerBinding> bind(WeaveNode node) {
+    logConnectionCeiling(node);
     return bind(node, ApiSettings.from(node.system().settings().config(), Clock.systemUTC())).thenApply(Bound::binding);
+  }
+
+  /**
+   * Each open connection (an SSE viewer, say) holds a file descriptor: below Pekko's
+   * {@code max-connections}, the process's descriptor limit is the node's real ceiling, so say both.
+   */
+  private static void logConnectionCeiling(WeaveNode node) {
+    int maxConnections = node.system().settings().config().getInt("pekko.http.server.max-connections");
+    long descriptors = ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+        ? unix.getMaxFileDescriptorCount() : -1;
+    if (descriptors >= 0 && descriptors < maxConnections) {
+      node.system().log().warn("open connections are capped at {} by the file-descriptor limit (ulimit -n), "
+          + "below pekko.http.server.max-connections = {}", descriptors, maxConnections);
+    } else {
+      node.system().log().info("open connections: at most {} (file-descriptor limit {})", maxConnections, descriptors);
+    }
   }
 
   /** A running API: its binding and its parts that tests and the operator look into. */

@@ -177,13 +177,17 @@ final class SseSwarmBenchmark {
       stream.swarm.connect(stream);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (openCount(streams) < n && System.nanoTime() < deadline) {
+    long unopenable = 0;
+    while (openCount(streams) + unopenable < n && System.nanoTime() < deadline) {
       Thread.sleep(100);
+      checkAlive(swarms);
+      unopenable = Arrays.stream(swarms).mapToLong(s -> s.unopenable.get()).sum();
     }
     int open = openCount(streams);
-    System.out.printf(Locale.ROOT, "phase %d streams: %d open after %.1f s (%d refused and retried, %d failed)%n", n, open,
-        (System.nanoTime() - openStart) / 1e9, Arrays.stream(swarms).mapToLong(s -> s.retries.get()).sum(),
-        Arrays.stream(swarms).mapToLong(s -> s.failures.get()).sum());
+    System.out.printf(Locale.ROOT, "phase %d streams: %d open after %.1f s (%d refused and retried, %d failed, %d could not be opened%s)%n",
+        n, open, (System.nanoTime() - openStart) / 1e9, Arrays.stream(swarms).mapToLong(s -> s.retries.get()).sum(),
+        Arrays.stream(swarms).mapToLong(s -> s.failures.get()).sum(), unopenable,
+        unopenable == 0 ? "" : ": " + Arrays.stream(swarms).map(s -> s.firstOpenError).filter(e -> e != null).findFirst().orElse("?"));
 
     // Write: rate posts/s, round-robin over the conversations; remember which were acknowledged.
     BitSet[] acked = new BitSet[feeds];
@@ -241,7 +245,9 @@ final class SseSwarmBenchmark {
     long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (delivered(streams) < expected && System.nanoTime() < drainDeadline) {
       Thread.sleep(100);
+      checkAlive(swarms);
     }
+    checkAlive(swarms);
     // The live heap with every stream still open; the full GC it takes is after the timed part.
     String heap = nodeHeap();
     double busy = 0;
@@ -339,6 +345,15 @@ final class SseSwarmBenchmark {
       return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (100/s)
     } catch (IOException e) {
       return 0;
+    }
+  }
+
+  /** A selector thread that died takes its streams with it: stop the benchmark and say why. */
+  private static void checkAlive(Swarm[] swarms) {
+    for (Swarm swarm : swarms) {
+      if (swarm.fatal != null) {
+        throw new IllegalStateException(swarm.thread.getName() + " died; its streams' figures would be wrong", swarm.fatal);
+      }
     }
   }
 
@@ -442,6 +457,10 @@ final class SseSwarmBenchmark {
     final LongList sentLatency = new LongList();
     final AtomicLong retries = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
+    /** Streams whose socket could not even be created (file descriptors exhausted, for one). */
+    final AtomicLong unopenable = new AtomicLong();
+    volatile String firstOpenError;
+    volatile Throwable fatal;
     final List<long[]> retryAt = new ArrayList<>();
     final List<Stream> retryStreams = new ArrayList<>();
     volatile boolean running = true;
@@ -488,7 +507,11 @@ final class SseSwarmBenchmark {
           }
           Stream s;
           while ((s = toConnect.poll()) != null) {
-            open(s);
+            try {
+              open(s);
+            } catch (IOException e) { // e.g. EMFILE: this stream cannot be opened at all; count it, go on
+              cannotOpen(s, e);
+            }
           }
           for (SelectionKey key : selector.selectedKeys()) {
             Stream stream = (Stream) key.attachment();
@@ -514,9 +537,23 @@ final class SseSwarmBenchmark {
           key.channel().close();
         }
         selector.close();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
+      } catch (IOException | RuntimeException e) {
+        fatal = e; // the phase checks this and stops with the cause instead of waiting on a dead thread
       }
+    }
+
+    private void cannotOpen(Stream s, IOException e) {
+      if (s.channel != null) {
+        try {
+          s.channel.close();
+        } catch (IOException ignored) {
+          // the socket never got connected
+        }
+      }
+      if (unopenable.incrementAndGet() == 1) {
+        firstOpenError = e.toString();
+      }
+      s.opening.release();
     }
 
     private void open(Stream s) throws IOException {
