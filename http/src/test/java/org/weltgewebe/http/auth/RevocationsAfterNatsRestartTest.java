@@ -1,4 +1,4 @@
-package org.weltgewebe.http;
+package org.weltgewebe.http.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
