@@ -26,7 +26,7 @@ AREAS = [
     ("Pekko streams", ("org.apache.pekko.stream.",)),
     ("cluster sharding", ("org.apache.pekko.cluster.sharding.",)),
     ("outbox relay / read models / NATS", ("org.weltgewebe.persistence.", "io.nats.")),
-    ("load shedder (concurrency-limits)", ("com.netflix.concurrency.limits.", "org.weltgewebe.http.LoadShedder")),
+    ("load shedder (concurrency-limits)", ("com.netflix.concurrency.limits.", "org.weltgewebe.http.shedding.LoadShedder")),
     ("Kamon metrics (HdrHistogram)", ("org.HdrHistogram.",)),
     ("our routes and entities", ("org.weltgewebe.",)),
     ("Pekko actors and dispatchers", ("org.apache.pekko.actor.", "org.apache.pekko.dispatch.")),

@@ -10,4 +10,4 @@ cp="$(mktemp -t wg-token-cp.XXXXXX)"
 trap 'rm -f "$cp"' EXIT
 mvn -B -q -o -pl http -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp" >&2
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
-exec java "$@" -cp "http/target/test-classes:http/target/classes:$(cat "$cp")" org.weltgewebe.http.TokenCacheBenchmark
+exec java "$@" -cp "http/target/test-classes:http/target/classes:$(cat "$cp")" org.weltgewebe.http.auth.TokenCacheBenchmark

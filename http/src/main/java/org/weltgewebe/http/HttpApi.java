@@ -9,6 +9,11 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.weltgewebe.cluster.WeaveNode;
+import org.weltgewebe.http.auth.AccessTokens;
+import org.weltgewebe.http.auth.JetStreamTokenRevocations;
+import org.weltgewebe.http.auth.KeyRing;
+import org.weltgewebe.http.auth.TokenRevocations;
+import org.weltgewebe.http.json.JsonMapping;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 
 /**

@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.weltgewebe.actors.Role;
+import org.weltgewebe.http.auth.AccessTokens;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.privacy.AuditLog;
 import org.weltgewebe.persistence.privacy.ForgetPipeline;

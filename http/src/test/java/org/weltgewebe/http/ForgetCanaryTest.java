@@ -87,7 +87,7 @@ class ForgetCanaryTest {
     String good = "Canarygood" + tag;
     List<String> needles = List.of(name, address, good);
     HttpResponse<String> registered = api.post("/roles", TestApi.body(Map.of("displayName", name, "homeAddress", address,
-        "home", Map.of("lat", TestApi.BERLIN_KREUZBERG[0], "lon", TestApi.BERLIN_KREUZBERG[1]))), null);
+        "home", Map.of("lat", TestApi.KREUZBERG_LAT, "lon", TestApi.KREUZBERG_LON))), null);
     assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
     String roleId = TestApi.json(registered).at("/profile/roleId").asText();
     String token = TestApi.json(registered).at("/token/accessToken").asText();

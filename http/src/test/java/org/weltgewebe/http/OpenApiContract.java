@@ -35,14 +35,14 @@ import java.util.stream.Collectors;
  * documented operation (answered 405, or 404 {@code no-such-route}) are left to
  * {@link OpenApiDocumentTest}, which holds the route table and the document to each other.
  */
-final class OpenApiContract {
+public final class OpenApiContract {
   private static final OpenApiInteractionValidator VALIDATOR =
       OpenApiInteractionValidator.createForInlineApiSpecification(document()).build();
 
   private OpenApiContract() {}
 
   /** Fails with every finding when the exchange breaks the document. */
-  static void check(HttpRequest request, int status, HttpHeaders responseHeaders, byte[] responseBody) {
+  public static void check(HttpRequest request, int status, HttpHeaders responseHeaders, byte[] responseBody) {
     if (status == 405 || (status == 404 && new String(responseBody, StandardCharsets.UTF_8).contains("/problems/no-such-route"))) {
       return;
     }

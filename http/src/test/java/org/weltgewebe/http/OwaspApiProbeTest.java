@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.weltgewebe.http.auth.KeyRing;
 
 /**
  * Probes of the OWASP API Security Top 10 (2023) that apply to this API, each sent over real HTTP
@@ -141,7 +142,7 @@ class OwaspApiProbeTest {
     tokens.put("another role's claims under bob's signature", bobParts[0] + "." + encode(adaClaims) + "." + bobParts[2]);
 
     String knot = TestApi.body(Map.of("type", "IDEA", "title", "Forged",
-        "location", Map.of("lat", TestApi.BERLIN_KREUZBERG[0], "lon", TestApi.BERLIN_KREUZBERG[1])));
+        "location", Map.of("lat", TestApi.KREUZBERG_LAT, "lon", TestApi.KREUZBERG_LON)));
     long before = journalHead();
     for (Map.Entry<String, String> token : tokens.entrySet()) {
       HttpResponse<String> created = api.post("/knots", knot, token.getValue());
@@ -192,7 +193,7 @@ class OwaspApiProbeTest {
         "goods", List.of(), "skills", List.of(), "displayName", "Renamed")), ada.token()));
     refused.put("a knot tied in another role's name", api.post("/knots", TestApi.body(Map.of(
         "type", "IDEA", "title", "Framed", "createdBy", bob.id(),
-        "location", Map.of("lat", TestApi.BERLIN_KREUZBERG[0], "lon", TestApi.BERLIN_KREUZBERG[1]))), ada.token()));
+        "location", Map.of("lat", TestApi.KREUZBERG_LAT, "lon", TestApi.KREUZBERG_LON))), ada.token()));
     refused.put("a donation booked to another donor", api.post("/knots/" + adaKnot + "/account/donations",
         TestApi.body(Map.of("amountCents", 500, "donorRoleId", bob.id())), ada.token()));
     refused.forEach((probe, response) -> {

@@ -12,10 +12,10 @@ import org.weltgewebe.persistence.TestDatabase;
  * must not have (a compressed domain clock, second-by-second sweepers), with an API bound to it;
  * returned once a registration goes through.
  */
-record OwnNode(TestDatabase db, WeaveNode node, TestApi api) implements AutoCloseable {
+public record OwnNode(TestDatabase db, WeaveNode node, TestApi api) implements AutoCloseable {
 
   /** {@code settings}: HOCON lines over the database's outbox configuration. */
-  static OwnNode start(String settings) throws Exception {
+  public static OwnNode start(String settings) throws Exception {
     TestDatabase db = TestDatabase.create();
     WeaveNode node = WeaveNode.start(db.outboxConfig().withFallback(ConfigFactory.parseString(
         "pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0\n" + settings)));

@@ -1,7 +1,7 @@
 package org.weltgewebe.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.weltgewebe.http.RoleRoutesTest.assertProblem;
+import static org.weltgewebe.http.routes.RoleRoutesTest.assertProblem;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * and the security headers are on every response.
  */
 @ExtendWith(TestNode.class)
-class RequestRefusalTest {
+public class RequestRefusalTest {
   static TestApi api;
   static TestApi.Role ada;
 
@@ -96,7 +96,7 @@ class RequestRefusalTest {
     assertSecurityHeaders(api.get("/roles/" + ada.id()));
   }
 
-  static void assertSecurityHeaders(HttpResponse<?> response) {
+  public static void assertSecurityHeaders(HttpResponse<?> response) {
     assertThat(response.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> assertThat(v).contains("default-src 'none'"));
     assertThat(response.headers().firstValue("Cross-Origin-Opener-Policy")).hasValue("same-origin");
     assertThat(response.headers().firstValue("Cross-Origin-Embedder-Policy")).hasValue("require-corp");

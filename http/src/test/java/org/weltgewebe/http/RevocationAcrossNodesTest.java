@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.weltgewebe.cluster.WeaveNode;
+import org.weltgewebe.http.auth.KeyRing;
 import org.weltgewebe.persistence.TestDatabase;
 
 /**

@@ -8,91 +8,98 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import org.weltgewebe.http.auth.AccessTokens;
+import org.weltgewebe.http.auth.KeyRing;
+import org.weltgewebe.http.shedding.Endpoint;
+import org.weltgewebe.http.shedding.LoadShedder;
 
 /**
  * A real HTTP client for one bound API, with the few calls the tests make. Every exchange it makes
  * is held to openapi.json ({@link OpenApiContract}).
  */
-final class TestApi {
-  static final ObjectMapper JSON = new ObjectMapper();
-  static final HttpClient CLIENT =
+public final class TestApi {
+  public static final ObjectMapper JSON = new ObjectMapper();
+  public static final HttpClient CLIENT =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-  static final double[] BERLIN_KREUZBERG = {52.4986, 13.4033};
+  /** A point in Berlin-Kreuzberg, where the tests' roles live and their knots are tied. */
+  public static final double KREUZBERG_LAT = 52.4986;
+  public static final double KREUZBERG_LON = 13.4033;
 
   final HttpApi.Bound bound;
-  final String base;
+  public final String base;
 
   TestApi(HttpApi.Bound bound) {
     this.bound = bound;
     this.base = "http://127.0.0.1:" + bound.binding().localAddress().getPort();
   }
 
-  HttpRequest.Builder request(String path) {
+  public HttpRequest.Builder request(String path) {
     return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15));
   }
 
-  HttpResponse<String> send(HttpRequest request) throws Exception {
+  public HttpResponse<String> send(HttpRequest request) throws Exception {
     HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
     OpenApiContract.check(request, response.statusCode(), response.headers(), response.body().getBytes(StandardCharsets.UTF_8));
     return response;
   }
 
   /** As {@link #send}, for a body that is not text (tiles). */
-  HttpResponse<byte[]> sendForBytes(HttpRequest request) throws Exception {
+  public HttpResponse<byte[]> sendForBytes(HttpRequest request) throws Exception {
     HttpResponse<byte[]> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray());
     OpenApiContract.check(request, response.statusCode(), response.headers(), response.body());
     return response;
   }
 
-  HttpResponse<String> get(String path) throws Exception {
+  public HttpResponse<String> get(String path) throws Exception {
     return send(request(path).GET().build());
   }
 
-  HttpResponse<String> get(String path, String token) throws Exception {
+  public HttpResponse<String> get(String path, String token) throws Exception {
     return send(authorized(request(path), token).GET().build());
   }
 
-  HttpResponse<String> post(String path, String json, String token) throws Exception {
+  public HttpResponse<String> post(String path, String json, String token) throws Exception {
     return send(withBody(authorized(request(path), token), "POST", json));
   }
 
-  HttpResponse<String> put(String path, String json, String token) throws Exception {
+  public HttpResponse<String> put(String path, String json, String token) throws Exception {
     return send(withBody(authorized(request(path), token), "PUT", json));
   }
 
-  HttpResponse<String> delete(String path, String token) throws Exception {
+  public HttpResponse<String> delete(String path, String token) throws Exception {
     return send(authorized(request(path), token).DELETE().build());
   }
 
-  static HttpRequest withBody(HttpRequest.Builder builder, String method, String json) {
+  public static HttpRequest withBody(HttpRequest.Builder builder, String method, String json) {
     return builder
         .header("Content-Type", "application/json")
         .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
         .build();
   }
 
-  static HttpRequest.Builder authorized(HttpRequest.Builder builder, String token) {
+  public static HttpRequest.Builder authorized(HttpRequest.Builder builder, String token) {
     return token == null ? builder : builder.header("Authorization", "Bearer " + token);
   }
 
-  static JsonNode json(HttpResponse<String> response) throws Exception {
+  public static JsonNode json(HttpResponse<String> response) throws Exception {
     return JSON.readTree(response.body());
   }
 
-  static String body(Map<String, Object> fields) throws Exception {
+  public static String body(Map<String, Object> fields) throws Exception {
     return JSON.writeValueAsString(fields);
   }
 
   /** A registered role: its id and token. */
-  record Role(String id, String token) {}
+  public record Role(String id, String token) {}
 
-  Role register(String name) throws Exception {
+  public Role register(String name) throws Exception {
     HttpResponse<String> response =
         post(
             "/roles",
             body(Map.of("displayName", name, "homeAddress", "Oranienstraße 1, Berlin",
-                "home", Map.of("lat", BERLIN_KREUZBERG[0], "lon", BERLIN_KREUZBERG[1]))),
+                "home", Map.of("lat", KREUZBERG_LAT, "lon", KREUZBERG_LON))),
             null);
     if (response.statusCode() != 201) {
       throw new AssertionError("registration failed: " + response.statusCode() + " " + response.body());
@@ -102,12 +109,12 @@ final class TestApi {
   }
 
   /** Ties an IDEA knot near Kreuzberg for {@code role}; answers the created document. */
-  JsonNode createKnot(Role role, String title) throws Exception {
+  public JsonNode createKnot(Role role, String title) throws Exception {
     HttpResponse<String> response =
         post(
             "/knots",
             body(Map.of("type", "IDEA", "title", title,
-                "location", Map.of("lat", BERLIN_KREUZBERG[0] + 0.001, "lon", BERLIN_KREUZBERG[1] + 0.001))),
+                "location", Map.of("lat", KREUZBERG_LAT + 0.001, "lon", KREUZBERG_LON + 0.001))),
             role.token());
     if (response.statusCode() != 201) {
       throw new AssertionError("knot creation failed: " + response.statusCode() + " " + response.body());
@@ -115,7 +122,32 @@ final class TestApi {
     return json(response);
   }
 
-  void close() {
+  /** The port the API listens on. */
+  public int port() {
+    return bound.binding().localAddress().getPort();
+  }
+
+  /** The key ring the API signs and verifies tokens with. */
+  public KeyRing keys() {
+    return bound.keys();
+  }
+
+  /** The API's access tokens: issue, verify, revoke. */
+  public AccessTokens tokens() {
+    return bound.tokens();
+  }
+
+  /** Every operation the API answers (the route table). */
+  public List<Endpoint> table() {
+    return bound.routes().table();
+  }
+
+  /** The API's load shedder. */
+  public LoadShedder shedder() {
+    return bound.routes().shedder();
+  }
+
+  public void close() {
     bound.binding().unbind().toCompletableFuture().join();
   }
 }

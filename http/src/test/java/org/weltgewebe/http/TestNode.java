@@ -17,7 +17,7 @@ import org.weltgewebe.persistence.TestDatabase;
  * own API — with its own clock and shedding settings — to this shared node. The node and the
  * database are closed when JUnit closes its root context, after the last class.
  */
-final class TestNode implements BeforeAllCallback {
+public final class TestNode implements BeforeAllCallback {
   private static Running shared;
 
   /** The node and its database, closed once at the end of the run (JUnit closes AutoCloseable store values). */
@@ -62,18 +62,18 @@ final class TestNode implements BeforeAllCallback {
         .until(() -> node.weave().profile(Weave.newId()).toCompletableFuture().get() != null);
   }
 
-  static WeaveNode node() {
+  public static WeaveNode node() {
     return shared.node();
   }
 
   /** An API bound to a free port of the shared node with {@code overrides} and {@code clock}. */
-  static TestApi bind(String overrides, Clock clock) throws Exception {
+  public static TestApi bind(String overrides, Clock clock) throws Exception {
     Config config = ConfigFactory.parseString(overrides).withFallback(node().system().settings().config());
     HttpApi.Bound bound = HttpApi.bind(node(), ApiSettings.from(config, clock)).toCompletableFuture().get();
     return new TestApi(bound);
   }
 
-  static TestApi bind() throws Exception {
+  public static TestApi bind() throws Exception {
     return bind("", Clock.systemUTC());
   }
 }

@@ -83,7 +83,7 @@ public record NatsSettings(String url, String stream, String subjectPrefix, Dura
   }
 
   /** As {@link #connect(String)}, telling {@code listener} when the connection drops. */
-  Connection connect(String connectionName, ConnectionListener listener) throws IOException, InterruptedException {
+  public Connection connect(String connectionName, ConnectionListener listener) throws IOException, InterruptedException {
     Options options =
         Options.builder()
             .server(url)

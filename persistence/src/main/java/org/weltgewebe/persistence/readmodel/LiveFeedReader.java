@@ -1,6 +1,7 @@
 package org.weltgewebe.persistence.readmodel;
 
 import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 
@@ -26,6 +28,12 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
  * SSE streams were 5,000 threads and 5,000 server-side consumers; the fan-out keeps both constant.
  * Delivery stays in stream order without gaps: the fan-out consumer is ordered, and a subscriber
  * joins it only between two of its messages.
+ *
+ * <p>The connection does not reconnect by itself ({@link NatsSettings#connect}). When it is lost (a
+ * NATS restart) every subscriber's feed ends at once, so its client reconnects with its last event
+ * id and is replayed what it missed; the next subscriber opens a new connection. Before, the
+ * subscribers of a lost connection were ended only when another subscriber came to this node: a
+ * quiet node's SSE streams stayed open on a dead consumer and got nothing more.
  */
 public final class LiveFeedReader implements AutoCloseable {
   /** One feed message: its sequence in the feed stream (the SSE event id) and its JSON. */
@@ -36,6 +44,8 @@ public final class LiveFeedReader implements AutoCloseable {
   /** Delivers the resuming subscribers' own consumers: one thread for all of them. */
   private Dispatcher replays;
   private Fanout fanout;
+  /** The resuming subscribers on the current connection, ended with it. */
+  private final Set<Subscriber> replaying = ConcurrentHashMap.newKeySet();
 
   public LiveFeedReader(NatsSettings nats) {
     this.nats = nats;
@@ -66,16 +76,27 @@ public final class LiveFeedReader implements AutoCloseable {
       used = connection();
       dispatcher = replays;
     }
+    Subscriber subscriber = new Subscriber(sink, ended);
     MessageConsumer consumer =
         used.getStreamContext(LiveFeeds.stream(nats))
             .createOrderedConsumer(configuration)
             .consume(dispatcher, message -> sink.accept(item(message)));
+    replaying.add(subscriber);
     return () -> {
-      consumer.stop();
+      replaying.remove(subscriber);
+      stop(consumer);
       if (used.getStatus() != Connection.Status.CONNECTED) {
-        ended.run();
+        subscriber.end();
       }
     };
+  }
+
+  private static void stop(MessageConsumer consumer) {
+    try {
+      consumer.stop();
+    } catch (RuntimeException connectionGone) {
+      // the consumer ends with its connection anyway
+    }
   }
 
   private static Item item(Message message) {
@@ -90,21 +111,43 @@ public final class LiveFeedReader implements AutoCloseable {
     return fanout;
   }
 
-  /** The connection, opened again if it was lost; the old fan-out's subscribers are ended then. */
+  /** The connection, opened again if it was lost. */
   private synchronized Connection connection() throws Exception {
     if (connection == null || connection.getStatus() != Connection.Status.CONNECTED) {
-      if (fanout != null) {
-        fanout.end();
-        fanout = null;
-      }
       if (connection != null) {
+        endSubscribersOf(connection);
         connection.close();
       }
-      connection = nats.connect("live-feed-reader");
+      connection = nats.connect("live-feed-reader", (lost, event) -> {
+        if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.CLOSED) {
+          endSubscribersOf(lost);
+        }
+      });
       LiveFeeds.ensure(connection, nats);
       replays = connection.createDispatcher();
     }
     return connection;
+  }
+
+  /** Ends every subscriber of {@code lost}, if it is the current connection: they reconnect with their last id. */
+  private void endSubscribersOf(Connection lost) {
+    Fanout ended;
+    synchronized (this) {
+      if (lost != connection) {
+        return;
+      }
+      ended = fanout;
+      fanout = null;
+    }
+    if (ended != null) {
+      ended.end();
+    }
+    java.util.Iterator<Subscriber> resuming = replaying.iterator();
+    while (resuming.hasNext()) {
+      Subscriber subscriber = resuming.next();
+      resuming.remove();
+      subscriber.end();
+    }
   }
 
   @Override
@@ -114,8 +157,27 @@ public final class LiveFeedReader implements AutoCloseable {
     }
   }
 
-  /** A live subscriber: where its messages go, and what to call when its feed breaks off. */
-  private record Subscriber(Consumer<Item> sink, Runnable ended) {}
+  /** A subscriber: where its messages go, and what to call (once) when its feed breaks off. */
+  private static final class Subscriber {
+    private final Consumer<Item> sink;
+    private final Runnable ended;
+    private final AtomicBoolean over = new AtomicBoolean();
+
+    Subscriber(Consumer<Item> sink, Runnable ended) {
+      this.sink = sink;
+      this.ended = ended;
+    }
+
+    Consumer<Item> sink() {
+      return sink;
+    }
+
+    void end() {
+      if (over.compareAndSet(false, true)) {
+        ended.run();
+      }
+    }
+  }
 
   /**
    * The node's live fan-out: one ordered consumer on all feed subjects, from the moment it was
@@ -160,8 +222,8 @@ public final class LiveFeedReader implements AutoCloseable {
 
     /** Ends every subscriber (the connection was lost); they reconnect with their last id. */
     void end() {
-      consumer.stop();
-      bySubject.values().forEach(set -> set.forEach(subscriber -> subscriber.ended().run()));
+      stop(consumer);
+      bySubject.values().forEach(set -> set.forEach(Subscriber::end));
       bySubject.clear();
     }
   }

@@ -93,7 +93,7 @@ public final class FaultInjector implements AutoCloseable {
     this.out = out;
   }
 
-  /** Schedules every fault relative to now, the main phase's start. */
+  /** Schedules every fault relative to now, the main phase's start (its first user session). */
   public synchronized void start() {
     mainStart = Instant.now();
     for (FaultPlan.Fault f : plan.faults()) {

@@ -44,6 +44,8 @@ public final class FaultRun implements Topology {
   // Pekko's split-brain resolver logs its decision with this phrase (keep-majority: "DownUnreachable", "DownReachable", …)
   private static final String SBR_DECISION = "SBR took decision";
   private static final Duration FAULTS_MAY_OVERRUN = Duration.ofMinutes(8);
+  // The generator's start and its set-up user take seconds before the first session; more than this is a stuck generator.
+  private static final Duration SESSIONS_BEGIN_WITHIN = Duration.ofMinutes(3);
 
   /**
    * What the run needs: the node count and plan; the ledger's writers and their pause between
@@ -64,8 +66,10 @@ public final class FaultRun implements Topology {
   private NodeCluster cluster;
   private Optional<Partitions> partitions = Optional.empty();
   private FaultInjector injector;
-  private WriteLedger ledger;
-  private Load load;
+  private volatile WriteLedger ledger;
+  private volatile Load load;
+  // set when the load has ended (or the run closes): a clock that has not started by then never starts
+  private volatile boolean loadEnded;
   private final List<String> failures = new ArrayList<>();
   private String resolver = "keep-majority of platform nodes";
 
@@ -107,7 +111,7 @@ public final class FaultRun implements Topology {
           launch.compression(), launch.virtualStart(), dir.resolve("node1.log"), launch.readyWithin());
       cluster = NodeCluster.start(settings.nodes(), nodes, partitions, dir, out);
       injector = new FaultInjector(settings.plan(), cluster, settings.natsService(), settings.postgresService(), out);
-      out.printf("faults: %s (times after the main phase's start)%n", settings.plan().spelled());
+      out.printf("faults: %s (times after the main phase's first user session)%n", settings.plan().spelled());
     } catch (RuntimeException e) {
       closeAll();
       throw e;
@@ -151,8 +155,11 @@ public final class FaultRun implements Topology {
   }
 
   private void closeAll() {
-    if (ledger != null) {
-      ledger.close();
+    loadEnded = true;
+    synchronized (this) {
+      if (ledger != null) {
+        ledger.close();
+      }
     }
     if (injector != null) {
       injector.close();
@@ -163,11 +170,38 @@ public final class FaultRun implements Topology {
     partitions.ifPresent(Partitions::close);
   }
 
+  /**
+   * The plan's clock and the ledger's writers start with the main phase's first user session, not
+   * here: before it, the generator starts and its set-up user creates the world request by request
+   * (10–30 s on a loaded machine, at a few requests per second). Started here, that time counted as
+   * "before the first fault", so a fault at 20 s had a pre-fault goodput of 0–6/s and no load to hit.
+   */
   @Override
   public void loadStarting(Load load) {
     this.load = load;
-    ledger = WriteLedger.start(cluster.api(), settings.writers(), settings.writerPause());
-    injector.start();
+    long sessionsBefore = load.sessions();
+    Thread clock = new Thread(() -> startWhenSessionsBegin(load, sessionsBefore), "fault-clock");
+    clock.setDaemon(true);
+    clock.start();
+  }
+
+  private void startWhenSessionsBegin(Load load, long sessionsBefore) {
+    long deadline = System.nanoTime() + SESSIONS_BEGIN_WITHIN.toNanos();
+    while (load.sessions() <= sessionsBefore && !loadEnded && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    synchronized (this) {
+      if (loadEnded || load.sessions() <= sessionsBefore) {
+        return; // finish() reports that the faults never started
+      }
+      ledger = WriteLedger.start(cluster.api(), settings.writers(), settings.writerPause());
+      injector.start();
+    }
   }
 
   @Override
@@ -182,19 +216,24 @@ public final class FaultRun implements Topology {
   }
 
   private void endFaultsAndWriters(PrintStream out) {
+    WriteLedger started;
+    synchronized (this) {
+      loadEnded = true;
+      started = ledger;
+    }
     if (injector != null && injector.mainStart() != null && !injector.awaitAll(FAULTS_MAY_OVERRUN)) {
       out.println("faults: not every fault ended within " + FAULTS_MAY_OVERRUN.toMinutes() + " min after the load");
     }
-    if (ledger != null) {
-      ledger.close();
+    if (started != null) {
+      started.close();
     }
   }
 
   @Override
   public void finish(RunReport report, Path dir, PrintStream out) {
     endFaultsAndWriters(out);
-    if (injector == null || injector.mainStart() == null || load == null) {
-      failures.add("the faults never started (the main phase did not begin)");
+    if (injector == null || injector.mainStart() == null || load == null || ledger == null) {
+      failures.add("the faults never started (no user session of the main phase began)");
       return;
     }
     Instant mainStart = injector.mainStart();

@@ -81,8 +81,13 @@ public final class NodeCluster implements Platform {
     }
     Map<String, String> environment = new LinkedHashMap<>(launch.environment());
     environment.put("WELTGEWEBE_AUTH_KEYS_FILE", sharedKeys(dir).toString());
+    Duration readyWithin = READY_WITHIN.compareTo(launch.readyWithin()) > 0 ? READY_WITHIN : launch.readyWithin();
+    // All nodes start at once, and the others join through node 1: on a loaded machine node 1 took
+    // longer than Pekko's 60 s join limit to answer, and node 3 gave up (exit 2, 2026-12-05 at load 45).
+    // A node waits to join as long as the run waits for it to be ready.
+    environment.putIfAbsent("WELTGEWEBE_CLUSTER_JOIN_WITHIN", readyWithin.toSeconds() + "s");
     PlatformProcess.Launch shared = new PlatformProcess.Launch(launch.serveCommand(), Map.copyOf(environment), launch.runId(),
-        launch.compression(), launch.virtualStart(), launch.log(), READY_WITHIN.compareTo(launch.readyWithin()) > 0 ? READY_WITHIN : launch.readyWithin());
+        launch.compression(), launch.virtualStart(), launch.log(), readyWithin);
     NodeCluster cluster = new NodeCluster(shared, ports, partitions, dir);
     try {
       out.printf("cluster: starting %d nodes (cluster ports %s) …%n", count, cluster.clusterPorts().values());

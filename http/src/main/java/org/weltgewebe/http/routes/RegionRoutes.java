@@ -1,0 +1,44 @@
+package org.weltgewebe.http.routes;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.weltgewebe.actors.RegionCells;
+import org.weltgewebe.actors.Weave;
+import org.weltgewebe.http.json.Responses;
+import org.weltgewebe.http.shedding.Priority;
+
+/**
+ * Map regions: the live picture of one H3 resolution-7 cell — its knots, the roles spinning there
+ * and the threads to its knots with their fade level — answered from the region actor's memory.
+ * (The live feed of a region, {@code /regions/{cell}/feed}, will be {@code RegionFeedRoutes}.)
+ */
+public final class RegionRoutes {
+  private final Weave weave;
+  private final Responses responses;
+
+  public RegionRoutes(Weave weave, Responses responses) {
+    this.weave = weave;
+    this.responses = responses;
+  }
+
+  public List<Operation> operations() {
+    return List.of(Operation.get("/regions/{cell}", Priority.READ, p -> view(p.get("cell"))));
+  }
+
+  private Route view(String cell) {
+    return responses.answer(
+        instance ->
+            isRegion(cell)
+                ? weave.regionView(cell).thenApply(responses::ok)
+                : CompletableFuture.completedFuture(responses.badRequest(KnotRoutes.notARegion(cell), instance)));
+  }
+
+  /**
+   * True for an H3 resolution-7 address. {@link RegionCells#isRegion} throws on text that is not
+   * hexadecimal (H3's parser does), so that is checked here first.
+   */
+  static boolean isRegion(String cell) {
+    return !cell.isEmpty() && cell.length() <= 16 && cell.chars().allMatch(c -> Character.digit(c, 16) >= 0) && RegionCells.isRegion(cell);
+  }
+}

@@ -1,0 +1,208 @@
+package org.weltgewebe.http.shedding;
+
+import com.netflix.concurrency.limits.Limit;
+import com.netflix.concurrency.limits.limit.FixedLimit;
+import com.netflix.concurrency.limits.limit.Gradient2Limit;
+import com.netflix.concurrency.limits.limit.WindowedLimit;
+import com.typesafe.config.Config;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Admission control in front of the routes: a concurrency limit per priority class that refuses
+ * the excess at once instead of letting it queue.
+ *
+ * <p>Reads and session writes each have a limit of their own. They cost very differently: a read
+ * answers from an entity's memory in a few milliseconds, a write waits tens of milliseconds for the
+ * journal while using little CPU. Under one shared limit the slow writes filled it, and reads — 75 %
+ * of the traffic and the cheapest to serve — were shed though the CPU had room: at 8x the
+ * connections of the peak run the goodput fell to 0.13 of the peak's (docs/performance.md). Each
+ * limit moves inside a band: Netflix's Gradient2 (concurrency-limits) lowers it when the latency of
+ * that class's admitted requests climbs above their long-term average (a queue is forming in the
+ * dispatcher, the entity mailboxes or the PostgreSQL pool) and raises it while latency stays flat,
+ * but never below {@code min-limit} (latency also rises when the CPU is busy answering 503s, and a
+ * lower limit then only cuts goodput) nor above {@code max-limit}. Vegas is not offered: it has no
+ * floor, and its no-load baseline is the minimum latency ever seen, which on a busy, shared machine
+ * is an outlier.
+ *
+ * <p>Tiles and search (bulk) have a fixed budget of their own and are shed first: as soon as reads
+ * or session writes fill {@code share.bulk} of their limit (see {@link #tryAcquireBulk}). Health
+ * checks never pass through here.
+ *
+ * <p>A refused request costs an atomic read and a counter increment; the API ({@code ApiRoutes}) asks before
+ * routing, so the 503 stays fast however deep the overload. Shed counts are kept per route
+ * template.
+ */
+public final class LoadShedder {
+  private final Map<Priority, ClassLimit> classes = new EnumMap<>(Priority.class);
+  private final double bulkShare;
+  private final AtomicInteger bulkInFlight = new AtomicInteger();
+  private final int bulkLimit;
+  private final Map<String, LongAdder> shed = new ConcurrentHashMap<>();
+
+  /** A shedder with {@code limits} for reads and session writes, and bulk's share and budget. */
+  LoadShedder(Map<Priority, Limit> limits, double bulkShare, int bulkLimit) {
+    for (Priority priority : List.of(Priority.SESSION_WRITE, Priority.READ)) {
+      Limit limit = limits.get(priority);
+      if (limit == null) {
+        throw new IllegalArgumentException("no limit for " + priority);
+      }
+      classes.put(priority, new ClassLimit(limit));
+    }
+    this.bulkShare = bulkShare;
+    this.bulkLimit = bulkLimit;
+  }
+
+  /** The shedder {@code weltgewebe.http.shedding} describes: one limit of that kind per class. */
+  public static LoadShedder from(Config shedding) {
+    Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
+    limits.put(Priority.SESSION_WRITE, limit(shedding));
+    limits.put(Priority.READ, limit(shedding));
+    return new LoadShedder(limits, shedding.getDouble("share.bulk"), shedding.getInt("bulk-limit"));
+  }
+
+  private static Limit limit(Config shedding) {
+    int initial = shedding.getInt("initial-limit");
+    String algorithm = shedding.getString("algorithm");
+    if (algorithm.equals("fixed")) {
+      return FixedLimit.of(initial);
+    }
+    if (algorithm.equals("gradient2")) {
+      long window = shedding.getDuration("window", TimeUnit.NANOSECONDS);
+      return WindowedLimit.newBuilder()
+          .minWindowTime(window, TimeUnit.NANOSECONDS)
+          .maxWindowTime(window, TimeUnit.NANOSECONDS)
+          .windowSize(shedding.getInt("window-samples"))
+          .build(
+              Gradient2Limit.newBuilder()
+                  .initialLimit(initial)
+                  .minLimit(shedding.getInt("min-limit"))
+                  .maxConcurrency(shedding.getInt("max-limit"))
+                  .queueSize(shedding.getInt("queue-size"))
+                  .rttTolerance(shedding.getDouble("rtt-tolerance"))
+                  .build());
+    }
+    throw new IllegalArgumentException(
+        "weltgewebe.http.shedding.algorithm must be gradient2 or fixed, not " + algorithm);
+  }
+
+  /** A permit to run a request of {@code endpoint}, or empty when it must be shed. */
+  public Optional<Permit> tryAcquire(Endpoint endpoint) {
+    if (endpoint.priority() == Priority.BULK) {
+      return tryAcquireBulk(endpoint);
+    }
+    ClassLimit limited = classes.get(endpoint.priority());
+    while (true) {
+      int now = limited.inFlight.get();
+      if (now >= limited.current) {
+        countShed(endpoint);
+        return Optional.empty();
+      }
+      if (limited.inFlight.compareAndSet(now, now + 1)) {
+        return Optional.of(new Permit(System.nanoTime(), now + 1, limited));
+      }
+    }
+  }
+
+  /**
+   * Tiles and search cost a millisecond and touch no entity, and a browser asks for a viewport's
+   * tiles six at a time: counted against an adaptive limit (set around the knee of reads or
+   * writes) they would be shed at a handful in flight under normal load. So they have a budget of
+   * their own ({@code bulk-limit}) and do not teach any limit their latency, but are still shed
+   * first: as soon as reads or session writes fill {@code share.bulk} of their limit, which only
+   * happens near overload.
+   */
+  private Optional<Permit> tryAcquireBulk(Endpoint endpoint) {
+    while (!nearOverload()) {
+      int now = bulkInFlight.get();
+      if (now >= bulkLimit) {
+        break;
+      }
+      if (bulkInFlight.compareAndSet(now, now + 1)) {
+        return Optional.of(new Permit(System.nanoTime(), now + 1, null));
+      }
+    }
+    countShed(endpoint);
+    return Optional.empty();
+  }
+
+  private boolean nearOverload() {
+    for (ClassLimit limited : classes.values()) {
+      if (limited.inFlight.get() >= Math.max(1, (int) Math.floor(limited.current * bulkShare))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void countShed(Endpoint endpoint) {
+    shed.computeIfAbsent(endpoint.toString(), k -> new LongAdder()).increment();
+  }
+
+  /** Requests shed so far, per endpoint ({@code "POST /conversations/{id}/messages"}). */
+  Map<String, Long> shedCounts() {
+    Map<String, Long> counts = new TreeMap<>();
+    shed.forEach((endpoint, count) -> counts.put(endpoint, count.sum()));
+    return counts;
+  }
+
+  /** The current limit of reads or session writes. */
+  int limit(Priority priority) {
+    return classes.get(priority).current;
+  }
+
+  /** Requests in flight, bulk included. */
+  int inFlight() {
+    int sum = bulkInFlight.get();
+    for (ClassLimit limited : classes.values()) {
+      sum += limited.inFlight.get();
+    }
+    return sum;
+  }
+
+  /** One class's adaptive limit and the requests of that class in flight. */
+  private static final class ClassLimit {
+    final Limit limit;
+    final AtomicInteger inFlight = new AtomicInteger();
+    volatile int current;
+
+    ClassLimit(Limit limit) {
+      this.limit = limit;
+      this.current = limit.getLimit();
+      limit.notifyOnChange(changed -> current = changed);
+    }
+  }
+
+  /** An admitted request; released once its response is ready. */
+  public final class Permit {
+    private final long startNanos;
+    private final int inFlightAtStart;
+    private final ClassLimit limited;
+
+    private Permit(long startNanos, int inFlightAtStart, ClassLimit limited) {
+      this.startNanos = startNanos;
+      this.inFlightAtStart = inFlightAtStart;
+      this.limited = limited;
+    }
+
+    /**
+     * Ends the request. {@code dropped} tells the limit the request failed from overload (an entity
+     * timed out): the limit then backs off as it would for a latency rise.
+     */
+    public void release(boolean dropped) {
+      if (limited == null) {
+        bulkInFlight.decrementAndGet();
+        return;
+      }
+      limited.inFlight.decrementAndGet();
+      limited.limit.onSample(startNanos, System.nanoTime() - startNanos, inFlightAtStart, dropped);
+    }
+  }
+}
