@@ -100,6 +100,12 @@ public final class Knot
           .or(this::datesProblem);
     }
 
+    /** The fact of tying the knot {@code knotId} at {@code at} as this command asks. */
+    Created tying(String knotId, Instant at) {
+      return new Created(knotId, createdBy, type, title.trim(), description == null ? "" : description, location,
+          eventStart, eventEnd, at);
+    }
+
     private Optional<String> datesProblem() {
       if (type != Type.EVENT) {
         return eventStart == null && eventEnd == null
@@ -353,12 +359,7 @@ public final class Knot
     if (isInvalid(command)) {
       return refuseInvalid(command);
     }
-    String description = command.description() == null ? "" : command.description();
-    return persist(
-        new Created(
-            knotId, command.createdBy(), command.type(), command.title().trim(), description,
-            command.location(), command.eventStart(), command.eventEnd(), clock.now()),
-        command);
+    return persist(command.tying(knotId, clock.now()), command);
   }
 
   private ReplyEffect<Event, State> leadThread(Standing knot, LeadThread command) {
