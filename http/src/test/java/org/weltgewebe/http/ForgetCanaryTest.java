@@ -19,10 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import org.weltgewebe.persistence.outbox.NatsSettings;
@@ -37,19 +35,8 @@ import org.weltgewebe.persistence.privacy.PrivacyScan;
  * (the search index is columns of them), the audit log, the events, live-feed and dead-letter streams,
  * and the node's log (captured to a file, the platform's own classes at DEBUG).
  */
-@ExtendWith(TestNode.class)
 class ForgetCanaryTest {
-  static TestApi api;
-
-  @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
-  }
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
 
   @Test
   void aForgottenCanaryLeavesNoReadableTraceAnywhere(@TempDir Path dir) throws Exception {

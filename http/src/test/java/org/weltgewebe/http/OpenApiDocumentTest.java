@@ -8,33 +8,25 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The OpenAPI document and the server agree: the document lists exactly the route table, every
  * documented operation answers (never "no such route" or 405), and operations outside the
  * document are not answered.
  */
-@ExtendWith(TestNode.class)
 class OpenApiDocumentTest {
   static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
-  static TestApi api;
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
   static JsonNode document;
 
   @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
+  static void fetchTheDocument() throws Exception {
     HttpResponse<String> served = api.get("/openapi.json");
     assertThat(served.statusCode()).isEqualTo(200);
     document = TestApi.json(served);
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   static Set<String> documented() {

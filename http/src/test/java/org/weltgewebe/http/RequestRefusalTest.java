@@ -5,30 +5,22 @@ import static org.weltgewebe.http.routes.RoleRoutesTest.assertProblem;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What every route shares: malformed bodies, unknown fields and wrong types are 400, oversized
  * bodies 413, other media types 415, unknown paths 404 and wrong methods 405 — all as problems —
  * and the security headers are on every response.
  */
-@ExtendWith(TestNode.class)
 public class RequestRefusalTest {
-  static TestApi api;
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
   static TestApi.Role ada;
 
   @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
+  static void registerAda() throws Exception {
     ada = api.register("Ada");
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   @Test

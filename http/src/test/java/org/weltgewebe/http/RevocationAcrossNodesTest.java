@@ -104,7 +104,7 @@ class RevocationAcrossNodesTest {
     String conversationId = TestApi.json(started).at("/conversation/conversationId").asText();
     Frames chat = new Frames();
     HttpClient.newHttpClient().newWebSocketBuilder()
-        .buildAsync(URI.create(b.base.replace("http", "ws") + "/conversations/" + conversationId
+        .buildAsync(URI.create(b.base().replace("http", "ws") + "/conversations/" + conversationId
             + "/chat?access_token=" + ada.token()), chat)
         .get(10, TimeUnit.SECONDS);
 
@@ -112,7 +112,7 @@ class RevocationAcrossNodesTest {
     BlockingQueue<String> feedLines = new LinkedBlockingQueue<>();
     CompletableFuture<Integer> feedStatus = new CompletableFuture<>();
     CompletableFuture<HttpResponse<Void>> feed = HttpClient.newHttpClient().sendAsync(
-        HttpRequest.newBuilder(URI.create(b.base + "/conversations/" + conversationId + "/feed"))
+        HttpRequest.newBuilder(URI.create(b.base() + "/conversations/" + conversationId + "/feed"))
             .header("Authorization", "Bearer " + ada.token()).GET().build(),
         info -> {
           feedStatus.complete(info.statusCode());

@@ -10,6 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.time.Clock;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.weltgewebe.http.auth.AccessTokens;
 import org.weltgewebe.http.auth.KeyRing;
 import org.weltgewebe.http.shedding.Endpoint;
@@ -17,9 +21,11 @@ import org.weltgewebe.http.shedding.LoadShedder;
 
 /**
  * A real HTTP client for one bound API, with the few calls the tests make. Every exchange it makes
- * is held to openapi.json ({@link OpenApiContract}).
+ * is held to openapi.json ({@link OpenApiContract}). A test class that needs one API for all its
+ * tests registers it on the shared {@link TestNode}, bound before its first test and unbound after
+ * its last: {@code @RegisterExtension static final TestApi api = TestApi.onSharedNode();}.
  */
-public final class TestApi {
+public final class TestApi implements BeforeAllCallback, AfterAllCallback {
   public static final ObjectMapper JSON = new ObjectMapper();
   public static final HttpClient CLIENT =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -27,16 +33,59 @@ public final class TestApi {
   public static final double KREUZBERG_LAT = 52.4986;
   public static final double KREUZBERG_LON = 13.4033;
 
-  final HttpApi.Bound bound;
-  public final String base;
+  /** What the API is bound with when a test class registers it; null for an API bound at once. */
+  private final ClassBinding classBinding;
+  HttpApi.Bound bound;
+
+  private record ClassBinding(String overrides, Clock clock) {}
 
   TestApi(HttpApi.Bound bound) {
+    this.classBinding = null;
     this.bound = bound;
-    this.base = "http://127.0.0.1:" + bound.binding().localAddress().getPort();
+  }
+
+  private TestApi(ClassBinding classBinding) {
+    this.classBinding = classBinding;
+  }
+
+  /** An API for one test class on the shared {@link TestNode}, with the node's settings. */
+  public static TestApi onSharedNode() {
+    return onSharedNode("", Clock.systemUTC());
+  }
+
+  /** As {@link #onSharedNode()}, with {@code overrides} (HOCON) over the node's settings. */
+  public static TestApi onSharedNode(String overrides) {
+    return onSharedNode(overrides, Clock.systemUTC());
+  }
+
+  /** As {@link #onSharedNode(String)}, with the API's {@code clock}. */
+  public static TestApi onSharedNode(String overrides, Clock clock) {
+    return new TestApi(new ClassBinding(overrides, clock));
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    if (classBinding == null) {
+      throw new IllegalStateException("an API bound at once is not registered on a test class: use TestApi.onSharedNode()");
+    }
+    TestNode.startShared(context);
+    bound = TestNode.bindBound(classBinding.overrides(), classBinding.clock());
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (bound != null) {
+      close();
+    }
+  }
+
+  /** Where the API answers: {@code http://127.0.0.1:port}. */
+  public String base() {
+    return "http://127.0.0.1:" + port();
   }
 
   public HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15));
+    return HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(15));
   }
 
   public HttpResponse<String> send(HttpRequest request) throws Exception {

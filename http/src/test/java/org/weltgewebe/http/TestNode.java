@@ -12,9 +12,10 @@ import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.persistence.TestDatabase;
 
 /**
- * One node on a fresh database for every HTTP test class of the run ({@code @ExtendWith}): starting
- * a node takes seconds, binding an API to it milliseconds, so each test class (or test) binds its
- * own API — with its own clock and shedding settings — to this shared node. The node and the
+ * One node on a fresh database for every HTTP test class of the run: starting a node takes
+ * seconds, binding an API to it milliseconds, so each test class binds its own API — with its own
+ * clock and shedding settings — to this shared node ({@link TestApi#onSharedNode()}), or each test
+ * does ({@code @ExtendWith(TestNode.class)} and {@link #bind}). The node and the
  * database are closed when JUnit closes its root context, after the last class.
  */
 public final class TestNode implements BeforeAllCallback {
@@ -31,6 +32,11 @@ public final class TestNode implements BeforeAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) {
+    startShared(context);
+  }
+
+  /** Starts the shared node and its database unless they run already. */
+  static void startShared(ExtensionContext context) {
     synchronized (TestNode.class) {
       if (shared == null) {
         TestDatabase db = TestDatabase.create();
@@ -68,12 +74,11 @@ public final class TestNode implements BeforeAllCallback {
 
   /** An API bound to a free port of the shared node with {@code overrides} and {@code clock}. */
   public static TestApi bind(String overrides, Clock clock) throws Exception {
-    Config config = ConfigFactory.parseString(overrides).withFallback(node().system().settings().config());
-    HttpApi.Bound bound = HttpApi.bind(node(), ApiSettings.from(config, clock)).toCompletableFuture().get();
-    return new TestApi(bound);
+    return new TestApi(bindBound(overrides, clock));
   }
 
-  public static TestApi bind() throws Exception {
-    return bind("", Clock.systemUTC());
+  static HttpApi.Bound bindBound(String overrides, Clock clock) throws Exception {
+    Config config = ConfigFactory.parseString(overrides).withFallback(node().system().settings().config());
+    return HttpApi.bind(node(), ApiSettings.from(config, clock)).toCompletableFuture().get();
   }
 }

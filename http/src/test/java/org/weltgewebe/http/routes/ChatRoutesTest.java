@@ -13,10 +13,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.actors.Conversation;
 import org.weltgewebe.http.MutableClock;
 import org.weltgewebe.http.TestApi;
@@ -27,16 +26,14 @@ import org.weltgewebe.http.TestNode;
  * The API's wall clock stands still here, so the bucket never refills during a test and its counts
  * are exact however slowly the machine delivers the frames (the refill is ChatRateLimitTest's).
  */
-@ExtendWith(TestNode.class)
 class ChatRoutesTest {
-  static TestApi api;
+  static final MutableClock WALL = new MutableClock(java.time.Instant.parse("2026-12-05T08:00:00Z"));
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode("weltgewebe.http.chat-idle-timeout = 3s", WALL);
   static TestApi.Role ada;
   static String conversationId;
-  static final MutableClock WALL = new MutableClock(java.time.Instant.parse("2026-12-05T08:00:00Z"));
 
   @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind("weltgewebe.http.chat-idle-timeout = 3s", WALL);
+  static void startAConversation() throws Exception {
     ada = api.register("Ada");
     JsonNode knot = api.createKnot(ada, "Chatplatz");
     String knotId = knot.at("/knot/knotId").asText();
@@ -44,11 +41,6 @@ class ChatRoutesTest {
         TestApi.body(Map.of("title", "Plaudern", "text", "Hallo")), ada.token());
     assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
     conversationId = TestApi.json(started).at("/conversation/conversationId").asText();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   /** A client that records every frame and the close. */
@@ -61,7 +53,7 @@ class ChatRoutesTest {
     static Client open(String token) throws Exception {
       Client client = new Client();
       client.socket = HttpClient.newHttpClient().newWebSocketBuilder()
-          .buildAsync(URI.create(api.base.replace("http", "ws") + "/conversations/" + conversationId + "/chat?access_token=" + token), client)
+          .buildAsync(URI.create(api.base().replace("http", "ws") + "/conversations/" + conversationId + "/chat?access_token=" + token), client)
           .get(10, TimeUnit.SECONDS);
       return client;
     }

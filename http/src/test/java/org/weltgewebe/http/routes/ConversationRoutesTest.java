@@ -6,32 +6,23 @@ import static org.weltgewebe.http.routes.RoleRoutesTest.assertProblem;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.http.TestApi;
-import org.weltgewebe.http.TestNode;
 
 /** Conversations over real HTTP: start, post idempotently, read in pages. */
-@ExtendWith(TestNode.class)
 class ConversationRoutesTest {
-  static TestApi api;
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
   static TestApi.Role ada;
   static TestApi.Role bob;
   static String knotId;
 
   @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
+  static void tieAKnot() throws Exception {
     ada = api.register("Ada");
     bob = api.register("Bob");
     knotId = api.createKnot(ada, "Repair café").at("/knot/knotId").asText();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   String start() throws Exception {

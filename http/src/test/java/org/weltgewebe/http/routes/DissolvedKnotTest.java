@@ -6,9 +6,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.http.OwnNode;
 import org.weltgewebe.http.TestApi;
 
@@ -21,27 +20,15 @@ import org.weltgewebe.http.TestApi;
 class DissolvedKnotTest {
   private static final double COMPRESSION = 200_000;
 
-  static OwnNode own;
-  static TestApi api;
-
-  @BeforeAll
-  static void start() throws Exception {
-    own = OwnNode.start("weltgewebe.metrics.enabled = off\n"
+  @RegisterExtension
+  static final OwnNode own = OwnNode.with("weltgewebe.metrics.enabled = off\n"
         + "weltgewebe.clock.compression = " + COMPRESSION + "\n"
         + "weltgewebe.deadlines.sweep-every = 1s\n"
         + "weltgewebe.retention { conversations-of-dissolved-knots = 14d, sweep-every = 1s }\n");
-    api = own.api();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (own != null) {
-      own.close();
-    }
-  }
 
   @Test
   void everyRouteOfADissolvedKnotAnswers410() throws Exception {
+    TestApi api = own.api();
     TestApi.Role ada = api.register("Ada");
     String knotId = api.createKnot(ada, "Short-lived").at("/knot/knotId").asText();
     Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
@@ -61,6 +48,7 @@ class DissolvedKnotTest {
 
   @Test
   void aDissolvedKnotsConversationsAreDeletedAfterTheirRetention() throws Exception {
+    TestApi api = own.api();
     TestApi.Role bea = api.register("Bea");
     String knotId = api.createKnot(bea, "Talked about").at("/knot/knotId").asText();
     String text = "Retentiontext " + java.util.UUID.randomUUID();

@@ -5,27 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.http.TestApi;
-import org.weltgewebe.http.TestNode;
 
 /** Health over real HTTP against a node on a real PostgreSQL. */
-@ExtendWith(TestNode.class)
 class HealthRoutesTest {
-  static TestApi api;
-
-  @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
-  }
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
 
   @Test
   void liveAnswersWhileTheProcessRuns() throws Exception {

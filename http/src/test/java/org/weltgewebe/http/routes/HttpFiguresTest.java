@@ -5,27 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import kamon.Kamon;
 import kamon.metric.Counter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.http.TestApi;
-import org.weltgewebe.http.TestNode;
 
 /** Egress per route template counts the bytes that really left. */
-@ExtendWith(TestNode.class)
 class HttpFiguresTest {
-  static TestApi api;
-
-  @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
-  }
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
 
   @Test
   void responseBytesAreCountedPerRouteTemplate() throws Exception {

@@ -6,28 +6,19 @@ import static org.weltgewebe.http.routes.RoleRoutesTest.assertProblem;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.http.TestApi;
-import org.weltgewebe.http.TestNode;
 
 /** Knots over real HTTP: tie, read, connect. (Listing by area is in {@link MapRoutesTest}.) */
-@ExtendWith(TestNode.class)
 class KnotRoutesTest {
-  static TestApi api;
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
   static TestApi.Role ada;
 
   @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
+  static void registerAda() throws Exception {
     ada = api.register("Ada");
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   @Test

@@ -9,10 +9,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.http.TestApi;
 import org.weltgewebe.http.TestNode;
 
@@ -20,19 +18,8 @@ import org.weltgewebe.http.TestNode;
  * Leaving over real HTTP, on a node with the outbox and read models: the role answers 410 from then
  * on, its yarns are untwisted (so its threads fade), and the role view and search drop it.
  */
-@ExtendWith(TestNode.class)
 class LeavingTest {
-  static TestApi api;
-
-  @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
-  }
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
 
   @Test
   void aLeavingRoleIsGoneItsYarnFadesAndOnlyItMayLeave() throws Exception {

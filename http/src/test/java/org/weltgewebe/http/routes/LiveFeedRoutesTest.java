@@ -14,10 +14,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.Knot;
 import org.weltgewebe.actors.RegionCells;
@@ -27,24 +26,17 @@ import org.weltgewebe.http.TestApi;
 import org.weltgewebe.http.TestNode;
 
 /** SSE feeds over real HTTP, fed through the real outbox: resume after a forced disconnect with no gap. */
-@ExtendWith(TestNode.class)
 class LiveFeedRoutesTest {
   static final GeoPoint PLACE = new GeoPoint(53.55, 9.99);
   static final HttpClient client = HttpClient.newHttpClient();
-  static TestApi api;
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode("weltgewebe.http.sse-keep-alive = 1s");
   static String base;
   static WeaveNode node;
 
   @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind("weltgewebe.http.sse-keep-alive = 1s", java.time.Clock.systemUTC());
-    base = api.base;
+  static void nameTheNode() throws Exception {
+    base = api.base();
     node = TestNode.node();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   /** One SSE subscription: its event ids and data lines, and a way to cut it. */

@@ -11,24 +11,21 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.RegionCells;
 import org.weltgewebe.http.RequestRefusalTest;
 import org.weltgewebe.http.TestApi;
-import org.weltgewebe.http.TestNode;
 
 /**
  * The map over real HTTP: region views, knots by viewport and cell, tiles with ETag and 304. The
  * node is shared with other test classes that tie knots in Kreuzberg too, so the assertions name
  * this class's knots rather than count them.
  */
-@ExtendWith(TestNode.class)
 class MapRoutesTest {
-  static TestApi api;
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
   static TestApi.Role ada;
   static String kreuzbergKnot;
   static String munichKnot;
@@ -36,8 +33,7 @@ class MapRoutesTest {
   static final GeoPoint MUNICH = new GeoPoint(48.137, 11.575);
 
   @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
+  static void tieKnots() throws Exception {
     ada = api.register("Ada");
     kreuzbergKnot = knotAt(KREUZBERG, "Kiezfest");
     munichKnot = knotAt(MUNICH, "Biergarten");
@@ -49,11 +45,6 @@ class MapRoutesTest {
             "location", Map.of("lat", at.lat(), "lon", at.lon()))), ada.token());
     assertThat(response.statusCode()).isEqualTo(201);
     return TestApi.json(response).at("/knot/knotId").asText();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   @Test

@@ -12,7 +12,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.http.TestApi;
 import org.weltgewebe.http.TestNode;
 import org.weltgewebe.persistence.privacy.AuditLog;
@@ -24,21 +24,18 @@ import org.weltgewebe.persistence.privacy.Vault;
  * rows that name it, its key's state, the audit rows about it); another role gets 403, and each of
  * these — the read, the export, the refusal — is a row in the audit log before the answer goes out.
  */
-@ExtendWith(TestNode.class)
 class PersonalDataExportTest {
-  static TestApi api;
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
   static Vault vault;
 
   @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
+  static void openTheVault() throws Exception {
     vault = Vault.open(TestNode.node().database(), 1, Clock.systemUTC());
   }
 
   @AfterAll
-  static void unbind() {
+  static void closeTheVault() {
     vault.close();
-    api.close();
   }
 
   @Test

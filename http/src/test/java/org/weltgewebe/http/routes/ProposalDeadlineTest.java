@@ -7,9 +7,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.RegionCells;
 import org.weltgewebe.http.OwnNode;
@@ -26,26 +25,14 @@ import org.weltgewebe.persistence.readmodel.ReadModels;
 class ProposalDeadlineTest {
   private static final double COMPRESSION = 20_160;
 
-  static OwnNode own;
-  static TestApi api;
-
-  @BeforeAll
-  static void start() throws Exception {
-    own = OwnNode.start("weltgewebe.clock.compression = " + COMPRESSION + "\n"
+  @RegisterExtension
+  static final OwnNode own = OwnNode.with("weltgewebe.clock.compression = " + COMPRESSION + "\n"
         + "weltgewebe.deadlines.sweep-every = 1s\n"
         + "pekko.cluster.sharding.passivation.default-idle-strategy.idle-entity.timeout = 3s\n");
-    api = own.api();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (own != null) {
-      own.close();
-    }
-  }
 
   @Test
   void anAcceptedPayoutProposalIsCountedThroughItsDelegationAndPaidAtItsDeadline() throws Exception {
+    TestApi api = own.api();
     TestApi.Role ada = api.register("Ada");
     TestApi.Role bob = api.register("Bob");
     TestApi.Role cem = api.register("Cem");

@@ -13,10 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.RegionCells;
 import org.weltgewebe.http.TestApi;
@@ -27,22 +26,15 @@ import org.weltgewebe.persistence.readmodel.ReadModels;
  * Proposals, votes, delegations and community accounts over real HTTP on a node with the outbox
  * and read models (real PostgreSQL and NATS). The deadline's settlement is in {@link ProposalDeadlineTest}.
  */
-@ExtendWith(TestNode.class)
 class ProposalRoutesTest {
-  static TestApi api;
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
 
   @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
+  static void warmUp() throws Exception {
     // The first test class of a run may meet a node that is still joining its own cluster and
     // starting its role shards (on a busy machine, longer than an entity's 5-s answer time).
     Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
         .until(() -> api.register("Warm-up") != null);
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   @Test

@@ -7,27 +7,13 @@ import java.net.http.HttpResponse;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.http.TestApi;
-import org.weltgewebe.http.TestNode;
 
 /** Roles over real HTTP: registration, sessions, profiles, and that a role acts only as itself. */
-@ExtendWith(TestNode.class)
 public class RoleRoutesTest {
-  static TestApi api;
-
-  @BeforeAll
-  static void bind() throws Exception {
-    api = TestNode.bind();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
-  }
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
 
   @Test
   void registrationAnswersTheBlurredProfileAndATokenForTheNewRole() throws Exception {

@@ -12,12 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.http.TestApi;
-import org.weltgewebe.http.TestNode;
 import org.weltgewebe.http.shedding.Endpoint;
 import org.weltgewebe.http.shedding.Priority;
 
@@ -26,19 +24,17 @@ import org.weltgewebe.http.shedding.Priority;
  * journal, the outbox relays them to JetStream, the read-model consumer writes the views that the
  * search reads. The node is shared with other test classes, so the words here are this class's own.
  */
-@ExtendWith(TestNode.class)
 class SearchRoutesTest {
   static final double HOME_LAT = 52.4991;
   static final double HOME_LON = 13.4242;
 
-  static TestApi api;
+  @RegisterExtension static final TestApi api = TestApi.onSharedNode();
   static String workshop;
   static String garden;
   static String mender;
 
   @BeforeAll
   static void feed() throws Exception {
-    api = TestNode.bind();
     HttpResponse<String> registered = api.post("/roles", TestApi.body(Map.of(
         "displayName", "Mira Flickschuster", "homeAddress", "Wrangelstraße 17, 10997 Berlin",
         "home", Map.of("lat", HOME_LAT, "lon", HOME_LON))), null);
@@ -63,11 +59,6 @@ class SearchRoutesTest {
         "description", description, "location", Map.of("lat", 52.5003, "lon", 13.4270))), token);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return TestApi.json(response).at("/knot/knotId").asText();
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   @Test

@@ -14,10 +14,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.actors.Conversation;
 import org.weltgewebe.http.OpenApiContract;
 import org.weltgewebe.http.RequestRefusalTest;
@@ -31,17 +30,16 @@ import org.weltgewebe.http.TestNode;
  * crowd out reads, and bulk is shed first. How fast a 503
  * comes is measured by http/bench/wrk-bench.sh, not asserted here.
  */
-@ExtendWith(TestNode.class)
 class LoadSheddingTest {
   static final String POSTS = "POST /conversations/{id}/messages";
-  static TestApi api;
+  /** A fixed, small limit makes the burst overload the node for certain on any machine. */
+  @RegisterExtension
+  static final TestApi api = TestApi.onSharedNode("weltgewebe.http.shedding { algorithm = fixed, initial-limit = 2 }");
   static TestApi.Role ada;
   static String conversationId;
 
   @BeforeAll
-  static void bind() throws Exception {
-    // A fixed, small limit makes the burst overload the node for certain on any machine.
-    api = TestNode.bind("weltgewebe.http.shedding { algorithm = fixed, initial-limit = 2 }", java.time.Clock.systemUTC());
+  static void startAConversation() throws Exception {
     ada = api.register("Ada");
     String knotId = api.createKnot(ada, "Busy place").at("/knot/knotId").asText();
     HttpResponse<String> started = api.post("/knots/" + knotId + "/conversations",
@@ -51,11 +49,6 @@ class LoadSheddingTest {
       api.post("/conversations/" + conversationId + "/messages",
           TestApi.body(Map.of("messageId", "warm-" + i, "text", "warm up")), ada.token());
     }
-  }
-
-  @AfterAll
-  static void unbind() {
-    api.close();
   }
 
   /** One request's answer and time; {@code messageId} is the post's (null for other requests). */
