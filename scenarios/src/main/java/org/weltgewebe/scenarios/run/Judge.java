@@ -80,8 +80,10 @@ final class Judge {
     boolean missed = !availabilityMet || !p95Met || !p99Met;
     long requestsNeeded = 0;
     if (!p99Judged) {
-      reasons.add(String.format("not enough data: %d answered requests, a p95 verdict needs %d, a p99 verdict %d",
-          m.ok(), p95Needs, p99Needs));
+      reasons.add(p95Judged
+          ? String.format("p99 not judged: %d answered requests, a p99 verdict needs %d", m.ok(), p99Needs)
+          : String.format("not enough data: %d answered requests, a p95 verdict needs %d, a p99 verdict %d",
+              m.ok(), p95Needs, p99Needs));
       requestsNeeded = missed ? 0 : p99Needs;
     }
     boolean met = !missed && p99Judged;

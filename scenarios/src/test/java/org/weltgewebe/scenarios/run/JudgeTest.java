@@ -40,6 +40,7 @@ class JudgeTest {
 
     assertThat(fast.notEnoughData()).isTrue();
     assertThat(fast.p99Met()).as("a p99 over 200 requests is not judged").isTrue();
+    assertThat(fast.reason()).isEqualTo("p99 not judged: 200 answered requests, a p99 verdict needs 500");
     assertThat(slow.missed()).isTrue();
     assertThat(slow.reason()).contains("p95 300.0 ms > 250 ms").doesNotContain("p99 900.0 ms");
   }
