@@ -13,14 +13,7 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description = "The audit log of every access to and deletion of personal data.",
     subcommands = {AuditCommand.Verify.class})
-final class AuditCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class AuditCommand extends CommandGroup {
   /** {@code weltgewebe audit verify}. */
   @Command(
       name = "verify",

@@ -14,14 +14,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Disaster recovery: the quarterly drill.",
     subcommands = {DrCommand.Drill.class})
-final class DrCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class DrCommand extends CommandGroup {
   /** {@code weltgewebe dr drill}. */
   @Command(
       name = "drill",

@@ -25,14 +25,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Forget a role's personal data, or scan every store for readable traces of a subject.",
     subcommands = {GdprCommand.Forget.class, GdprCommand.Scan.class})
-final class GdprCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class GdprCommand extends CommandGroup {
   /** The options that say which platform: database, NATS, and the events stream's name. */
   static final class Platform {
     @Mixin NodeOptions node;

@@ -36,27 +36,20 @@ final class NodeOptions {
   /** The overrides these options stand for. */
   Config overrides() {
     Map<String, Object> values = new HashMap<>();
-    if (httpPort != null) {
-      values.put("weltgewebe.http.port", httpPort);
-    }
-    if (clusterPort != null) {
-      values.put("pekko.remote.artery.canonical.port", clusterPort);
-    }
-    if (seedNodes != null) {
-      values.put("weltgewebe.cluster.seed-nodes", seedNodes);
-    }
-    if (dbUrl != null) {
-      values.put("weltgewebe.db.url", dbUrl);
-    }
-    if (natsUrl != null) {
-      values.put("weltgewebe.nats.url", natsUrl);
-    }
-    if (metricsPort != null) {
-      values.put("weltgewebe.metrics.port", metricsPort);
-    }
-    if (runId != null) {
-      values.put("weltgewebe.metrics.run-id", runId);
-    }
+    putGiven(values, "weltgewebe.http.port", httpPort);
+    putGiven(values, "pekko.remote.artery.canonical.port", clusterPort);
+    putGiven(values, "weltgewebe.cluster.seed-nodes", seedNodes);
+    putGiven(values, "weltgewebe.db.url", dbUrl);
+    putGiven(values, "weltgewebe.nats.url", natsUrl);
+    putGiven(values, "weltgewebe.metrics.port", metricsPort);
+    putGiven(values, "weltgewebe.metrics.run-id", runId);
     return ConfigFactory.parseMap(values);
+  }
+
+  /** An option left out overrides nothing: the configuration's own value (or its environment override) stands. */
+  private static void putGiven(Map<String, Object> values, String path, Object option) {
+    if (option != null) {
+      values.put(path, option);
+    }
   }
 }

@@ -11,14 +11,7 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description = "Compare the event stream with the journal, and re-publish what is missing.",
     subcommands = {OutboxCommand.Verify.class, OutboxCommand.Repair.class, DeadLettersCommand.class})
-final class OutboxCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class OutboxCommand extends CommandGroup {
   /** {@code weltgewebe outbox verify}. */
   @Command(
       name = "verify",

@@ -12,14 +12,7 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description = "Maintain the read models built from the event stream.",
     subcommands = {ReadModelsCommand.Rebuild.class})
-final class ReadModelsCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class ReadModelsCommand extends CommandGroup {
   /** {@code weltgewebe readmodels rebuild}. */
   @Command(
       name = "rebuild",

@@ -22,18 +22,11 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Render, price and compare scenario runs (reports/<run-id>/report.json).",
     subcommands = {ReportCommand.Render.class, ReportCommand.Cost.class, ReportCommand.Diff.class})
-final class ReportCommand implements Runnable {
+final class ReportCommand extends CommandGroup {
   /** Exit code for bad input (a missing directory, an unreadable report, a wrong option). */
   static final int BAD_INPUT = 2;
   /** Exit code of {@code diff --fail-on-regression} when a regression beyond noise was found. */
   static final int REGRESSION = 1;
-
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
 
   /** Options every subcommand that prices a run shares. */
   static final class Pricing {

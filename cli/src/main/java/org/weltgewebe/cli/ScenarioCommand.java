@@ -44,14 +44,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Run traffic scenarios against the platform.",
     subcommands = {ScenarioCommand.Run.class, ScenarioCommand.Ceiling.class, ScenarioCommand.Capacity.class})
-final class ScenarioCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
-  }
-
+final class ScenarioCommand extends CommandGroup {
   /** {@code weltgewebe scenario ceiling --target URL}. */
   @Command(
       name = "ceiling",
@@ -95,6 +88,8 @@ final class ScenarioCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "SCENARIO", description = "S1, S2, S3, S4, a definition file, or smoke.")
     String scenario;
 
+    @Mixin LoadRunOptions load;
+
     @Option(names = "--compress", paramLabel = "N",
         description = "Replay N times faster than real time (a day in 24 h / N); the platform's clock runs N times faster too. Default 960 (the day in 90 s; with a 20-s overload the run ends within about 5 min), or what --duration implies.")
     Double compress;
@@ -102,9 +97,6 @@ final class ScenarioCommand implements Runnable {
     @Option(names = "--duration", paramLabel = "D",
         description = "Wall time of the replay, e.g. 90s, 5m, 1h. With --compress: a slice of duration × N virtual time around the peak hour; alone: the whole day in D.")
     String duration;
-
-    @Option(names = "--target", paramLabel = "URL", description = "Drive a platform that is already running at URL instead of starting one.")
-    URI target;
 
     @Option(names = "--target-metrics", paramLabel = "URL", description = "Its Prometheus endpoint (default: port 9095 of the --target host).")
     URI targetMetrics;
@@ -117,15 +109,6 @@ final class ScenarioCommand implements Runnable {
 
     @Option(names = "--sustainable", paramLabel = "RPS", description = "Sustainable request rate to overload from; skips the probe that finds it.")
     Double sustainable;
-
-    @Option(names = "--reports-dir", paramLabel = "DIR", defaultValue = "reports", description = "Where reports/<run-id>/ goes (default ${DEFAULT-VALUE}).")
-    Path reportsDir;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of every random choice of the load (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--slos", paramLabel = "FILE", description = "SLO definitions to judge by (default: the built-in scenarios/slo/slos.json).")
-    Path slos;
 
     @Option(names = "--abort-on-burn", description = "Stop the run early when a route burns its error budget faster than the scenario's abort rate "
         + "(14.4x over the last minute, the SRE workbook's paging threshold); the report says why, the exit code is 1.")
@@ -173,11 +156,11 @@ final class ScenarioCommand implements Runnable {
         System.err.println(e.getMessage());
         return 2;
       }
-      if (driver == Driver.cluster && target != null && node.seedNodes == null) {
+      if (driver == Driver.cluster && load.target != null && node.seedNodes == null) {
         System.err.println("--driver cluster with --target needs --seed-nodes host:port: the cluster address of a platform node to join");
         return 2;
       }
-      java.util.Optional<String> conflict = topology.conflict(target != null, driver == Driver.cluster);
+      java.util.Optional<String> conflict = topology.conflict(load.target != null, driver == Driver.cluster);
       if (conflict.isPresent()) {
         System.err.println(conflict.get());
         return 2;
@@ -195,7 +178,7 @@ final class ScenarioCommand implements Runnable {
         return 2;
       }
       if (plan.isPresent()) {
-        Optional<String> why = target != null ? Optional.of("--nodes/--fault start their own cluster; they do not go with --target")
+        Optional<String> why = load.target != null ? Optional.of("--nodes/--fault start their own cluster; they do not go with --target")
             : topology.kind == TopologyOptions.Kind.proxied ? Optional.of("--nodes/--fault put Caddy in front of the cluster themselves; drop --topology proxied")
             : driver == Driver.cluster ? Optional.of("--nodes/--fault judge what HTTP clients saw acknowledged; use --driver http")
             : FaultRun.unavailable(plan.get());
@@ -213,21 +196,21 @@ final class ScenarioCommand implements Runnable {
       }
       String runId = node.runId != null ? node.runId : RunOptions.newRunId(scenario.toUpperCase(Locale.ROOT));
       boolean restartsServices = plan.isPresent() && plan.get().restartsServices();
-      try (RunServices services = services(config, node, target != null, reportsDir.resolve(runId), restartsServices)) {
+      try (RunServices services = services(config, node, load.target != null, load.reportsDir.resolve(runId), restartsServices)) {
         DatabaseSettings db = DatabaseBootstrap.prepare(services.database());
         NatsSettings nats = services.nats();
         OutboxSettings outbox = OutboxSettings.fromConfig(config);
-        RunOptions options = RunOptions.builder(scenario, runId, reportsDir, db, nats, outbox)
+        RunOptions options = RunOptions.builder(scenario, runId, load.reportsDir, db, nats, outbox)
             .compression(compress)
             .duration(duration == null ? null : parseDuration(duration))
-            .target(target)
+            .target(load.target)
             .targetMetrics(targetMetrics)
             .overloadFactor(overloadFactor)
             .overloadDuration(overloadDuration == null ? null : parseDuration(overloadDuration))
             .sustainablePerSecond(sustainable)
-            .seed(seed)
+            .seed(load.seed)
             .serveCommand(ServeCommandLine.thisProgram())
-            .sloDefinitions(slos)
+            .sloDefinitions(load.slos)
             .abortOnBurn(abortOnBurn)
             .coverageMax(coverage == null ? null : parseDuration(coverage))
             .build();
@@ -286,7 +269,7 @@ final class ScenarioCommand implements Runnable {
     private Integer smoke() {
       Config config = NodeConfig.load(node.overrides());
       String runId = node.runId != null ? node.runId : RunOptions.newRunId("SMOKE");
-      try (RunServices services = services(config, node, false, reportsDir.resolve(runId))) {
+      try (RunServices services = services(config, node, false, load.reportsDir.resolve(runId))) {
         var overrides =
             services.asConfig()
                 .withFallback(node.overrides())
@@ -342,8 +325,7 @@ final class ScenarioCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "SCENARIO", description = "S1, S2, S3, S4, or a definition file: whose request mix to offer.")
     String scenario;
 
-    @Option(names = "--target", paramLabel = "URL", description = "Drive a platform that is already running at URL instead of starting one.")
-    URI target;
+    @Mixin LoadRunOptions load;
 
     @Option(names = "--nodes", paramLabel = "N", description = "Nodes behind --target (default 1); the rate per node divides by it.")
     Integer nodes;
@@ -372,15 +354,6 @@ final class ScenarioCommand implements Runnable {
     @Option(names = "--utilisation", paramLabel = "U", defaultValue = "0.6", description = "Target utilisation of a node when sizing S1-S4, in (0, 1] (default ${DEFAULT-VALUE}).")
     double utilisation;
 
-    @Option(names = "--reports-dir", paramLabel = "DIR", defaultValue = "reports", description = "Where reports/<run-id>/ goes (default ${DEFAULT-VALUE}).")
-    Path reportsDir;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of every random choice of the load (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--slos", paramLabel = "FILE", description = "SLO definitions to judge by (default: the built-in scenarios/slo/slos.json).")
-    Path slos;
-
     @Mixin NodeOptions node;
 
     /** This search's run id, chosen once. */
@@ -398,10 +371,10 @@ final class ScenarioCommand implements Runnable {
         System.err.println(e.getMessage());
         return 2;
       }
-      if (target != null) {
+      if (load.target != null) {
         return search(options);
       }
-      try (RunServices services = services(config, node, false, reportsDir.resolve(options.runId()))) {
+      try (RunServices services = services(config, node, false, load.reportsDir.resolve(options.runId()))) {
         DatabaseSettings db = DatabaseBootstrap.prepare(services.database());
         return search(options(PlatformProcess.environment(db, services.nats(), OutboxSettings.fromConfig(config))));
       } catch (ServiceProblem e) {
@@ -425,7 +398,7 @@ final class ScenarioCommand implements Runnable {
       }
       return new CapacityFinder.Options(
           scenario,
-          Optional.ofNullable(target),
+          Optional.ofNullable(load.target),
           nodes == null ? OptionalInt.empty() : OptionalInt.of(nodes),
           coresPerNode == null ? OptionalInt.empty() : OptionalInt.of(coresPerNode),
           start,
@@ -436,11 +409,11 @@ final class ScenarioCommand implements Runnable {
           Run.parseDuration(ceilingDuration),
           utilisation,
           runId,
-          reportsDir,
-          seed,
-          target == null ? ServeCommandLine.thisProgram() : List.of(),
+          load.reportsDir,
+          load.seed,
+          load.target == null ? ServeCommandLine.thisProgram() : List.of(),
           environment,
-          Optional.ofNullable(slos));
+          Optional.ofNullable(load.slos));
     }
   }
 }

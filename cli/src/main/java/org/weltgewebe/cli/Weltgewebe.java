@@ -21,9 +21,7 @@ import picocli.CommandLine.Command;
       GdprCommand.class,
       CommandLine.HelpCommand.class
     })
-public final class Weltgewebe implements Runnable {
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+public final class Weltgewebe extends CommandGroup {
 
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("serve")) {
@@ -70,10 +68,5 @@ public final class Weltgewebe implements Runnable {
     if (System.getenv(variable) == null && System.getProperty(variable) == null) {
       System.setProperty(variable, value);
     }
-  }
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
   }
 }
