@@ -15,22 +15,15 @@ import org.weltgewebe.http.shedding.Priority;
  * gold thread from the donor to the knot). Money leaves an account only through an accepted payout
  * proposal ({@link ProposalRoutes}); there is no route that pays out.
  */
-public final class AccountRoutes {
+public final class AccountRoutes extends ResourceRoutes {
   /** The body of a donation: whole euro cents; {@code anonymous} keeps the donor off the ledger and the map. */
   record DonateRequest(long amountCents, Boolean anonymous) {}
 
-  private final Weave weave;
-  private final Responses responses;
-  private final JsonBody body;
-  private final Authentication auth;
-
   public AccountRoutes(Weave weave, Responses responses, JsonBody body, Authentication auth) {
-    this.weave = weave;
-    this.responses = responses;
-    this.body = body;
-    this.auth = auth;
+    super(weave, responses, body, auth);
   }
 
+  @Override
   public List<Operation> operations() {
     return List.of(
         Operation.get("/knots/{id}/account", Priority.READ, p -> read(p.get("id"))),

@@ -18,7 +18,7 @@ import org.weltgewebe.http.shedding.Priority;
  * message, read a page. A post carries the client's message id, so a post retried after a lost
  * answer is written once and answered the same way again.
  */
-public final class ConversationRoutes {
+public final class ConversationRoutes extends ResourceRoutes {
   static final int DEFAULT_PAGE = 50;
 
   /** The body of a new conversation: its title and first post. */
@@ -30,18 +30,11 @@ public final class ConversationRoutes {
   /** A started conversation and the id of the starter's conversation thread. */
   record Started(Conversation.ConversationView conversation, String threadId) {}
 
-  private final Weave weave;
-  private final Responses responses;
-  private final JsonBody body;
-  private final Authentication auth;
-
   public ConversationRoutes(Weave weave, Responses responses, JsonBody body, Authentication auth) {
-    this.weave = weave;
-    this.responses = responses;
-    this.body = body;
-    this.auth = auth;
+    super(weave, responses, body, auth);
   }
 
+  @Override
   public List<Operation> operations() {
     return List.of(
         Operation.post("/knots/{id}/conversations", Priority.SESSION_WRITE, p -> start(p.get("id"))),

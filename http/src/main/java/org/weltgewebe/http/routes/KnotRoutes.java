@@ -27,7 +27,7 @@ import org.weltgewebe.http.shedding.Priority;
  * thread), and list those in a map viewport or region cell. Listing reads the live region pictures
  * rather than the knots themselves, so a viewport costs one ask per covered region, not per knot.
  */
-public final class KnotRoutes {
+public final class KnotRoutes extends ResourceRoutes {
   /** Viewports that cover more region cells than this are refused: zoom in, or page by cell. */
   static final int MAX_CELLS = 64;
   /** A box spanning more degrees than this cannot be covered by {@link #MAX_CELLS} cells. */
@@ -46,18 +46,11 @@ public final class KnotRoutes {
   /** The knots standing in a viewport or cell, and the region cells that were read. */
   record KnotList(List<Region.KnotEntry> knots, List<String> cells) {}
 
-  private final Weave weave;
-  private final Responses responses;
-  private final JsonBody body;
-  private final Authentication auth;
-
   public KnotRoutes(Weave weave, Responses responses, JsonBody body, Authentication auth) {
-    this.weave = weave;
-    this.responses = responses;
-    this.body = body;
-    this.auth = auth;
+    super(weave, responses, body, auth);
   }
 
+  @Override
   public List<Operation> operations() {
     return List.of(
         Operation.post("/knots", Priority.SESSION_WRITE, p -> create()),
@@ -209,9 +202,5 @@ public final class KnotRoutes {
               knots.sort(Comparator.comparing(Region.KnotEntry::knotId));
               return responses.ok(new KnotList(knots, cells));
             });
-  }
-
-  private static CompletionStage<HttpResponse> done(HttpResponse response) {
-    return CompletableFuture.completedFuture(response);
   }
 }

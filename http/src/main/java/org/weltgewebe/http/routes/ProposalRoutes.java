@@ -22,7 +22,7 @@ import org.weltgewebe.http.shedding.Priority;
  * Every role acts as itself (the token's role); a proposal step the proposal's state forbids — a
  * vote before anyone objected, an objection after the deadline, a cyclic delegation — is 409.
  */
-public final class ProposalRoutes {
+public final class ProposalRoutes extends ResourceRoutes {
   /** The body of a new proposal; {@code payout} only for a payout from the knot's account. */
   record ProposeRequest(String title, String text, PayoutRequest payout) {}
 
@@ -35,20 +35,14 @@ public final class ProposalRoutes {
   /** The body of a delegation. */
   record DelegateRequest(String delegate) {}
 
-  private final Weave weave;
-  private final Responses responses;
-  private final JsonBody body;
-  private final Authentication auth;
   private final WeaveClock clock;
 
   public ProposalRoutes(Weave weave, Responses responses, JsonBody body, Authentication auth, WeaveClock clock) {
-    this.weave = weave;
-    this.responses = responses;
-    this.body = body;
-    this.auth = auth;
+    super(weave, responses, body, auth);
     this.clock = clock;
   }
 
+  @Override
   public List<Operation> operations() {
     return List.of(
         Operation.post("/knots/{id}/proposals", Priority.SESSION_WRITE, p -> propose(p.get("id"))),

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.weltgewebe.actors.Refusal;
@@ -35,7 +36,7 @@ import org.weltgewebe.persistence.privacy.Vault;
  * refresh). An expired token cannot be refreshed; such a user registers anew until a real log-in
  * exists.
  */
-public final class RoleRoutes {
+public final class RoleRoutes extends ResourceRoutes {
   /** The body of a registration. */
   record RegisterRequest(String displayName, String homeAddress, Position home) {}
 
@@ -59,10 +60,6 @@ public final class RoleRoutes {
       Map<String, Object> key,
       List<AuditLog.Row> audit) {}
 
-  private final Weave weave;
-  private final Responses responses;
-  private final JsonBody body;
-  private final Authentication auth;
   private final AccessTokens tokens;
   private final Vault vault;
   private final Executor blocking;
@@ -72,17 +69,15 @@ public final class RoleRoutes {
   public RoleRoutes(
       Weave weave, Responses responses, JsonBody body, Authentication auth, AccessTokens tokens, Vault vault,
       Executor blocking, Clock clock, SessionRateLimit sessionLimit) {
-    this.sessionLimit = sessionLimit;
-    this.weave = weave;
-    this.responses = responses;
-    this.body = body;
-    this.auth = auth;
+    super(weave, responses, body, auth);
     this.tokens = tokens;
     this.vault = vault;
     this.blocking = blocking;
     this.clock = clock;
+    this.sessionLimit = sessionLimit;
   }
 
+  @Override
   public List<Operation> operations() {
     return List.of(
         // Registration starts a session rather than continuing one, so it yields to session writes.
@@ -123,19 +118,8 @@ public final class RoleRoutes {
 
   /** The role's own personal data; the read is audited before the data goes out. */
   private Route personal(String roleId) {
-    return auth.as(
-        roleId,
-        refused -> audited(refused, "personal-data.refused", roleId, "GET /roles/{id}/personal by another role"),
-        () ->
-            responses.answer(
-                instance ->
-                    audited(roleId, "personal-data.read", roleId, "GET /roles/{id}/personal by the subject")
-                        .thenCompose(audited -> weave.personalData(roleId))
-                        .thenApply(
-                            reply ->
-                                reply instanceof Role.Rejected rejected
-                                    ? responses.refused(rejected.refusal(), instance)
-                                    : responses.ok(reply))));
+    return subjectRead(roleId, "GET /roles/{id}/personal", "personal-data.read",
+        (personal, instance) -> done(responses.ok(personal)));
   }
 
   /**
@@ -143,28 +127,37 @@ public final class RoleRoutes {
    * from the role and the read models. Another role is refused 403, and that is audited too.
    */
   private Route export(String roleId) {
+    return subjectRead(roleId, "GET /roles/{id}/personal-data", "personal-data.export", (personal, instance) -> {
+      CompletableFuture<SubjectRecords.Export> records =
+          CompletableFuture.supplyAsync(() -> vault.records().of(roleId), blocking);
+      return weave.profile(roleId).thenCombine(records, (profile, held) -> {
+        if (profile instanceof Role.Rejected rejected) {
+          return responses.refused(rejected.refusal(), instance);
+        }
+        return responses.ok(new PersonalDataExport(roleId, clock.instant(), (Role.Profile) profile,
+            (Role.PersonalDataView) personal, held.readModels(), held.key(), held.audit()));
+      });
+    });
+  }
+
+  /**
+   * A read of personal data by its subject only: another role is refused 403, and the refusal is
+   * audited; the subject's read is audited as {@code action} before the role's personal data is
+   * fetched and handed to {@code answer} (with the request's instance), so nothing goes out unaudited.
+   */
+  private Route subjectRead(String roleId, String operation, String action,
+      BiFunction<Role.Reply, String, CompletionStage<HttpResponse>> answer) {
     return auth.as(
         roleId,
-        refused -> audited(refused, "personal-data.refused", roleId, "GET /roles/{id}/personal-data by another role"),
+        refused -> audited(refused, "personal-data.refused", roleId, operation + " by another role"),
         () ->
             responses.answer(
                 instance ->
-                    audited(roleId, "personal-data.export", roleId, "GET /roles/{id}/personal-data by the subject")
+                    audited(roleId, action, roleId, operation + " by the subject")
                         .thenCompose(audited -> weave.personalData(roleId))
-                        .thenCompose(personal -> {
-                          if (personal instanceof Role.Rejected rejected) {
-                            return done(responses.refused(rejected.refusal(), instance));
-                          }
-                          CompletableFuture<SubjectRecords.Export> records =
-                              CompletableFuture.supplyAsync(() -> vault.records().of(roleId), blocking);
-                          return weave.profile(roleId).thenCombine(records, (profile, held) -> {
-                            if (profile instanceof Role.Rejected rejected) {
-                              return responses.refused(rejected.refusal(), instance);
-                            }
-                            return responses.ok(new PersonalDataExport(roleId, clock.instant(), (Role.Profile) profile,
-                                (Role.PersonalDataView) personal, held.readModels(), held.key(), held.audit()));
-                          });
-                        })));
+                        .thenCompose(personal -> personal instanceof Role.Rejected rejected
+                            ? done(responses.refused(rejected.refusal(), instance))
+                            : answer.apply(personal, instance))));
   }
 
   /** Appends to the audit log off the request thread; {@code roleId} is the acting role. */
@@ -254,9 +247,5 @@ public final class RoleRoutes {
       return responses.refused(rejected.refusal(), instance);
     }
     return responses.ok(reply);
-  }
-
-  private static CompletionStage<HttpResponse> done(HttpResponse response) {
-    return CompletableFuture.completedFuture(response);
   }
 }
