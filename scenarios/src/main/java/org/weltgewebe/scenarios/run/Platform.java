@@ -39,35 +39,28 @@ public interface Platform extends AutoCloseable {
 
   /** A platform someone else runs at {@code api}, with metrics at {@code metrics}. */
   static Platform remote(URI api, URI metrics) {
-    return new Platform() {
-      @Override
-      public URI api() {
-        return api;
-      }
+    return new Remote(api, metrics);
+  }
 
-      @Override
-      public URI metrics() {
-        return metrics;
-      }
+  /** A platform someone else runs: the run only drives and watches it. */
+  record Remote(URI api, URI metrics) implements Platform {
+    @Override
+    public OptionalDouble cpuSeconds() {
+      // a remote node's CPU shows only as the rate Kamon samples; seconds would be a guess
+      return OptionalDouble.empty();
+    }
 
-      @Override
-      public OptionalDouble cpuSeconds() {
-        // a remote node's CPU shows only as the rate Kamon samples; seconds would be a guess
-        return OptionalDouble.empty();
-      }
+    @Override
+    public int nodes() {
+      return 1;
+    }
 
-      @Override
-      public int nodes() {
-        return 1;
-      }
+    @Override
+    public boolean startedByRun() {
+      return false;
+    }
 
-      @Override
-      public boolean startedByRun() {
-        return false;
-      }
-
-      @Override
-      public void close() {}
-    };
+    @Override
+    public void close() {}
   }
 }

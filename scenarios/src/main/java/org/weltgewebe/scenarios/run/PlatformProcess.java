@@ -1,12 +1,10 @@
 package org.weltgewebe.scenarios.run;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +26,6 @@ import org.weltgewebe.persistence.outbox.OutboxSettings;
 public final class PlatformProcess implements Platform {
   /** How long a node may take to become ready unless told otherwise. */
   public static final Duration READY_WITHIN = Duration.ofMinutes(3);
-  /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-  private static final double TICKS_PER_SECOND = 100.0;
 
   private final Process process;
   private final URI api;
@@ -94,7 +90,7 @@ public final class PlatformProcess implements Platform {
   public record Ports(int http, int metrics, int cluster) {
     /** Three free ports. */
     public static Ports free() {
-      return new Ports(freePort(), freePort(), freePort());
+      return new Ports(ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort());
     }
   }
 
@@ -197,15 +193,7 @@ public final class PlatformProcess implements Platform {
 
   @Override
   public OptionalDouble cpuSeconds() {
-    // fields 14 and 15 of /proc/<pid>/stat (utime, stime), counted after the command name's ')'
-    Path stat = Path.of("/proc", String.valueOf(process.pid()), "stat");
-    try {
-      String text = Files.readString(stat, StandardCharsets.US_ASCII);
-      String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ", -1);
-      return OptionalDouble.of((Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND);
-    } catch (IOException | RuntimeException e) {
-      return OptionalDouble.empty();
-    }
+    return ChildProcesses.cpuSeconds(process);
   }
 
   @Override
@@ -241,26 +229,7 @@ public final class PlatformProcess implements Platform {
   /** Stops the node (SIGTERM runs its coordinated shutdown), forcibly after 30 s. */
   @Override
   public void close() {
-    if (!process.isAlive()) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port", e);
-    }
+    ChildProcesses.stop(process, Duration.ofSeconds(30), Duration.ofSeconds(10));
   }
 
   private static void sleep(Duration d) {

@@ -22,6 +22,7 @@ import java.util.OptionalDouble;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.weltgewebe.scenarios.run.ChildProcesses;
 
 /**
  * Caddy in front of the platform's nodes, started from {@code deploy/caddy/Caddyfile} (rendered
@@ -64,11 +65,11 @@ public final class CaddyProcess implements AutoCloseable {
     if (!ServiceProcess.onPath("caddy")) {
       throw new IllegalStateException("caddy is not installed (Debian: apt-get install caddy)");
     }
-    int http = ServiceProcess.freePort();
-    int https = ServiceProcess.freePort();
-    int admin = ServiceProcess.freePort();
+    int http = ChildProcesses.freePort();
+    int https = ChildProcesses.freePort();
+    int admin = ChildProcesses.freePort();
     // a run has no frontend: its paths go to a port nobody listens on and answer 502
-    String frontendAddress = frontend.map(f -> f.getHost() + ":" + f.getPort()).orElse("127.0.0.1:" + ServiceProcess.freePort());
+    String frontendAddress = frontend.map(f -> f.getHost() + ":" + f.getPort()).orElse("127.0.0.1:" + ChildProcesses.freePort());
     try {
       Files.createDirectories(dir);
       Path data = dir.resolve("caddy-data");

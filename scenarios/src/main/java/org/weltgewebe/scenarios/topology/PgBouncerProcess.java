@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import org.weltgewebe.persistence.DatabaseSettings;
+import org.weltgewebe.scenarios.run.ChildProcesses;
 
 /**
  * PgBouncer in transaction mode in front of one PostgreSQL database, started from {@code
@@ -56,7 +57,7 @@ public final class PgBouncerProcess implements AutoCloseable {
       throw new IllegalStateException("pgbouncer is not installed (Debian: apt-get install pgbouncer)");
     }
     JdbcAddress target = JdbcAddress.parse(direct.url());
-    int port = ServiceProcess.freePort();
+    int port = ChildProcesses.freePort();
     try {
       Files.createDirectories(dir);
       Path users = dir.resolve("pgbouncer-users.txt");

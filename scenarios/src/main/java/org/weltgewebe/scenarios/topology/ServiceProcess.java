@@ -1,14 +1,15 @@
 package org.weltgewebe.scenarios.topology;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
+import org.weltgewebe.scenarios.run.ChildProcesses;
 
 /**
  * A program a run or a test starts as a child process (Caddy, PgBouncer) and stops at its end:
@@ -16,9 +17,6 @@ import java.util.concurrent.TimeUnit;
  * it has used, so a report can say what the production parts cost beside the node.
  */
 final class ServiceProcess implements AutoCloseable {
-  /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-  private static final double TICKS_PER_SECOND = 100.0;
-
   private final String name;
   private final Process process;
   private final Path log;
@@ -74,15 +72,6 @@ final class ServiceProcess implements AutoCloseable {
     return Files.isExecutable(sbin) ? java.util.Optional.of(sbin.toString()) : java.util.Optional.empty();
   }
 
-  /** A port nobody listens on now. */
-  static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port", e);
-    }
-  }
-
   /** Fails with the log's last lines when the process has ended. */
   void requireAlive() {
     if (!process.isAlive()) {
@@ -114,30 +103,12 @@ final class ServiceProcess implements AutoCloseable {
 
   /** CPU seconds (user + system) the process has used so far; empty once it is gone. */
   OptionalDouble cpuSeconds() {
-    Path stat = Path.of("/proc", String.valueOf(process.pid()), "stat");
-    try {
-      String text = Files.readString(stat, StandardCharsets.US_ASCII);
-      String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ", -1);
-      return OptionalDouble.of((Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND);
-    } catch (IOException | RuntimeException e) {
-      return OptionalDouble.empty();
-    }
+    return ChildProcesses.cpuSeconds(process);
   }
 
   /** Stops the process with SIGTERM, forcibly after 10 s. */
   @Override
   public void close() {
-    if (!process.isAlive()) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
+    ChildProcesses.stop(process, Duration.ofSeconds(10), Duration.ofSeconds(5));
   }
 }
