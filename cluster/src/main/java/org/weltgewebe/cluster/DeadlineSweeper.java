@@ -2,15 +2,7 @@ package org.weltgewebe.cluster;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.typed.ClusterSingleton;
-import org.apache.pekko.cluster.typed.SingletonActor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.weltgewebe.actors.Weave;
@@ -30,30 +22,13 @@ import org.weltgewebe.persistence.readmodel.ReadModels;
 final class DeadlineSweeper {
   private static final Logger log = LoggerFactory.getLogger(DeadlineSweeper.class);
 
-  private enum Tick { INSTANCE }
-
   private DeadlineSweeper() {}
 
   static void init(ActorSystem<?> system, Weave weave, ReadModels readModels, WeaveClock clock) {
     Duration every = system.settings().config().getDuration("weltgewebe.deadlines.sweep-every");
     int batch = system.settings().config().getInt("weltgewebe.deadlines.batch");
-    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    Behavior<Tick> sweeper =
-        Behaviors.withTimers(
-            timers -> {
-              timers.startTimerWithFixedDelay(Tick.INSTANCE, every);
-              return Behaviors.receiveMessage(tick -> {
-                CompletableFuture.runAsync(() -> sweep(weave, readModels, clock, batch), blocking)
-                    .exceptionally(failure -> {
-                      log.warn("deadline sweep failed; the next one tries again: {}", failure.toString());
-                      return null;
-                    });
-                return Behaviors.same();
-              });
-            });
-    ClusterSingleton.get(system)
-        .init(SingletonActor.of(
-            Behaviors.supervise(sweeper).onFailure(SupervisorStrategy.restart()), "deadline-sweeper"));
+    PeriodicSingleton.start(
+        system, "deadline-sweeper", every, () -> sweep(weave, readModels, clock, batch), "deadline sweep", log);
   }
 
   // Blocking (two queries on the read models): runs on the blocking dispatcher, never the actor's.
