@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.cluster.MemberStatus;
@@ -102,7 +101,7 @@ class RevocationAcrossNodesTest {
         TestApi.body(Map.of("title", "Revocation", "text", "Hallo")), ada.token());
     assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
     String conversationId = TestApi.json(started).at("/conversation/conversationId").asText();
-    Frames chat = new Frames();
+    JsonFrames chat = new JsonFrames();
     HttpClient.newHttpClient().newWebSocketBuilder()
         .buildAsync(URI.create(b.base().replace("http", "ws") + "/conversations/" + conversationId
             + "/chat?access_token=" + ada.token()), chat)
@@ -141,7 +140,7 @@ class RevocationAcrossNodesTest {
     System.out.printf("revocation reached the other node after at most %.1f ms%n", refusedAfter / 1e6);
     assertThat(Duration.ofNanos(refusedAfter)).isLessThan(WITHIN);
 
-    JsonNode closing = chat.next("closing");
+    JsonNode closing = chat.next("closing", Duration.ofSeconds(10));
     assertThat(closing.at("/code").asInt()).isEqualTo(1008);
     assertThat(closing.at("/reason").asText()).contains("revoked");
 
@@ -183,38 +182,6 @@ class RevocationAcrossNodesTest {
     @Override
     public void onComplete() {
       lines.add(END);
-    }
-  }
-
-  /** A WebSocket client that records text frames. */
-  static final class Frames implements WebSocket.Listener {
-    final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
-    final StringBuilder partial = new StringBuilder();
-
-    @Override
-    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-      partial.append(data);
-      if (last) {
-        try {
-          frames.add(TestApi.JSON.readTree(partial.toString()));
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-        partial.setLength(0);
-      }
-      socket.request(1);
-      return null;
-    }
-
-    JsonNode next(String type) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < deadline) {
-        JsonNode frame = frames.poll(1, TimeUnit.SECONDS);
-        if (frame != null && frame.at("/type").asText().equals(type)) {
-          return frame;
-        }
-      }
-      throw new AssertionError("no " + type + " frame within 10 s");
     }
   }
 }

@@ -8,15 +8,12 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.weltgewebe.actors.Conversation;
+import org.weltgewebe.http.JsonFrames;
 import org.weltgewebe.http.MutableClock;
 import org.weltgewebe.http.TestApi;
 import org.weltgewebe.http.TestNode;
@@ -43,11 +40,8 @@ class ChatRoutesTest {
     conversationId = TestApi.json(started).at("/conversation/conversationId").asText();
   }
 
-  /** A client that records every frame and the close. */
-  static final class Client implements WebSocket.Listener {
-    final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
-    final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    final StringBuilder partial = new StringBuilder();
+  /** A chat client on the test's conversation that records every frame and the close. */
+  static final class Client extends JsonFrames {
     WebSocket socket;
 
     static Client open(String token) throws Exception {
@@ -58,46 +52,13 @@ class ChatRoutesTest {
       return client;
     }
 
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      partial.append(data);
-      if (last) {
-        try {
-          frames.add(TestApi.JSON.readTree(partial.toString()));
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-        partial.setLength(0);
-      }
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      closed.complete(statusCode);
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-      closed.completeExceptionally(error);
-    }
-
     void send(String messageId, String text) {
       socket.sendText("{\"messageId\":\"" + messageId + "\",\"text\":\"" + text + "\"}", true).join();
     }
 
     /** The next frame of {@code type}, skipping others (e.g. the live Posted frames). */
     JsonNode next(String type) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-      while (System.nanoTime() < deadline) {
-        JsonNode frame = frames.poll(1, TimeUnit.SECONDS);
-        if (frame != null && frame.at("/type").asText().equals(type)) {
-          return frame;
-        }
-      }
-      throw new AssertionError("no " + type + " frame within 15 s");
+      return next(type, Duration.ofSeconds(15));
     }
   }
 
@@ -133,7 +94,7 @@ class ChatRoutesTest {
     JsonNode closing = null;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (closing == null && System.nanoTime() < deadline) {
-      JsonNode frame = client.frames.poll(1, TimeUnit.SECONDS);
+      JsonNode frame = client.poll(1, TimeUnit.SECONDS);
       if (frame == null) {
         continue;
       }
