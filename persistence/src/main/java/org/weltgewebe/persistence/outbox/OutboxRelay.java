@@ -312,13 +312,7 @@ public final class OutboxRelay implements AutoCloseable {
                         failed.compareAndSet(null, e);
                         return;
                       }
-                      onAcknowledged.accept(event);
-                      if (ack.isDuplicate()) {
-                        duplicates.incrementAndGet();
-                      } else {
-                        published.incrementAndGet();
-                        throughput.add(1);
-                      }
+                      countAcknowledged(event, ack);
                     });
             count++;
           }
@@ -355,6 +349,17 @@ public final class OutboxRelay implements AutoCloseable {
   }
 
   /** Transactions read but not yet confirmed, in commit order. */
+  /** Counts an event JetStream acknowledged, new or a duplicate it dropped, and tells {@code onAcknowledged}. */
+  private void countAcknowledged(JournalEvent event, PublishAck ack) {
+    onAcknowledged.accept(event);
+    if (ack.isDuplicate()) {
+      duplicates.incrementAndGet();
+    } else {
+      published.incrementAndGet();
+      throughput.add(1);
+    }
+  }
+
   private static final class Transaction {
     long unacknowledged;
     long endLsn;
@@ -418,13 +423,7 @@ public final class OutboxRelay implements AutoCloseable {
         fail(error instanceof Exception e ? e : new IllegalStateException(error));
         return;
       }
-      onAcknowledged.accept(event);
-      if (ack.isDuplicate()) {
-        duplicates.incrementAndGet();
-      } else {
-        published.incrementAndGet();
-        throughput.add(1);
-      }
+      countAcknowledged(event, ack);
       if (event.writeTimestamp() != null) {
         long lag = Math.max(0, System.currentTimeMillis() - event.writeTimestamp());
         lastLagMillis.set(lag);

@@ -132,4 +132,14 @@ final class OutboxFixture {
       // gone already, or the server is: nothing left to clean
     }
   }
+
+  /**
+   * Removes what a relay leaves behind: its replication slot and seed slot (a slot left behind would
+   * pin the server's WAL for good) and its stream.
+   */
+  static void removeRelayTraces(DatabaseSettings db, OutboxSettings outbox, NatsSettings nats) {
+    JournalChangeFeed.dropSlot(db, outbox.slot());
+    JournalChangeFeed.dropSlot(db, outbox.slot() + "_seed");
+    deleteStream(nats.url(), nats);
+  }
 }

@@ -28,9 +28,7 @@ class OutboxReadinessTest {
 
   @AfterEach
   void cleanUp() throws Exception {
-    JournalChangeFeed.dropSlot(db, outbox.slot());
-    JournalChangeFeed.dropSlot(db, outbox.slot() + "_seed");
-    OutboxFixture.deleteStream(nats.url(), nats);
+    OutboxFixture.removeRelayTraces(db, outbox, nats);
     database.close();
   }
 

@@ -52,9 +52,7 @@ class OutboxStatusTest {
   @AfterEach
   void cleanUp() throws Exception {
     relay.kill();
-    JournalChangeFeed.dropSlot(db, outbox.slot());
-    JournalChangeFeed.dropSlot(db, outbox.slot() + "_seed");
-    OutboxFixture.deleteStream(nats.url(), nats);
+    OutboxFixture.removeRelayTraces(db, outbox, nats);
     database.close();
   }
 

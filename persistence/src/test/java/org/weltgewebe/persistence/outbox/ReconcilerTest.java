@@ -38,9 +38,7 @@ class ReconcilerTest {
 
   @AfterEach
   void cleanUp() throws Exception {
-    JournalChangeFeed.dropSlot(db, outbox.slot());
-    JournalChangeFeed.dropSlot(db, outbox.slot() + "_seed");
-    OutboxFixture.deleteStream(nats.url(), nats);
+    OutboxFixture.removeRelayTraces(db, outbox, nats);
     database.close();
   }
 
