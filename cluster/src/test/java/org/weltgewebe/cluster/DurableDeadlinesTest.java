@@ -11,16 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.junit.jupiter.api.Test;
 import org.weltgewebe.actors.Knot;
 import org.weltgewebe.actors.Proposal;
@@ -82,7 +73,7 @@ class DurableDeadlinesTest {
 
         // Both leave memory before their time comes, taking their own timers with them.
         await().atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(200)).until(() ->
-            !inMemory(second, Knot.ENTITY_KEY).contains(asleep) && !inMemory(second, Proposal.ENTITY_KEY).contains(proposalAsleep));
+            !EntitiesInMemory.of(second, Knot.ENTITY_KEY).contains(asleep) && !EntitiesInMemory.of(second, Proposal.ENTITY_KEY).contains(proposalAsleep));
         assertThat(second.clock().now()).as("passivated before the knot's dissolution time").isBefore(knot.dissolvesAt());
         assertThat(second.clock().now()).as("passivated before the proposal's deadline").isBefore(proposal.deadline());
 
@@ -98,20 +89,6 @@ class DurableDeadlinesTest {
         assertThat(dissolvedEvents(db, asleep)).isEqualTo(1);
       }
     }
-  }
-
-  private static List<String> inMemory(WeaveNode node, EntityTypeKey<?> key) throws Exception {
-    ShardRegion.CurrentShardRegionState state =
-        AskPattern.<ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
-                ClusterSharding.get(node.system()).shardState(),
-                replyTo -> new GetShardRegionState(key, replyTo),
-                Duration.ofSeconds(5),
-                node.system().scheduler())
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-    List<String> ids = new ArrayList<>();
-    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
-    return ids;
   }
 
   /** The proposal's phase and outcome in the proposal view, e.g. "OBJECTABLE null". */

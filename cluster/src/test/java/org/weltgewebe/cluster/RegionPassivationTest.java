@@ -8,11 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
@@ -62,25 +57,11 @@ class RegionPassivationTest {
       });
 
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
-          .until(() -> !regionsInMemory(node).contains(cell));
+          .until(() -> !EntitiesInMemory.of(node, Region.ENTITY_KEY).contains(cell));
 
       Region.View rebuilt = weave.regionView(cell).toCompletableFuture().get(10, TimeUnit.SECONDS);
       assertThat(rebuilt.knots()).extracting(Region.KnotEntry::knotId).containsExactlyInAnyOrderElementsOf(knots);
       assertThat(rebuilt.updatesApplied()).as("a new incarnation, loaded from the read models").isZero();
     }
-  }
-
-  private static List<String> regionsInMemory(WeaveNode node) throws Exception {
-    ShardRegion.CurrentShardRegionState state =
-        AskPattern.<ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
-                ClusterSharding.get(node.system()).shardState(),
-                replyTo -> new GetShardRegionState(Region.ENTITY_KEY, replyTo),
-                Duration.ofSeconds(5),
-                node.system().scheduler())
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-    List<String> ids = new ArrayList<>();
-    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
-    return ids;
   }
 }
