@@ -33,14 +33,16 @@ final class OverloadCheck {
    * phase's start and end and would understate it.
    */
   static double sustainableRate(List<RunReport.Window> windows, String phase) {
-    List<RunReport.Window> whole = windows.stream()
+    return wholeWindows(windows, phase).stream().mapToDouble(w -> w.ok() / 10.0).max().orElse(0);
+  }
+
+  /** The phase's all-route windows in time order, without its first and last (cut by the phase's start and end) when it has three or more. */
+  private static List<RunReport.Window> wholeWindows(List<RunReport.Window> windows, String phase) {
+    List<RunReport.Window> all = windows.stream()
         .filter(w -> w.phase().equals(phase) && w.route().equals("*"))
         .sorted(java.util.Comparator.comparingDouble(RunReport.Window::offsetSeconds))
         .toList();
-    if (whole.size() >= 3) {
-      whole = whole.subList(1, whole.size() - 1);
-    }
-    return whole.stream().mapToDouble(w -> w.ok() / 10.0).max().orElse(0);
+    return all.size() >= 3 ? all.subList(1, all.size() - 1) : all;
   }
 
   /** The largest share of a window's requests that may fail (shed, 5xx, unanswered) for its goodput to count as sustainable. */
@@ -54,14 +56,7 @@ final class OverloadCheck {
    * the knee overloads a platform that is already queueing.
    */
   static OptionalDouble sustainableRate(List<RunReport.Window> windows, String phase, double p99ObjectiveMillis) {
-    List<RunReport.Window> whole = windows.stream()
-        .filter(w -> w.phase().equals(phase) && w.route().equals("*"))
-        .sorted(java.util.Comparator.comparingDouble(RunReport.Window::offsetSeconds))
-        .toList();
-    if (whole.size() >= 3) {
-      whole = whole.subList(1, whole.size() - 1);
-    }
-    return whole.stream()
+    return wholeWindows(windows, phase).stream()
         .filter(w -> w.requests() > 0 && w.p99Millis() <= p99ObjectiveMillis && w.errors() <= KNEE_ERRORS * w.requests())
         .mapToDouble(w -> w.ok() / 10.0)
         .max();
