@@ -1,17 +1,15 @@
 package org.weltgewebe.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.weltgewebe.cli.InProcessCli.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,6 +24,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.weltgewebe.cli.InProcessCli.Outcome;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.http.HttpApi;
 import org.weltgewebe.persistence.TestDatabase;
@@ -70,27 +69,27 @@ class GdprCommandTest {
     String roleId = session.at("/profile/roleId").asText();
     String token = session.at("/token/accessToken").asText();
     send("PUT", "/roles/" + roleId + "/profile", Map.of("goods", List.of(good), "skills", List.of()), token, 200);
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cli(scan(name, good)).code() == 1);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> cli(scan(name, good)).exitCode() == 1);
 
     Outcome found = cli(scan(name, good));
     assertThat(found.out()).contains("rm_role.display_name: " + name).contains("rm_role.goods: " + good);
 
     Outcome forgotten = cli(platform("gdpr", "forget", roleId, "--operator", "ops-anna", "--reason", "ticket 4711"));
-    assertThat(forgotten.code()).as(forgotten.toString()).isEqualTo(0);
+    assertThat(forgotten.exitCode()).as(forgotten.toString()).isEqualTo(0);
     assertThat(forgotten.out()).startsWith("forgotten: role " + roleId);
 
     Outcome clean = cli(scan(name, good));
-    assertThat(clean.code()).as(clean.toString()).isEqualTo(0);
+    assertThat(clean.exitCode()).as(clean.toString()).isEqualTo(0);
     assertThat(clean.out()).contains("0 readable traces");
     assertThat(send("GET", "/roles/" + roleId, null, null, 410).at("/status").asInt()).isEqualTo(410);
     assertThat(status("GET", "/roles/" + roleId + "/personal", token)).as("its tokens are revoked").isEqualTo(401);
     assertThat(auditRows(roleId)).contains("operator:ops-anna gdpr.forget ticket 4711", "operator:ops-anna key.shred ticket 4711");
 
     Outcome again = cli(platform("gdpr", "forget", roleId, "--operator", "ops-anna", "--reason", "ticket 4711"));
-    assertThat(again.code()).isEqualTo(0);
+    assertThat(again.exitCode()).isEqualTo(0);
     assertThat(again.out()).startsWith("already-forgotten");
     Outcome unknown = cli(platform("gdpr", "forget", "no-such-role", "--operator", "ops-anna", "--reason", "typo"));
-    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.exitCode()).isEqualTo(1);
     assertThat(unknown.out()).startsWith("refused: ").contains("not registered");
   }
 
@@ -99,7 +98,7 @@ class GdprCommandTest {
     send("POST", "/roles", Map.of("displayName", "Audited", "homeAddress", "Prüfweg 1",
         "home", Map.of("lat", 52.4986, "lon", 13.4033)), null, 201);
     Outcome intact = cli(platform("audit", "verify"));
-    assertThat(intact.code()).as(intact.toString()).isEqualTo(0);
+    assertThat(intact.exitCode()).as(intact.toString()).isEqualTo(0);
     assertThat(intact.out()).contains("chain intact");
 
     long seq;
@@ -114,7 +113,7 @@ class GdprCommandTest {
       s.execute("ALTER TABLE audit_log ENABLE TRIGGER USER");
     }
     Outcome tampered = cli(platform("audit", "verify"));
-    assertThat(tampered.code()).isEqualTo(1);
+    assertThat(tampered.exitCode()).isEqualTo(1);
     assertThat(tampered.out()).contains("row " + seq + ": its content does not match its hash");
   }
 
@@ -168,26 +167,5 @@ class GdprCommandTest {
       request.header("Authorization", "Bearer " + token);
     }
     return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** What a command printed and answered. */
-  record Outcome(int code, String out, String err) {}
-
-  /** Runs the command line in this JVM, with standard output and error captured. */
-  private static synchronized Outcome cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream originalOut = System.out;
-    PrintStream originalErr = System.err;
-    int code;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = Weltgewebe.commandLine().execute(args);
-    } finally {
-      System.setOut(originalOut);
-      System.setErr(originalErr);
-    }
-    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

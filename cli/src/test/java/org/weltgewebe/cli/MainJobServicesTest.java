@@ -1,14 +1,12 @@
 package org.weltgewebe.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.weltgewebe.cli.InProcessCli.cli;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -23,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.weltgewebe.cli.InProcessCli.Outcome;
 import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.TestDatabase;
 import org.weltgewebe.reports.RunReport;
@@ -40,8 +39,6 @@ class MainJobServicesTest {
   private static final Duration PREFLIGHT_WITHIN = Duration.ofSeconds(10);
 
   /** What a command printed and how it ended. */
-  private record Outcome(int exitCode, String out, String err, Duration took) {}
-
   @Test
   void theMainJobWithNothingConfiguredRunsOnPrivateServicesAndRemovesThem(@TempDir Path reports) throws Exception {
     DatabaseSettings systemDb = new DatabaseSettings(
@@ -146,26 +143,6 @@ class MainJobServicesTest {
     try (var left = Files.list(dir)) {
       assertThat(left.map(f -> f.getFileName().toString())).as("nothing started").containsExactlyInAnyOrder("err.txt", "out.txt");
     }
-  }
-
-  /** Runs the command line in this JVM, with standard output and error captured. */
-  private static synchronized Outcome cli(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream originalOut = System.out;
-    PrintStream originalErr = System.err;
-    long started = System.nanoTime();
-    int code;
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = Weltgewebe.commandLine().execute(args);
-    } finally {
-      System.setOut(originalOut);
-      System.setErr(originalErr);
-    }
-    Duration took = Duration.ofNanos(System.nanoTime() - started);
-    return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), took);
   }
 
   /** The only line of {@code text}; fails when there are more (a stack trace, say). */
