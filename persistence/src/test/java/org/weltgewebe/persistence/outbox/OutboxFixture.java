@@ -137,7 +137,7 @@ final class OutboxFixture {
    * Removes what a relay leaves behind: its replication slot and seed slot (a slot left behind would
    * pin the server's WAL for good) and its stream.
    */
-  static void removeRelayTraces(DatabaseSettings db, OutboxSettings outbox, NatsSettings nats) {
+  static void removeRelayTraces(DatabaseSettings db, OutboxSettings outbox, NatsSettings nats) throws SQLException {
     JournalChangeFeed.dropSlot(db, outbox.slot());
     JournalChangeFeed.dropSlot(db, outbox.slot() + "_seed");
     deleteStream(nats.url(), nats);
