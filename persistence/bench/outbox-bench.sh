@@ -15,7 +15,9 @@
 #   -Dbench.repetitions=N      runs of (a) and (b); their medians are reported [3]
 #   -Dbench.rate=N             events per second of the paced writer in (c) [5000]
 #   -Dbench.batch=N            events per transaction, in (b)'s backlog and (c) [50]
-#   -Dbench.latency-seconds=N  duration of (c) [20]; its first -Dbench.warm-up-seconds [2] are not counted
+#   -Dbench.latency-seconds=N  duration of (c) [30]; its first -Dbench.warm-up-seconds [10] are not
+#                              counted (on a quiet machine the relay's path needs 7-8 s of JIT warm-up:
+#                              the per-second maxima printed fall from 100-340 ms to 5-45 ms)
 #   -Dbench.entities=N         entities the events are spread over [1000]
 #   -Dbench.timeout-minutes=N  the watchdog's budget for the whole run [30]
 # It removes every database, replication slot and stream it creates, also when interrupted.

@@ -73,8 +73,8 @@ public final class OutboxBenchmark {
           Integer.getInteger("bench.repetitions", 3),
           Integer.getInteger("bench.rate", 5_000),
           Integer.getInteger("bench.batch", 50),
-          Integer.getInteger("bench.latency-seconds", 20),
-          Integer.getInteger("bench.warm-up-seconds", 2),
+          Integer.getInteger("bench.latency-seconds", 30),
+          Integer.getInteger("bench.warm-up-seconds", 10),
           Integer.getInteger("bench.entities", 1_000));
     }
   }
