@@ -1,7 +1,6 @@
 package org.weltgewebe.actors;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -105,9 +104,9 @@ public final class Conversation
   record Unstarted() implements State {}
 
   /**
-   * An open conversation. The messages are an immutable list copied on every post, which is O(n)
-   * per post; that is acceptable for conversations of hundreds to a few thousand posts, and
-   * snapshots every 100 events bound recovery.
+   * An open conversation. The messages are an immutable {@link MessageLog}: a post appends in O(1)
+   * and a retried post is found by its message id in O(1), however long the conversation. Snapshots
+   * every 100 events bound recovery; a snapshot holds the messages as a plain list.
    */
   record Open(
       String conversationId,
@@ -118,21 +117,17 @@ public final class Conversation
       List<Message> messages)
       implements State {
 
-    Open with(Message message) {
-      List<Message> appended = new ArrayList<>(messages.size() + 1);
-      appended.addAll(messages);
-      appended.add(message);
-      return new Open(conversationId, knotId, title, startedBy, startedAt, List.copyOf(appended));
+    Open {
+      messages = MessageLog.of(messages);
     }
 
-    /** The position of the message with this id, or -1; a linear scan, like the copy above. */
+    Open with(Message message) {
+      return new Open(conversationId, knotId, title, startedBy, startedAt, MessageLog.of(messages).with(message));
+    }
+
+    /** The position of the message with this id, or -1. */
     int positionOf(String messageId) {
-      for (int i = 0; i < messages.size(); i++) {
-        if (messages.get(i).messageId().equals(messageId)) {
-          return i;
-        }
-      }
-      return -1;
+      return MessageLog.of(messages).positionOf(messageId);
     }
   }
 
