@@ -82,11 +82,9 @@ public final class ForgetPipeline implements LeavingHook {
 
   /**
    * Waits until the read model shows the role blanked; answers the role's region cell. One
-   * connection and one prepared statement serve every look (a new connection per look, every 100
-   * ms, was the node's largest wait while roles left under load: JFR showed the blocking
-   * dispatcher's threads in {@code Driver.makeConnection} for 77 s of a 55-s recording, and each
-   * costs PostgreSQL a backend start); the pause between looks grows from 5 ms to 100 ms, so a
-   * read model that is already done ends the wait at once.
+   * connection serves every look, since each new one costs PostgreSQL a backend start (with many
+   * roles leaving, opening them was the node's largest wait). The pause between looks grows from
+   * 5 ms to 100 ms, so a read model that is already done ends the wait at once.
    */
   private Optional<String> awaitBlankReadModel(String roleId) {
     long deadline = System.nanoTime() + READ_MODEL_WAIT.toNanos();
