@@ -83,7 +83,7 @@ public final class RoleRoutes extends ResourceRoutes {
         // Registration starts a session rather than continuing one, so it yields to session writes.
         Operation.post("/roles", Priority.READ, p -> sessionLimit.limited(this::register)),
         Operation.get("/roles/{id}", Priority.READ, p -> profile(p.get("id"))),
-        Operation.delete("/roles/{id}", Priority.SESSION_WRITE, p -> leave(p.get("id"))),
+        Operation.delete("/roles/{id}", Priority.ERASURE, p -> leave(p.get("id"))),
         Operation.get("/roles/{id}/personal", Priority.READ, p -> personal(p.get("id"))),
         Operation.get("/roles/{id}/personal-data", Priority.READ, p -> export(p.get("id"))),
         Operation.put("/roles/{id}/profile", Priority.SESSION_WRITE, p -> updateProfile(p.get("id"))),

@@ -33,8 +33,10 @@ import java.util.concurrent.atomic.LongAdder;
  * is an outlier.
  *
  * <p>Tiles and search (bulk) have a fixed budget of their own and are shed first: as soon as reads
- * or session writes fill {@code share.bulk} of their limit (see {@link #tryAcquireBulk}). Health
- * checks never pass through here.
+ * or session writes fill {@code share.bulk} of their limit (see {@link #tryAcquireBulk}). Leaves
+ * (erasures) wait for the read side by design and have a fixed budget too ({@code erasure-limit}),
+ * shed only when it is full; neither teaches an adaptive limit its latency. Health checks never
+ * pass through here.
  *
  * <p>A refused request costs an atomic read and a counter increment; the API ({@code ApiRoutes}) asks before
  * routing, so the 503 stays fast however deep the overload. Shed counts are kept per route
@@ -43,12 +45,15 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LoadShedder {
   private final Map<Priority, ClassLimit> classes = new EnumMap<>(Priority.class);
   private final double bulkShare;
-  private final AtomicInteger bulkInFlight = new AtomicInteger();
-  private final int bulkLimit;
+  private final Budget bulk;
+  private final Budget erasure;
   private final Map<String, LongAdder> shed = new ConcurrentHashMap<>();
 
-  /** A shedder with {@code limits} for reads and session writes, and bulk's share and budget. */
-  LoadShedder(Map<Priority, Limit> limits, double bulkShare, int bulkLimit) {
+  /**
+   * A shedder with {@code limits} for reads and session writes, bulk's share and budget, and the
+   * budget of erasures.
+   */
+  LoadShedder(Map<Priority, Limit> limits, double bulkShare, int bulkLimit, int erasureLimit) {
     for (Priority priority : List.of(Priority.SESSION_WRITE, Priority.READ)) {
       Limit limit = limits.get(priority);
       if (limit == null) {
@@ -57,7 +62,8 @@ public final class LoadShedder {
       classes.put(priority, new ClassLimit(limit));
     }
     this.bulkShare = bulkShare;
-    this.bulkLimit = bulkLimit;
+    this.bulk = new Budget(bulkLimit);
+    this.erasure = new Budget(erasureLimit);
   }
 
   /** The shedder {@code weltgewebe.http.shedding} describes: one limit of that kind per class. */
@@ -65,7 +71,8 @@ public final class LoadShedder {
     Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
     limits.put(Priority.SESSION_WRITE, limit(shedding));
     limits.put(Priority.READ, limit(shedding));
-    return new LoadShedder(limits, shedding.getDouble("share.bulk"), shedding.getInt("bulk-limit"));
+    return new LoadShedder(limits, shedding.getDouble("share.bulk"), shedding.getInt("bulk-limit"),
+        shedding.getInt("erasure-limit"));
   }
 
   private static Limit limit(Config shedding) {
@@ -98,6 +105,9 @@ public final class LoadShedder {
     if (endpoint.priority() == Priority.BULK) {
       return tryAcquireBulk(endpoint);
     }
+    if (endpoint.priority() == Priority.ERASURE) {
+      return admitted(endpoint, erasure.tryTake() ? erasure : null);
+    }
     ClassLimit limited = classes.get(endpoint.priority());
     while (true) {
       int now = limited.inFlight.get();
@@ -106,7 +116,7 @@ public final class LoadShedder {
         return Optional.empty();
       }
       if (limited.inFlight.compareAndSet(now, now + 1)) {
-        return Optional.of(new Permit(System.nanoTime(), now + 1, limited));
+        return Optional.of(new Permit(System.nanoTime(), now + 1, limited, null));
       }
     }
   }
@@ -120,17 +130,16 @@ public final class LoadShedder {
    * happens near overload.
    */
   private Optional<Permit> tryAcquireBulk(Endpoint endpoint) {
-    while (!nearOverload()) {
-      int now = bulkInFlight.get();
-      if (now >= bulkLimit) {
-        break;
-      }
-      if (bulkInFlight.compareAndSet(now, now + 1)) {
-        return Optional.of(new Permit(System.nanoTime(), now + 1, null));
-      }
+    return admitted(endpoint, !nearOverload() && bulk.tryTake() ? bulk : null);
+  }
+
+  /** A permit on {@code taken}, the budget a request was admitted on, or empty (shed) if none. */
+  private Optional<Permit> admitted(Endpoint endpoint, Budget taken) {
+    if (taken == null) {
+      countShed(endpoint);
+      return Optional.empty();
     }
-    countShed(endpoint);
-    return Optional.empty();
+    return Optional.of(new Permit(System.nanoTime(), 0, null, taken));
   }
 
   private boolean nearOverload() {
@@ -158,9 +167,9 @@ public final class LoadShedder {
     return classes.get(priority).current;
   }
 
-  /** Requests in flight, bulk included. */
+  /** Requests in flight, bulk and erasures included. */
   int inFlight() {
-    int sum = bulkInFlight.get();
+    int sum = bulk.inFlight.get() + erasure.inFlight.get();
     for (ClassLimit limited : classes.values()) {
       sum += limited.inFlight.get();
     }
@@ -180,16 +189,40 @@ public final class LoadShedder {
     }
   }
 
+  /** A fixed number of requests in flight: bulk's and erasures'. */
+  private static final class Budget {
+    final int limit;
+    final AtomicInteger inFlight = new AtomicInteger();
+
+    Budget(int limit) {
+      this.limit = limit;
+    }
+
+    boolean tryTake() {
+      while (true) {
+        int now = inFlight.get();
+        if (now >= limit) {
+          return false;
+        }
+        if (inFlight.compareAndSet(now, now + 1)) {
+          return true;
+        }
+      }
+    }
+  }
+
   /** An admitted request; released once its response is ready. */
-  public final class Permit {
+  public static final class Permit {
     private final long startNanos;
     private final int inFlightAtStart;
     private final ClassLimit limited;
+    private final Budget budget;
 
-    private Permit(long startNanos, int inFlightAtStart, ClassLimit limited) {
+    private Permit(long startNanos, int inFlightAtStart, ClassLimit limited, Budget budget) {
       this.startNanos = startNanos;
       this.inFlightAtStart = inFlightAtStart;
       this.limited = limited;
+      this.budget = budget;
     }
 
     /**
@@ -197,8 +230,8 @@ public final class LoadShedder {
      * timed out): the limit then backs off as it would for a latency rise.
      */
     public void release(boolean dropped) {
-      if (limited == null) {
-        bulkInFlight.decrementAndGet();
+      if (budget != null) {
+        budget.inFlight.decrementAndGet();
         return;
       }
       limited.inFlight.decrementAndGet();

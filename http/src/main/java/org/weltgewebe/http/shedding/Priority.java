@@ -11,6 +11,14 @@ public enum Priority {
   HEALTH,
   /** Authenticated writes: a user in the middle of doing something. */
   SESSION_WRITE,
+  /**
+   * Leaving the weave: the answer waits, by design, until every read model has forgotten the role
+   * (hundreds of milliseconds, seconds while the read side catches up). Counted among session
+   * writes, a few leaves filled that limit and taught it their latency, and the writes behind them
+   * were shed (the main job's coverage phase shed 40 % of its writes, docs/performance.md). So
+   * leaves have a fixed budget of their own and teach no adaptive limit.
+   */
+  ERASURE,
   /** Reads of single entities and regions, and writes that start a session (registration). */
   READ,
   /**

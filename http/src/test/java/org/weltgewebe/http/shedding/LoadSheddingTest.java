@@ -189,6 +189,7 @@ class LoadSheddingTest {
     assertThat(index.find("POST", "/conversations/c-1/messages")).map(Endpoint::toString).hasValue(POSTS);
     assertThat(index.find("GET", "/tiles/3/4/5")).map(Endpoint::priority).hasValue(Priority.BULK);
     assertThat(index.find("GET", "/health/live")).map(Endpoint::priority).hasValue(Priority.HEALTH);
+    assertThat(index.find("DELETE", "/roles/r-1")).map(Endpoint::priority).hasValue(Priority.ERASURE);
     assertThat(index.find("GET", "/conversations/c-1/messages")).as("no such method").isEmpty();
     assertThat(index.find("POST", "/conversations//messages")).as("an empty id").isEmpty();
     assertThat(index.find("POST", "/conversations/c-1/messages/")).as("a trailing slash").isEmpty();
@@ -199,7 +200,7 @@ class LoadSheddingTest {
     Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
     limits.put(Priority.SESSION_WRITE, FixedLimit.of(10));
     limits.put(Priority.READ, FixedLimit.of(10));
-    LoadShedder shedder = new LoadShedder(limits, 0.5, 6);
+    LoadShedder shedder = new LoadShedder(limits, 0.5, 6, 3);
     Endpoint tiles = new Endpoint("GET", "/tiles/{z}/{x}/{y}", Priority.BULK);
     Endpoint reads = new Endpoint("GET", "/knots/{id}", Priority.READ);
     Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
@@ -238,7 +239,7 @@ class LoadSheddingTest {
     Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
     limits.put(Priority.SESSION_WRITE, FixedLimit.of(4));
     limits.put(Priority.READ, FixedLimit.of(4));
-    LoadShedder shedder = new LoadShedder(limits, 0.5, 6);
+    LoadShedder shedder = new LoadShedder(limits, 0.5, 6, 3);
     Endpoint reads = new Endpoint("GET", "/conversations/{id}", Priority.READ);
     Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
     List<LoadShedder.Permit> held = new ArrayList<>();
@@ -252,6 +253,53 @@ class LoadSheddingTest {
     }
     assertThat(shedder.inFlight()).isEqualTo(8);
     held.forEach(p -> p.release(false));
+  }
+
+  @Test
+  void leavesHaveABudgetOfTheirOwnAndTeachNoLimitTheirLatency() {
+    List<Long> writeSamples = new ArrayList<>();
+    Limit writeLimit = new Limit() {
+      @Override
+      public int getLimit() {
+        return 4;
+      }
+
+      @Override
+      public void notifyOnChange(java.util.function.Consumer<Integer> consumer) {}
+
+      @Override
+      public void onSample(long startTime, long rtt, int inflight, boolean didDrop) {
+        writeSamples.add(rtt);
+      }
+    };
+    Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
+    limits.put(Priority.SESSION_WRITE, writeLimit);
+    limits.put(Priority.READ, FixedLimit.of(4));
+    LoadShedder shedder = new LoadShedder(limits, 0.5, 6, 3);
+    Endpoint leaves = new Endpoint("DELETE", "/roles/{id}", Priority.ERASURE);
+    Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
+
+    List<LoadShedder.Permit> heldLeaves = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      heldLeaves.add(shedder.tryAcquire(leaves).orElseThrow());
+    }
+    assertThat(shedder.tryAcquire(leaves)).as("leaves stop at their budget").isEmpty();
+    List<LoadShedder.Permit> heldWrites = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      assertThat(shedder.tryAcquire(writes)).as("write %d beside three leaves in flight", i).isPresent()
+          .hasValueSatisfying(heldWrites::add);
+    }
+    assertThat(shedder.tryAcquire(writes)).as("writes stop at their own limit").isEmpty();
+    assertThat(shedder.inFlight()).isEqualTo(7);
+
+    heldLeaves.forEach(p -> p.release(false));
+    assertThat(writeSamples).as("a leave's latency is no write's sample").isEmpty();
+    assertThat(shedder.tryAcquire(leaves)).as("a released leave frees its slot").isPresent();
+    heldWrites.forEach(p -> p.release(false));
+    assertThat(writeSamples).hasSize(4);
+    assertThat(shedder.shedCounts())
+        .containsEntry("DELETE /roles/{id}", 1L)
+        .containsEntry("POST /conversations/{id}/messages", 1L);
   }
 
   static long percentile(List<Timed> timings, double p) {
