@@ -1,6 +1,7 @@
 package org.weltgewebe.cluster;
 
 import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariDataSource;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +45,7 @@ import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.privacy.ForgetPipeline;
 import org.weltgewebe.persistence.privacy.RetentionSweeper;
+import org.weltgewebe.persistence.privacy.SubjectRecords;
 import org.weltgewebe.persistence.privacy.Vault;
 import org.weltgewebe.persistence.readmodel.LeavingRoleDelegations;
 import org.weltgewebe.persistence.readmodel.LeavingRoleYarns;
@@ -60,6 +62,8 @@ import org.weltgewebe.persistence.readmodel.ReadModels;
 public final class WeaveNode implements AutoCloseable {
   /** How long the facade waits for an entity's answer. */
   public static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+  /** Connections of the read side's pool per node. */
+  private static final int READ_SIDE_POOL = 4;
 
   /** Every sharded entity type. */
   static final List<EntityTypeKey<?>> ENTITY_TYPES =
@@ -121,17 +125,22 @@ public final class WeaveNode implements AutoCloseable {
    */
   public static Weave init(ActorSystem<?> system, WeaveClock clock, DatabaseSettings db) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    ReadModels readModels = new ReadModels(db);
+    // The read side's own pool (regions' recovery, leaving hooks, deadline sweeps): a new
+    // connection per query cost PostgreSQL a backend start each time.
+    HikariDataSource readSide = new HikariDataSource(db.poolConfig("read-side", READ_SIDE_POOL, Duration.ofSeconds(5)));
+    system.getWhenTerminated().thenRun(readSide::close);
+    ReadModels readModels = new ReadModels(readSide);
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     Region.Recovery recovery =
         cell -> CompletableFuture.supplyAsync(() -> readModels.region(cell, clock.now()), blocking);
     Vault vault = Vault.open(db, 2, java.time.Clock.systemUTC());
     system.getWhenTerminated().thenRun(vault::close);
     Weave weave = initEntities(system, clock, recovery, vault.cipher());
-    weave.onLeaving(new LeavingRoleYarns(db, weave, blocking));
+    weave.onLeaving(new LeavingRoleYarns(readSide, weave, blocking));
     weave.onLeaving(new LeavingRoleDelegations(readModels, weave, blocking));
     // Last: forget the role's personal data (shred its key, then read models and feeds).
-    weave.onLeaving(new ForgetPipeline(weave, db, NatsSettings.fromConfig(system.settings().config()), blocking));
+    weave.onLeaving(new ForgetPipeline(weave, new SubjectRecords(readSide, vault.audit()),
+        NatsSettings.fromConfig(system.settings().config()), blocking));
     DeadlineSweeper.init(system, weave, readModels, clock);
     RetentionSchedule.init(system,
         new RetentionSweeper(db, vault.audit(), RetentionSweeper.Settings.fromConfig(system.settings().config())), clock);

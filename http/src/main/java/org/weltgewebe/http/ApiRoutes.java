@@ -163,7 +163,7 @@ final class ApiRoutes {
     NatsSettings nats = NatsSettings.fromConfig(node.system().settings().config());
     try {
       OperatorForgets listener = OperatorForgets.listen(
-          nats, new ForgetPipeline(node.weave(), node.database(), nats, blocking), tokens, vault.audit(), mapper, blocking);
+          nats, new ForgetPipeline(node.weave(), vault.records(), nats, blocking), tokens, vault.audit(), mapper, blocking);
       node.system().getWhenTerminated().thenRun(() -> {
         try {
           listener.close();

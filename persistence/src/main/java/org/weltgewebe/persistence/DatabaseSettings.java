@@ -1,10 +1,14 @@
 package org.weltgewebe.persistence;
 
 import com.typesafe.config.Config;
+import com.zaxxer.hikari.HikariConfig;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Where the platform's PostgreSQL is: the {@code weltgewebe.db} section of the configuration.
@@ -65,6 +69,45 @@ public record DatabaseSettings(String url, String user, String password, String 
     Properties props = driverProperties();
     props.setProperty("connectTimeout", "3");
     return DriverManager.getConnection(url, props);
+  }
+
+  /**
+   * A pool named {@code name} of at most {@code size} connections through {@code url}, opened on
+   * demand and closed after a minute idle; a borrower waits at most {@code borrowWait}. It does not
+   * connect at start: a node must come up while PostgreSQL is restarting, and fail at first use.
+   */
+  public HikariConfig poolConfig(String name, int size, Duration borrowWait) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(name);
+    config.setJdbcUrl(url);
+    config.setUsername(user);
+    if (!password.isEmpty()) {
+      config.setPassword(password);
+    }
+    config.setMaximumPoolSize(size);
+    config.setMinimumIdle(0);
+    config.setIdleTimeout(Duration.ofMinutes(1).toMillis());
+    config.setConnectionTimeout(borrowWait.toMillis());
+    config.setInitializationFailTimeout(-1);
+    driverProperties().forEach((k, v) -> {
+      if (!k.equals("user") && !k.equals("password")) {
+        config.addDataSourceProperty((String) k, v);
+      }
+    });
+    return config;
+  }
+
+  /** {@link #connect()} as a data source: a new connection for every borrower (tools, tests). */
+  public DataSource unpooled() {
+    PGSimpleDataSource source = new PGSimpleDataSource();
+    source.setURL(url);
+    source.setUser(user);
+    if (!password.isEmpty()) {
+      source.setPassword(password);
+    }
+    source.setPrepareThreshold(prepareThreshold);
+    source.setConnectTimeout(3);
+    return source;
   }
 
   /** The driver properties every connection of {@code url} needs: credentials and prepareThreshold. */

@@ -7,19 +7,16 @@ import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.PushSubscribeOptions;
 import java.nio.charset.StandardCharsets;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.weltgewebe.actors.LeavingHook;
 import org.weltgewebe.actors.Role;
 import org.weltgewebe.actors.Weave;
-import org.weltgewebe.persistence.DatabaseSettings;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.readmodel.LiveFeeds;
 
@@ -42,15 +39,21 @@ import org.weltgewebe.persistence.readmodel.LiveFeeds;
  */
 public final class ForgetPipeline implements LeavingHook {
   private static final Duration READ_MODEL_WAIT = Duration.ofSeconds(30);
+  private static final long FIRST_PAUSE_MILLIS = 5;
+  private static final long LONGEST_PAUSE_MILLIS = 100;
 
   private final Weave weave;
-  private final DatabaseSettings db;
+  private final SubjectRecords readModels;
   private final NatsSettings nats;
   private final Executor blocking;
 
-  public ForgetPipeline(Weave weave, DatabaseSettings db, NatsSettings nats, Executor blocking) {
+  /**
+   * A pipeline that looks at the read models through {@code readModels} (a pooled connection per
+   * look) and runs its blocking steps on {@code blocking}.
+   */
+  public ForgetPipeline(Weave weave, SubjectRecords readModels, NatsSettings nats, Executor blocking) {
     this.weave = weave;
-    this.db = db;
+    this.readModels = readModels;
     this.nats = nats;
     this.blocking = blocking;
   }
@@ -70,45 +73,44 @@ public final class ForgetPipeline implements LeavingHook {
    * nothing done. Used by leaving and by an operator's {@code weltgewebe gdpr forget}.
    */
   public CompletionStage<Role.Reply> forget(String roleId, String actor, String reason) {
-    return weave.forget(roleId, actor, reason)
-        .thenApplyAsync(reply -> {
-          if (reply instanceof Role.Erased) {
-            Optional<String> cell = awaitBlankReadModel(roleId);
-            cell.ifPresent(c -> scrubFeed(roleId, c));
-          }
-          return reply;
-        }, blocking);
+    return weave.forget(roleId, actor, reason).thenCompose(reply -> {
+      if (!(reply instanceof Role.Erased)) {
+        return CompletableFuture.completedFuture(reply);
+      }
+      CompletableFuture<String> cell = new CompletableFuture<>();
+      lookForBlankReadModel(roleId, System.nanoTime() + READ_MODEL_WAIT.toNanos(), 0, cell);
+      return cell.thenApplyAsync(c -> {
+        scrubFeed(roleId, c);
+        return reply;
+      }, blocking);
+    });
   }
 
   /**
-   * Waits until the read model shows the role blanked; answers the role's region cell. One
-   * connection serves every look, since each new one costs PostgreSQL a backend start (with many
-   * roles leaving, opening them was the node's largest wait). The pause between looks grows from
-   * 5 ms to 100 ms, so a read model that is already done ends the wait at once.
+   * Completes {@code cell} with the role's region cell once the read model shows the role blanked,
+   * looking after {@code pauseMillis}. No thread waits between looks: each is scheduled (the pause
+   * grows from 5 ms to 100 ms, so a read model that is already done ends the wait at once) and
+   * borrows a pooled connection. With a thread and a new connection per leave held through the whole
+   * wait, many leaves at once were the node's largest wait (docs/performance.md).
    */
-  private Optional<String> awaitBlankReadModel(String roleId) {
-    long deadline = System.nanoTime() + READ_MODEL_WAIT.toNanos();
-    long pauseMillis = 5;
-    try (java.sql.Connection c = db.connect();
-        PreparedStatement s = c.prepareStatement("SELECT display_name = '', cell FROM rm_role WHERE role_id = ?")) {
-      s.setString(1, roleId);
-      while (System.nanoTime() < deadline) {
-        try (ResultSet rs = s.executeQuery()) {
-          if (rs.next() && rs.getBoolean(1)) {
-            return Optional.of(rs.getString(2));
-          }
+  private void lookForBlankReadModel(String roleId, long deadline, long pauseMillis, CompletableFuture<String> cell) {
+    Executor after = pauseMillis == 0 ? blocking : CompletableFuture.delayedExecutor(pauseMillis, TimeUnit.MILLISECONDS, blocking);
+    after.execute(() -> {
+      try {
+        Optional<String> blanked = readModels.forgottenCell(roleId);
+        if (blanked.isPresent()) {
+          cell.complete(blanked.get());
+        } else if (System.nanoTime() >= deadline) {
+          cell.completeExceptionally(new IllegalStateException("the read models did not forget role " + roleId
+              + " within " + READ_MODEL_WAIT + "; leave again to complete it"));
+        } else {
+          long next = pauseMillis == 0 ? FIRST_PAUSE_MILLIS : Math.min(LONGEST_PAUSE_MILLIS, pauseMillis * 2);
+          lookForBlankReadModel(roleId, deadline, next, cell);
         }
-        Thread.sleep(pauseMillis); // polling the consumer's progress, with the deadline above
-        pauseMillis = Math.min(100, pauseMillis * 2);
+      } catch (RuntimeException e) {
+        cell.completeExceptionally(e);
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot read rm_role while forgetting " + roleId, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while forgetting " + roleId, e);
-    }
-    throw new IllegalStateException("the read models did not forget role " + roleId + " within " + READ_MODEL_WAIT
-        + "; leave again to complete it");
+    });
   }
 
   /** Deletes the region feed's messages that name the role. */

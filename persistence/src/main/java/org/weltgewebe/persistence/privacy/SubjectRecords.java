@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -39,6 +40,22 @@ public final class SubjectRecords {
   /** What an export holds beside the role's own answer. */
   public record Export(
       Map<String, List<Map<String, Object>>> readModels, Map<String, Object> key, List<AuditLog.Row> audit) {}
+
+  /**
+   * The region cell of {@code roleId}'s read-model row once the read models have blanked its
+   * personal columns; empty while they have not, or hold no row of it.
+   */
+  public Optional<String> forgottenCell(String roleId) {
+    try (Connection c = db.getConnection();
+        PreparedStatement s = c.prepareStatement("SELECT display_name = '', cell FROM rm_role WHERE role_id = ?")) {
+      s.setString(1, roleId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() && rs.getBoolean(1) ? Optional.of(rs.getString(2)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read rm_role for " + roleId + ": " + e.getMessage(), e);
+    }
+  }
 
   /** Every read-model row naming {@code roleId}, the key's state and the audit rows about it. */
   public Export of(String roleId) {

@@ -26,24 +26,7 @@ public final class Vault implements AutoCloseable {
 
   /** Opens a pool of {@code size} connections to {@code db}. */
   public static Vault open(DatabaseSettings db, int size, Clock clock) {
-    HikariConfig config = new HikariConfig();
-    config.setPoolName("vault");
-    config.setJdbcUrl(db.url());
-    config.setUsername(db.user());
-    if (!db.password().isEmpty()) {
-      config.setPassword(db.password());
-    }
-    config.setMaximumPoolSize(size);
-    config.setMinimumIdle(0);
-    config.setIdleTimeout(Duration.ofMinutes(1).toMillis());
-    config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
-    // Fail at first use, not at start: a node must come up while PostgreSQL is restarting.
-    config.setInitializationFailTimeout(-1);
-    db.driverProperties().forEach((k, v) -> {
-      if (!k.equals("user") && !k.equals("password")) {
-        config.addDataSourceProperty((String) k, v);
-      }
-    });
+    HikariConfig config = db.poolConfig("vault", size, Duration.ofSeconds(5));
     return new Vault(new HikariDataSource(config), clock);
   }
 

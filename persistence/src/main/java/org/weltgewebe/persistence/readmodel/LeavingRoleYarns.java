@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import javax.sql.DataSource;
 import org.weltgewebe.actors.LeavingHook;
 import org.weltgewebe.actors.Weave;
-import org.weltgewebe.persistence.DatabaseSettings;
 
 /**
  * When a role leaves, its yarns are untwisted: a yarn is a role's promise to keep a knot alive, and
@@ -24,11 +24,11 @@ import org.weltgewebe.persistence.DatabaseSettings;
  * (the hook is idempotent) catches it.
  */
 public final class LeavingRoleYarns implements LeavingHook {
-  private final DatabaseSettings db;
+  private final DataSource db;
   private final Weave weave;
   private final Executor blocking;
 
-  public LeavingRoleYarns(DatabaseSettings db, Weave weave, Executor blocking) {
+  public LeavingRoleYarns(DataSource db, Weave weave, Executor blocking) {
     this.db = db;
     this.weave = weave;
     this.blocking = blocking;
@@ -48,7 +48,7 @@ public final class LeavingRoleYarns implements LeavingHook {
   }
 
   private List<String> yarnsOf(String roleId) {
-    try (Connection c = db.connect();
+    try (Connection c = db.getConnection();
         PreparedStatement s =
             c.prepareStatement("SELECT thread_id FROM rm_thread WHERE role_id = ? AND yarn ORDER BY thread_id")) {
       s.setString(1, roleId);

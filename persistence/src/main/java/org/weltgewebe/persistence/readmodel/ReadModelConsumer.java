@@ -2,10 +2,10 @@ package org.weltgewebe.persistence.readmodel;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.IterableConsumer;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
-import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
@@ -32,7 +32,7 @@ import org.weltgewebe.persistence.outbox.OutboxMessage;
  * A durable JetStream consumer that keeps the read models in PostgreSQL and the region actors up to
  * date with the event stream.
  *
- * <p>It fetches batches, applies each event through {@link ReadModelProjection} in one database
+ * <p>It takes batches, applies each event through {@link ReadModelProjection} in one database
  * transaction per batch, commits, and only then acknowledges the messages: a crash before the
  * commit redelivers the batch (and the projection's record of applied identities makes the second
  * delivery harmless); a crash after it redelivers nothing that matters. Region updates derived
@@ -48,7 +48,15 @@ import org.weltgewebe.persistence.outbox.OutboxMessage;
 public final class ReadModelConsumer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReadModelConsumer.class);
   private static final int BATCH = 500;
-  private static final Duration FETCH_WAIT = Duration.ofMillis(500);
+  /** How long the worker waits for a first message before it looks whether it should stop. */
+  private static final Duration IDLE_WAIT = Duration.ofMillis(500);
+  /**
+   * How long a batch waits for one more message once it has one. The consumer keeps up to a batch
+   * of messages buffered ahead (jnats' iterate), so a batch takes what has arrived and goes; a
+   * fetch of a full batch waited its whole 500 ms at low rates, and every read model, region feed
+   * and leave waited with it (docs/performance.md).
+   */
+  private static final Duration NEXT_WAIT = Duration.ofMillis(1);
   private static final Duration ACK_WAIT = Duration.ofSeconds(30);
 
   /** What the consumer did so far. */
@@ -127,12 +135,16 @@ public final class ReadModelConsumer implements AutoCloseable {
         LiveFeeds.ensure(connection, nats);
         DeadLetters.ensure(connection, nats);
         JetStream js = connection.jetStream();
-        JetStreamSubscription subscription = subscribe(js);
-        backoff = Duration.ofMillis(200);
-        while (running.get()) {
-          List<Message> messages = subscription.fetch(BATCH, FETCH_WAIT);
-          if (!messages.isEmpty()) {
-            applyOrPark(js, messages);
+        // One database connection for as long as the NATS one lives: batches are small at low
+        // rates, and opening a PostgreSQL connection per batch costs more than applying it.
+        try (IterableConsumer subscription = subscribe(connection, js); java.sql.Connection c = db.connect()) {
+          c.setAutoCommit(false);
+          backoff = Duration.ofMillis(200);
+          while (running.get()) {
+            List<Message> messages = nextBatch(subscription);
+            if (!messages.isEmpty()) {
+              applyOrPark(c, js, messages);
+            }
           }
         }
       } catch (InterruptedException e) {
@@ -147,7 +159,22 @@ public final class ReadModelConsumer implements AutoCloseable {
     }
   }
 
-  private JetStreamSubscription subscribe(JetStream js) throws IOException, JetStreamApiException {
+  /** The messages that have arrived, up to a batch, once one has (empty after {@link #IDLE_WAIT}). */
+  private static List<Message> nextBatch(IterableConsumer subscription) throws Exception {
+    Message first = subscription.nextMessage(IDLE_WAIT);
+    if (first == null) {
+      return List.of();
+    }
+    List<Message> batch = new ArrayList<>();
+    batch.add(first);
+    Message next;
+    while (batch.size() < BATCH && (next = subscription.nextMessage(NEXT_WAIT)) != null) {
+      batch.add(next);
+    }
+    return batch;
+  }
+
+  private IterableConsumer subscribe(Connection connection, JetStream js) throws IOException, JetStreamApiException {
     ConsumerConfiguration configuration =
         ConsumerConfiguration.builder()
             .durable(durable)
@@ -157,16 +184,15 @@ public final class ReadModelConsumer implements AutoCloseable {
             .maxAckPending(BATCH * 4L)
             .filterSubject(nats.subjectPrefix() + ".>")
             .build();
-    return js.subscribe(
-        nats.subjectPrefix() + ".>",
-        PullSubscribeOptions.builder().stream(nats.stream()).configuration(configuration).build());
+    connection.jetStreamManagement().addOrUpdateConsumer(nats.stream(), configuration);
+    return js.getConsumerContext(nats.stream(), durable).iterate(ConsumeOptions.builder().batchSize(BATCH).build());
   }
 
   // A batch that fails on a poison event is applied again one event at a time, so only that event
   // is parked; a transient failure propagates, and the batch comes back after the backoff.
-  private void applyOrPark(JetStream js, List<Message> messages) throws Exception {
+  private void applyOrPark(java.sql.Connection c, JetStream js, List<Message> messages) throws Exception {
     try {
-      applyBatch(js, messages);
+      applyBatch(c, js, messages);
       return;
     } catch (Exception e) {
       if (!DeadLetters.isPoison(e)) {
@@ -179,7 +205,7 @@ public final class ReadModelConsumer implements AutoCloseable {
     }
     for (Message message : messages) {
       try {
-        applyBatch(js, List.of(message));
+        applyBatch(c, js, List.of(message));
       } catch (Exception e) {
         if (!DeadLetters.isPoison(e)) {
           throw e;
@@ -198,36 +224,33 @@ public final class ReadModelConsumer implements AutoCloseable {
         durable, message.metaData().streamSequence(), message.getSubject(), DeadLetters.stream(nats), reason.toString());
   }
 
-  private void applyBatch(JetStream js, List<Message> messages) throws Exception {
+  private void applyBatch(java.sql.Connection c, JetStream js, List<Message> messages) throws Exception {
     List<Region.Update> updates = new ArrayList<>();
     List<FeedItem> feed = new ArrayList<>();
-    try (java.sql.Connection c = db.connect()) {
-      c.setAutoCommit(false);
-      try {
-        for (Message message : messages) {
-          OutboxMessage.Event row = row(message);
-          EventId id = new EventId(row.persistenceId(), row.sequenceNr());
-          Object event = decode(decoder, message.getSubject(), row);
-          if (projection.apply(c, id, event)) {
-            applied.incrementAndGet();
-          } else {
-            duplicates.incrementAndGet();
-          }
-          // Also for a duplicate: its feed message may not have been published before a crash, and
-          // the feed stream's dedupe id and the regions' sequence check drop what was.
-          Optional<Region.Update> update = RegionUpdates.of(c, id, event);
-          update.ifPresent(updates::add);
-          update.ifPresent(u -> feed.add(new FeedItem(LiveFeeds.regionMessage(nats, u), id)));
-          conversationPost(nats, id, event)
-              .ifPresent(m -> feed.add(new FeedItem(m, id)));
-          proposalStep(c, nats, id, event)
-              .ifPresent(m -> feed.add(new FeedItem(m, id)));
+    try {
+      for (Message message : messages) {
+        OutboxMessage.Event row = row(message);
+        EventId id = new EventId(row.persistenceId(), row.sequenceNr());
+        Object event = decode(decoder, message.getSubject(), row);
+        if (projection.apply(c, id, event)) {
+          applied.incrementAndGet();
+        } else {
+          duplicates.incrementAndGet();
         }
-        c.commit();
-      } catch (Exception e) {
-        c.rollback();
-        throw e;
+        // Also for a duplicate: its feed message may not have been published before a crash, and
+        // the feed stream's dedupe id and the regions' sequence check drop what was.
+        Optional<Region.Update> update = RegionUpdates.of(c, id, event);
+        update.ifPresent(updates::add);
+        update.ifPresent(u -> feed.add(new FeedItem(LiveFeeds.regionMessage(nats, u), id)));
+        conversationPost(nats, id, event)
+            .ifPresent(m -> feed.add(new FeedItem(m, id)));
+        proposalStep(c, nats, id, event)
+            .ifPresent(m -> feed.add(new FeedItem(m, id)));
       }
+      c.commit();
+    } catch (Exception e) {
+      c.rollback();
+      throw e;
     }
     List<java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck>> acks = new ArrayList<>();
     for (FeedItem item : feed) {

@@ -9,16 +9,23 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import javax.sql.DataSource;
 import org.weltgewebe.actors.GeoPoint;
 import org.weltgewebe.actors.Region;
 import org.weltgewebe.persistence.DatabaseSettings;
 
 /** Reads the read models: the views the API and the consistency checks query without asking entities. */
 public final class ReadModels {
-  private final DatabaseSettings db;
+  private final DataSource db;
 
-  public ReadModels(DatabaseSettings db) {
+  /** Read models reached through {@code db}, the node's read-side pool. */
+  public ReadModels(DataSource db) {
     this.db = db;
+  }
+
+  /** Read models reached over a new connection per query: for tools and tests. */
+  public ReadModels(DatabaseSettings db) {
+    this(db.unpooled());
   }
 
   /** A knot as the knot view holds it. */
@@ -55,7 +62,7 @@ public final class ReadModels {
    */
   public Region.View region(String cell, Instant now) {
     Timestamp at = Timestamp.from(now);
-    try (Connection c = db.connect()) {
+    try (Connection c = db.getConnection()) {
       List<Region.KnotEntry> knots = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement(
           "SELECT knot_id, type, title, lat, lon, dissolves_at FROM rm_knot WHERE cell = ?"
@@ -151,7 +158,7 @@ public final class ReadModels {
 
   /** The ids {@code sql} selects for a deadline at or before {@code now}, at most {@code limit}. */
   private List<String> overdue(String sql, Instant now, int limit, String what) {
-    try (Connection c = db.connect();
+    try (Connection c = db.getConnection();
         PreparedStatement s = c.prepareStatement(sql)) {
       s.setTimestamp(1, Timestamp.from(now));
       s.setInt(2, limit);
@@ -169,7 +176,7 @@ public final class ReadModels {
 
   /** The districts in which {@code roleId} delegates its vote or is delegated to. */
   public List<String> delegationCellsOf(String roleId) {
-    try (Connection c = db.connect();
+    try (Connection c = db.getConnection();
         PreparedStatement s = c.prepareStatement(
             "SELECT DISTINCT cell FROM rm_delegation WHERE delegator = ? OR delegate = ? ORDER BY cell")) {
       s.setString(1, roleId);
@@ -187,14 +194,14 @@ public final class ReadModels {
   }
 
   private <T> List<T> queryList(String sql, Row<T> row) {
-    try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+    try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
       List<T> rows = new ArrayList<>();
       while (rs.next()) {
         rows.add(row.read(rs));
       }
       return rows;
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the read models at " + db.url(), e);
+      throw new IllegalStateException("cannot read the read models: " + e.getMessage(), e);
     }
   }
 
@@ -210,13 +217,13 @@ public final class ReadModels {
   }
 
   private <T> Optional<T> queryOne(String sql, String parameter, Row<T> row) {
-    try (Connection c = db.connect(); PreparedStatement s = c.prepareStatement(sql)) {
+    try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
       s.setString(1, parameter);
       try (ResultSet rs = s.executeQuery()) {
         return rs.next() ? Optional.of(row.read(rs)) : Optional.empty();
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the read models at " + db.url(), e);
+      throw new IllegalStateException("cannot read the read models: " + e.getMessage(), e);
     }
   }
 

@@ -68,29 +68,12 @@ public final class PostgresSearchIndex implements SearchIndex, AutoCloseable {
    */
   public static PostgresSearchIndex open(
       DatabaseSettings db, int poolSize, Duration statementTimeout, Executor executor, WeaveClock clock) {
-    HikariConfig config = new HikariConfig();
-    config.setPoolName("search");
-    config.setJdbcUrl(db.url());
-    config.setUsername(db.user());
-    if (!db.password().isEmpty()) {
-      config.setPassword(db.password());
-    }
-    config.setMaximumPoolSize(poolSize);
-    config.setMinimumIdle(0);
-    config.setIdleTimeout(Duration.ofMinutes(1).toMillis());
-    config.setConnectionTimeout(Duration.ofSeconds(3).toMillis());
-    // Fail fast at first use, not at start: a node must come up while PostgreSQL is restarting.
-    config.setInitializationFailTimeout(-1);
+    HikariConfig config = db.poolConfig("search", poolSize, Duration.ofSeconds(3));
     config.setReadOnly(true);
     // Each search is one transaction that sets its own limits (see limit): settings of the session
     // (the "options" startup parameter) would not survive PgBouncer in transaction mode, which
     // hands the server connection to other clients between transactions and refuses "options".
     config.setAutoCommit(false);
-    db.driverProperties().forEach((k, v) -> {
-      if (!k.equals("user") && !k.equals("password")) {
-        config.addDataSourceProperty((String) k, v);
-      }
-    });
     return new PostgresSearchIndex(new HikariDataSource(config), executor, clock, statementTimeout);
   }
 
