@@ -12,13 +12,16 @@ import io.jsonwebtoken.MalformedJwtException;
 import io.jsonwebtoken.UnsupportedJwtException;
 import io.jsonwebtoken.security.SignatureException;
 import java.security.Key;
+import java.security.Provider;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
  * Issues, verifies and revokes the API's access tokens: JWTs signed with Ed25519 whose subject is
@@ -26,12 +29,19 @@ import java.util.UUID;
  * the key by {@code kid} from the {@link KeyRing}, and refuses unsigned ({@code none}) and HMAC
  * tokens before any key is used, so a public key can never be abused as an HMAC secret.
  *
- * <p>A token whose signature verified is remembered in {@link VerifiedTokens}; its next use skips
- * the Ed25519 check but not the others: expiry, a retired signing key and {@link TokenRevocations}
- * are checked on every request, cached or not.
+ * <p>A token whose signature verified, or that this node issued, is remembered in {@link
+ * VerifiedTokens}; its next use skips the Ed25519 check but not the others: expiry, a retired signing
+ * key and {@link TokenRevocations} are checked on every request, cached or not.
+ *
+ * <p>Ed25519 is Bouncy Castle's, handed to jjwt as its JCA provider (not installed JVM-wide): the
+ * JDK 17's own took 0.7 ms per signature or verification here, Bouncy Castle's 0.07–0.1 ms, and
+ * registrations and log-ins, each signing a token, were half of the node's CPU in the main job's
+ * coverage phase (docs/performance.md, {@code http/bench/token-cache.sh}).
  */
 public final class AccessTokens {
   static final String ISSUER = "weltgewebe";
+  /** The JCA provider of Ed25519 for signing and verifying (Bouncy Castle's). */
+  static final Provider FAST_ED25519 = new BouncyCastleProvider();
   private static final Set<String> ACCEPTED_ALGORITHMS = Set.of("EdDSA", Ed25519Alias.ID);
 
   /** An issued token, as the API hands it out. */
@@ -53,6 +63,7 @@ public final class AccessTokens {
   private final JwtParser parser;
   private final VerifiedTokens verified;
   private final TokenRevocations revocations;
+  private final Provider ed25519;
 
   /** Tokens with a cache of {@code 100,000} and revocations held by this node alone. */
   AccessTokens(KeyRing keys, Clock clock, Duration lifetime, Duration allowedSkew) {
@@ -61,7 +72,14 @@ public final class AccessTokens {
 
   public AccessTokens(
       KeyRing keys, Clock clock, Duration lifetime, Duration allowedSkew, long cacheSize, TokenRevocations revocations) {
+    this(keys, clock, lifetime, allowedSkew, cacheSize, revocations, FAST_ED25519);
+  }
+
+  /** Tokens whose Ed25519 is {@code ed25519}'s ({@code null}: the JDK's own; for the benchmark's baseline). */
+  AccessTokens(KeyRing keys, Clock clock, Duration lifetime, Duration allowedSkew, long cacheSize,
+      TokenRevocations revocations, Provider ed25519) {
     this.keys = keys;
+    this.ed25519 = ed25519;
     this.clock = clock;
     this.lifetime = lifetime;
     this.allowedSkew = allowedSkew;
@@ -69,6 +87,7 @@ public final class AccessTokens {
     this.revocations = revocations;
     this.parser =
         Jwts.parser()
+            .provider(ed25519)
             .keyLocator(new KidLocator())
             .sig().add(new Ed25519Alias()).and()
             .clock(() -> Date.from(clock.instant()))
@@ -77,21 +96,29 @@ public final class AccessTokens {
             .build();
   }
 
-  /** A fresh token for {@code roleId}, signed with the key that signs now. */
+  /**
+   * A fresh token for {@code roleId}, signed with the key that signs now. It is remembered as
+   * verified at once (this node made its signature), so its first use here costs no verification.
+   */
   public Issued issue(String roleId) {
     KeyRing.SigningKey key = keys.signingKey();
     Instant now = clock.instant();
     Instant expiresAt = now.plus(lifetime);
+    String tokenId = UUID.randomUUID().toString();
     String token =
         Jwts.builder()
+            .provider(ed25519)
             .header().keyId(key.kid()).and()
             .issuer(ISSUER)
             .subject(roleId)
-            .id(UUID.randomUUID().toString())
+            .id(tokenId)
             .issuedAt(Date.from(now))
             .expiration(Date.from(expiresAt))
             .signWith(key.pair().getPrivate(), Jwts.SIG.EdDSA)
             .compact();
+    // As a verification would read it back: the claims count whole seconds.
+    verified.remember(VerifiedTokens.Digest.of(token), new VerifiedTokens.Verified(roleId, tokenId, key.kid(),
+        now.truncatedTo(ChronoUnit.SECONDS), expiresAt.truncatedTo(ChronoUnit.SECONDS)));
     return new Issued(token, "Bearer", expiresAt);
   }
 

@@ -16,20 +16,28 @@ class VerifiedTokensTest {
   static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
 
   final MutableClock clock = new MutableClock(START);
+  final KeyRing keys = KeyRing.generated(clock);
   final AccessTokens tokens =
-      new AccessTokens(KeyRing.generated(clock), clock, Duration.ofHours(1), Duration.ofSeconds(30), 1_000,
+      new AccessTokens(keys, clock, Duration.ofHours(1), Duration.ofSeconds(30), 1_000,
           new LocalTokenRevocations(clock, Duration.ofHours(1), Duration.ofSeconds(30)));
 
   @Test
-  void aVerifiedTokenIsCachedOncePerToken() throws Exception {
-    String first = tokens.issue("role-1").accessToken();
-    String second = tokens.issue("role-1").accessToken();
+  void aTokenIsCachedOnceWhenThisNodeIssuedItOrFirstVerifiedIt() throws Exception {
+    AccessTokens otherNode =
+        new AccessTokens(keys, clock, Duration.ofHours(1), Duration.ofSeconds(30), 1_000,
+            new LocalTokenRevocations(clock, Duration.ofHours(1), Duration.ofSeconds(30)));
+    String first = otherNode.issue("role-1").accessToken();
+    String second = otherNode.issue("role-1").accessToken();
     assertThat(tokens.cachedTokens()).isZero();
     tokens.verify(first);
     tokens.verify(first);
     assertThat(tokens.cachedTokens()).isEqualTo(1);
     assertThat(tokens.verify(second)).isEqualTo("role-1");
     assertThat(tokens.cachedTokens()).isEqualTo(2);
+    String own = tokens.issue("role-2").accessToken();
+    assertThat(tokens.cachedTokens()).as("issued here: remembered at once").isEqualTo(3);
+    assertThat(tokens.verify(own)).isEqualTo("role-2");
+    assertThat(tokens.cachedTokens()).isEqualTo(3);
   }
 
   @Test
@@ -75,6 +83,18 @@ class VerifiedTokensTest {
     assertThatThrownBy(() -> tokens.verify(token))
         .isInstanceOf(AccessTokens.Refused.class)
         .hasMessage("the token expired at 2030-01-01T01:00:00Z");
+  }
+
+  @Test
+  void tokensSignedWithBouncyCastleVerifyWithTheJdksEd25519AndTheOtherWayRound() throws Exception {
+    AccessTokens jdk = new AccessTokens(keys, clock, Duration.ofHours(1), Duration.ofSeconds(30), 1_000,
+        new LocalTokenRevocations(clock, Duration.ofHours(1), Duration.ofSeconds(30)), null);
+    assertThat(jdk.verify(tokens.issue("role-1").accessToken())).isEqualTo("role-1");
+    assertThat(tokens.verify(jdk.issue("role-2").accessToken())).isEqualTo("role-2");
+    String token = tokens.issue("role-3").accessToken();
+    int at = token.lastIndexOf('.') + 5;
+    String tampered = token.substring(0, at) + (token.charAt(at) == 'A' ? 'B' : 'A') + token.substring(at + 1);
+    assertThatThrownBy(() -> jdk.verify(tampered)).hasMessage("the token's signature does not verify");
   }
 
   @Test
