@@ -139,8 +139,16 @@ public final class WeaveNode implements AutoCloseable {
     weave.onLeaving(new LeavingRoleYarns(readSide, weave, blocking));
     weave.onLeaving(new LeavingRoleDelegations(readModels, weave, blocking));
     // Last: forget the role's personal data (shred its key, then read models and feeds).
-    weave.onLeaving(new ForgetPipeline(weave, new SubjectRecords(readSide, vault.audit()),
-        NatsSettings.fromConfig(system.settings().config()), blocking));
+    ForgetPipeline forget = new ForgetPipeline(weave, new SubjectRecords(readSide, vault.audit()),
+        NatsSettings.fromConfig(system.settings().config()), blocking);
+    system.getWhenTerminated().thenRun(() -> {
+      try {
+        forget.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    weave.onLeaving(forget);
     DeadlineSweeper.init(system, weave, readModels, clock);
     RetentionSchedule.init(system,
         new RetentionSweeper(db, vault.audit(), RetentionSweeper.Settings.fromConfig(system.settings().config())), clock);

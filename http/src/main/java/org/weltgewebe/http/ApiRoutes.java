@@ -162,11 +162,12 @@ final class ApiRoutes {
       WeaveNode node, AccessTokens tokens, Vault vault, ObjectMapper mapper, Executor blocking) {
     NatsSettings nats = NatsSettings.fromConfig(node.system().settings().config());
     try {
-      OperatorForgets listener = OperatorForgets.listen(
-          nats, new ForgetPipeline(node.weave(), vault.records(), nats, blocking), tokens, vault.audit(), mapper, blocking);
+      ForgetPipeline pipeline = new ForgetPipeline(node.weave(), vault.records(), nats, blocking);
+      OperatorForgets listener = OperatorForgets.listen(nats, pipeline, tokens, vault.audit(), mapper, blocking);
       node.system().getWhenTerminated().thenRun(() -> {
         try {
           listener.close();
+          pipeline.close();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }

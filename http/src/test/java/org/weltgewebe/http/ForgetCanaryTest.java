@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.privacy.PrivacyScan;
+import org.weltgewebe.persistence.readmodel.LiveFeeds;
 
 /**
  * The canary: a role registered with unique strings in every personal field, seen on the map,
@@ -88,6 +89,10 @@ class ForgetCanaryTest {
     assertThat(api.get("/search?q=" + name + "&kind=role").body()).contains(roleId);
 
     NatsSettings nats = NatsSettings.fromConfig(TestNode.node().system().settings().config());
+    String feed = "stream " + LiveFeeds.stream(nats) + " ";
+    Awaitility.await("the map's live feed shows the canary spinning").atMost(Duration.ofSeconds(30)).until(() ->
+        PrivacyScan.scan(TestNode.node().database(), nats, List.of(name), List.of()).stream()
+            .anyMatch(hit -> hit.where().startsWith(feed)));
     List<PrivacyScan.Hit> before = PrivacyScan.scan(TestNode.node().database(), nats, needles, List.of());
     assertThat(before).as("the canary is shown where it is public: read model and search columns")
         .anySatisfy(hit -> assertThat(hit.where()).startsWith("rm_role."));

@@ -112,7 +112,7 @@ public final class LiveFeedRoutes {
     if (!RegionRoutes.isRegion(cell)) {
       return problem(KnotRoutes.notARegion(cell));
     }
-    return feed(LiveFeeds.regionSubject(reader.nats(), cell));
+    return feed(LiveFeeds.regionFeed(reader.nats(), cell));
   }
 
   private Route conversationFeed(String conversationId) {

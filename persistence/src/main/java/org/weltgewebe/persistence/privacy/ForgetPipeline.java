@@ -1,11 +1,12 @@
 package org.weltgewebe.persistence.privacy;
 
 import io.nats.client.Connection;
-import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
+import io.nats.client.PurgeOptions;
 import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.StreamInfoOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,13 +32,14 @@ import org.weltgewebe.persistence.readmodel.LiveFeeds;
  *       personal columns ({@code rm_role}; the search index is generated from them) and tells the
  *       region, which drops the role from its live picture; this step waits until that is done;
  *   <li>the live-feed stream's messages on the role's region that name the role (a
- *       {@code RoleSpinning} update carries the display name) are deleted from JetStream.
+ *       {@code RoleSpinning} update carries the display name; they have a subject of their own) are
+ *       purged from JetStream.
  * </ol>
  *
  * <p>Token caches are the HTTP layer's: a completed leave revokes every token of the role on every
  * node. What stays are anonymous traces: the role id (a random UUID) on its threads and posts.
  */
-public final class ForgetPipeline implements LeavingHook {
+public final class ForgetPipeline implements LeavingHook, AutoCloseable {
   private static final Duration READ_MODEL_WAIT = Duration.ofSeconds(30);
   private static final long FIRST_PAUSE_MILLIS = 5;
   private static final long LONGEST_PAUSE_MILLIS = 100;
@@ -46,6 +48,7 @@ public final class ForgetPipeline implements LeavingHook {
   private final SubjectRecords readModels;
   private final NatsSettings nats;
   private final Executor blocking;
+  private Connection connection;
 
   /**
    * A pipeline that looks at the read models through {@code readModels} (a pooled connection per
@@ -113,15 +116,37 @@ public final class ForgetPipeline implements LeavingHook {
     });
   }
 
-  /** Deletes the region feed's messages that name the role. */
+  /**
+   * Deletes the region feed's messages that name the role: one purge of the role's own subject in
+   * its region. Before, every leave read the region's whole feed (seven days of it) over a new
+   * connection, and leaves took seconds (docs/performance.md). Messages written by an older node on
+   * the region's one former subject are still searched, as long as the stream holds any.
+   */
   private void scrubFeed(String roleId, String cell) {
     String stream = LiveFeeds.stream(nats);
+    try {
+      JetStreamManagement management = connection().jetStreamManagement();
+      management.purgeStream(stream, PurgeOptions.subject(LiveFeeds.roleInRegion(nats, cell, roleId)));
+      String legacy = LiveFeeds.legacyRegionSubject(nats, cell);
+      java.util.List<io.nats.client.api.Subject> held =
+          management.getStreamInfo(stream, StreamInfoOptions.filterSubjects(legacy)).getStreamState().getSubjects();
+      if (held != null && !held.isEmpty()) {
+        scrubLegacy(management, stream, legacy, roleId);
+      }
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("cannot scrub the live feed of role " + roleId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes the messages on {@code subject} that name the role, reading all of them. */
+  private void scrubLegacy(JetStreamManagement management, String stream, String subject, String roleId) throws Exception {
     byte[] needle = roleId.getBytes(StandardCharsets.UTF_8);
-    try (Connection connection = nats.connect("weltgewebe-forget")) {
-      JetStreamManagement management = connection.jetStreamManagement();
-      JetStream js = connection.jetStream();
-      JetStreamSubscription sub = js.subscribe(LiveFeeds.regionSubject(nats, cell),
-          PushSubscribeOptions.builder().stream(stream).ordered(true).build());
+    JetStreamSubscription sub = connection().jetStream().subscribe(subject,
+        PushSubscribeOptions.builder().stream(stream).ordered(true).build());
+    try {
       while (true) {
         Message message = sub.nextMessage(Duration.ofSeconds(2));
         if (message == null) {
@@ -134,12 +159,27 @@ public final class ForgetPipeline implements LeavingHook {
           break;
         }
       }
+    } finally {
       sub.unsubscribe();
-    } catch (Exception e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The pipeline's NATS connection, opened when first needed and again after it was lost. */
+  private synchronized Connection connection() throws Exception {
+    if (connection == null || connection.getStatus() != Connection.Status.CONNECTED) {
+      if (connection != null) {
+        connection.close();
       }
-      throw new IllegalStateException("cannot scrub the live feed of role " + roleId + ": " + e.getMessage(), e);
+      connection = nats.connect("weltgewebe-forget");
+    }
+    return connection;
+  }
+
+  @Override
+  public synchronized void close() throws InterruptedException {
+    if (connection != null) {
+      connection.close();
+      connection = null;
     }
   }
 }

@@ -22,7 +22,7 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
  *
  * <p>A subscriber that starts now (no {@code Last-Event-ID}) joins the node's one live fan-out: a
  * single ordered JetStream consumer on every feed subject, whose messages are handed to the
- * subscribers of each message's subject. A subscriber that resumes gets an ordered consumer of its
+ * subscribers of each message's feed. A subscriber that resumes gets an ordered consumer of its
  * own from the given point, delivered on one dispatcher thread that all of them share. Before, each
  * subscriber had its own consumer on the server and its own dispatcher thread in the node: 5,000
  * SSE streams were 5,000 threads and 5,000 server-side consumers; the fan-out keeps both constant.
@@ -56,10 +56,11 @@ public final class LiveFeedReader implements AutoCloseable {
   }
 
   /**
-   * Delivers the messages of {@code subject} after sequence {@code afterSequence} (0: only those
-   * that arrive from now on) to {@code sink}, until the returned handle is closed. {@code ended}
-   * runs if the feed breaks off (lost connection), so the subscriber can be told to reconnect.
-   * {@code sink} must not block: it runs on the thread that delivers every subscriber's messages.
+   * Delivers the messages of the feed {@code subject} (a subject, or a region's {@link
+   * LiveFeeds#regionFeed}) after sequence {@code afterSequence} (0: only those that arrive from now
+   * on) to {@code sink}, until the returned handle is closed. {@code ended} runs if the feed breaks
+   * off (lost connection), so the subscriber can be told to reconnect. {@code sink} must not block:
+   * it runs on the thread that delivers every subscriber's messages.
    */
   public AutoCloseable tail(String subject, long afterSequence, Consumer<Item> sink, Runnable ended) throws Exception {
     if (afterSequence == 0) {
@@ -181,8 +182,8 @@ public final class LiveFeedReader implements AutoCloseable {
 
   /**
    * The node's live fan-out: one ordered consumer on all feed subjects, from the moment it was
-   * made, and the subscribers per subject. A message whose subject has no subscriber here costs a
-   * map lookup; the JSON is decoded once per message, not per subscriber.
+   * made, and the subscribers per feed ({@link LiveFeeds#feedOf}). A message whose feed has no
+   * subscriber here costs a map lookup; the JSON is decoded once per message, not per subscriber.
    */
   private final class Fanout {
     private final Map<String, Set<Subscriber>> bySubject = new ConcurrentHashMap<>();
@@ -195,7 +196,7 @@ public final class LiveFeedReader implements AutoCloseable {
     }
 
     private void deliver(Message message) {
-      Set<Subscriber> subscribers = bySubject.get(message.getSubject());
+      Set<Subscriber> subscribers = bySubject.get(LiveFeeds.feedOf(message.getSubject()));
       if (subscribers == null || subscribers.isEmpty()) {
         return;
       }

@@ -27,9 +27,13 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
  * {@link Region.Update}s it derived, a conversation's are its posts. Each carries a dedupe id made
  * of the source event's identity, so a redelivered batch publishes nothing twice.
  *
- * <p>Stream {@code <events stream>_FEEDS}, subjects {@code <events prefix>-feeds.region.<cell>} and
- * {@code <events prefix>-feeds.conversation.<id>}; file storage, 7 days (threads fade in seven days;
- * older live news is in the views), 10 GiB, 2 minutes dedupe window.
+ * <p>Stream {@code <events stream>_FEEDS}, subjects {@code <events prefix>-feeds.conversation.<id>},
+ * {@code -feeds.proposal.<id>} and, for a region cell, {@code -feeds.region.<cell>.map} (knots and
+ * threads) and {@code -feeds.region.<cell>.role.<role id>} (a role spinning or resting: its display
+ * name). A region's subscribers filter on {@code -feeds.region.<cell>.>}; a role's own subject lets
+ * the forget pipeline purge its messages in one request instead of reading the region's feed. File
+ * storage, 7 days (threads fade in seven days; older live news is in the views), 10 GiB, 2 minutes
+ * dedupe window.
  */
 public final class LiveFeeds {
   static final Duration MAX_AGE = Duration.ofDays(7);
@@ -44,9 +48,66 @@ public final class LiveFeeds {
     return nats.stream() + "_FEEDS";
   }
 
-  /** The subject of a region cell's feed. */
-  public static String regionSubject(NatsSettings nats, String cell) {
-    return nats.subjectPrefix() + "-feeds.region." + cell;
+  private static final String REGION = "-feeds.region.";
+  private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
+  /** What a region cell's subscribers filter on: every message of the cell's feed. */
+  public static String regionFeed(NatsSettings nats, String cell) {
+    return regionPrefix(nats, cell) + ">";
+  }
+
+  /** The subject of the region feed's messages about one role (the only ones that name it). */
+  public static String roleInRegion(NatsSettings nats, String cell, String roleId) {
+    return regionPrefix(nats, cell) + "role." + token(roleId);
+  }
+
+  /**
+   * The subject a region cell's messages had before the role had a subject of its own: a stream
+   * written by an older node may still hold such messages (for up to its seven days).
+   */
+  public static String legacyRegionSubject(NatsSettings nats, String cell) {
+    return nats.subjectPrefix() + REGION + cell;
+  }
+
+  /**
+   * The feed a message on {@code subject} belongs to, as its subscribers name it: a region's
+   * messages belong to {@link #regionFeed}, every other subject is its own feed.
+   */
+  public static String feedOf(String subject) {
+    int region = subject.indexOf(REGION);
+    if (region < 0) {
+      return subject;
+    }
+    int cellEnd = subject.indexOf('.', region + REGION.length());
+    return cellEnd < 0 ? subject : subject.substring(0, cellEnd + 1) + ">";
+  }
+
+  private static String regionPrefix(NatsSettings nats, String cell) {
+    return nats.subjectPrefix() + REGION + cell + ".";
+  }
+
+  /** {@code id} as one subject token: itself when it is one, else a digest of it. */
+  private static String token(String id) {
+    if (TOKEN.matcher(id).matches()) {
+      return id;
+    }
+    try {
+      byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+      return "sha-" + java.util.HexFormat.of().formatHex(sha, 0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** The subject of a region update's message. */
+  static String regionSubject(NatsSettings nats, Region.Update update) {
+    if (update instanceof Region.RoleSpinning spinning) {
+      return roleInRegion(nats, update.cell(), spinning.roleId());
+    }
+    if (update instanceof Region.RoleResting resting) {
+      return roleInRegion(nats, update.cell(), resting.roleId());
+    }
+    return regionPrefix(nats, update.cell()) + "map";
   }
 
   /** The subject of a conversation's feed. */
@@ -75,7 +136,7 @@ public final class LiveFeeds {
     ObjectNode json = JSON.valueToTree(update);
     json.put("type", update.getClass().getSimpleName());
     json.put("source", update.source().toString());
-    return message(regionSubject(nats, update.cell()), json);
+    return message(regionSubject(nats, update), json);
   }
 
   /** The feed message of a conversation's first post or a later one. */

@@ -25,18 +25,23 @@ class LiveFeedReaderTest {
   void subscribersAreEndedWhenTheConnectionIsLostAndANewOneServesAfterTheRestart() throws Exception {
     try (TestNats server = TestNats.startPrivate()) {
       NatsSettings nats = server.settings();
-      String subject = LiveFeeds.regionSubject(nats, "871f1d4d6ffffff");
+      String feed = LiveFeeds.regionFeed(nats, "871f1d4d6ffffff");
+      String subject = LiveFeeds.roleInRegion(nats, "871f1d4d6ffffff", "role-1");
+      String elsewhere = LiveFeeds.roleInRegion(nats, "871f18b24ffffff", "role-1");
       try (LiveFeedReader reader = new LiveFeedReader(nats); Connection publisher = server.connect()) {
         List<LiveFeedReader.Item> live = new CopyOnWriteArrayList<>();
         List<LiveFeedReader.Item> resumed = new CopyOnWriteArrayList<>();
         AtomicInteger liveEnded = new AtomicInteger();
         AtomicInteger resumedEnded = new AtomicInteger();
-        AutoCloseable liveFeed = reader.tail(subject, 0, live::add, liveEnded::incrementAndGet);
+        AutoCloseable liveFeed = reader.tail(feed, 0, live::add, liveEnded::incrementAndGet);
+        publisher.jetStream().publish(elsewhere, "{\"other region\":0}".getBytes(StandardCharsets.UTF_8));
         publisher.jetStream().publish(subject, "{\"n\":1}".getBytes(StandardCharsets.UTF_8));
         publisher.jetStream().publish(subject, "{\"n\":2}".getBytes(StandardCharsets.UTF_8));
         await("the live subscriber gets both messages").atMost(Duration.ofSeconds(10)).until(() -> live.size() == 2);
+        assertThat(live).extracting(LiveFeedReader.Item::json).as("its region's, in order, not the other's")
+            .containsExactly("{\"n\":1}", "{\"n\":2}");
         // a client that saw the first resumes after it (Last-Event-ID)
-        AutoCloseable resumedFeed = reader.tail(subject, live.get(0).sequence(), resumed::add, resumedEnded::incrementAndGet);
+        AutoCloseable resumedFeed = reader.tail(feed, live.get(0).sequence(), resumed::add, resumedEnded::incrementAndGet);
         await("the resuming subscriber is replayed the second").atMost(Duration.ofSeconds(10)).until(() -> resumed.size() == 1);
         assertThat(resumed.get(0).json()).isEqualTo("{\"n\":2}");
 
@@ -52,7 +57,7 @@ class LiveFeedReaderTest {
         List<LiveFeedReader.Item> after = new CopyOnWriteArrayList<>();
         try (Connection again = server.connect()) {
           // the subscriber that comes next opens a new connection (the stream is on the server's store)
-          AutoCloseable next = reader.tail(subject, 0, after::add, () -> {});
+          AutoCloseable next = reader.tail(feed, 0, after::add, () -> {});
           again.jetStream().publish(subject, "{\"n\":3}".getBytes(StandardCharsets.UTF_8));
           await("a new subscriber is served after the restart").atMost(Duration.ofSeconds(10)).until(() -> after.size() == 1);
           assertThat(after.get(0).json()).isEqualTo("{\"n\":3}");

@@ -79,7 +79,7 @@ final class Oracle implements AutoCloseable {
       journalStart = scalar(db, "SELECT COALESCE(MAX(ordering), 0) FROM event_journal");
       for (String cell : watchedCells) {
         FeedWatcher watcher = FeedWatcher.open(client, api, "/regions/" + cell + "/feed");
-        String subject = LiveFeeds.regionSubject(nats, cell);
+        String subject = LiveFeeds.regionFeed(nats, cell);
         StreamInfo info = connection.jetStreamManagement().getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.filterSubjects(subject));
         watches.add(new Watch(watcher, subject, count(info, subject), info.getStreamState().getLastSequence()));
       }
@@ -323,9 +323,15 @@ final class Oracle implements AutoCloseable {
     return count(jsm.getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.filterSubjects(subject)), subject);
   }
 
-  private static long count(StreamInfo info, String subject) {
+  /** Messages on the subjects of {@code info}, which was asked for those matching {@code filter} only. */
+  private static long count(StreamInfo info, String filter) {
     List<Subject> subjects = info.getStreamState().getSubjects();
-    return subjects == null ? 0 : subjects.stream().filter(s -> s.getName().equals(subject)).mapToLong(Subject::getCount).sum();
+    return subjects == null ? 0 : subjects.stream().filter(s -> matches(filter, s.getName())).mapToLong(Subject::getCount).sum();
+  }
+
+  /** True when {@code subject} matches {@code filter}: a subject, or one ending in {@code .>}. */
+  private static boolean matches(String filter, String subject) {
+    return filter.endsWith(".>") ? subject.startsWith(filter.substring(0, filter.length() - 1)) : subject.equals(filter);
   }
 
   /** The ids above {@code mark}. */
