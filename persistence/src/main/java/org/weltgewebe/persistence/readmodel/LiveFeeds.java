@@ -31,7 +31,7 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
  * {@code -feeds.proposal.<id>} and, for a region cell, {@code -feeds.region.<cell>.map} (knots and
  * threads) and {@code -feeds.region.<cell>.role.<role id>} (a role spinning or resting: its display
  * name). A region's subscribers filter on {@code -feeds.region.<cell>.>}; a role's own subject lets
- * the forget pipeline purge its messages in one request instead of reading the region's feed. File
+ * the forget pipeline find its messages without reading the region's feed. File
  * storage, 7 days (threads fade in seven days; older live news is in the views), 10 GiB, 2 minutes
  * dedupe window.
  */
