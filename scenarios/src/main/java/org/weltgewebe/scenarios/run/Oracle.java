@@ -103,18 +103,7 @@ final class Oracle implements AutoCloseable {
    */
   RunReport.Oracle judge(Duration drain) {
     long deadline = System.nanoTime() + drain.toNanos();
-    long[] counts = persistedAndApplied();
-    // done when every persisted event is applied and nothing new was persisted for two seconds
-    // (a request the load generator gave up on may still be written after the load stopped)
-    long quietSince = System.nanoTime();
-    while (System.nanoTime() < deadline && (counts[1] < counts[0] || System.nanoTime() - quietSince < 2_000_000_000L)) {
-      sleep(250);
-      long[] now = persistedAndApplied();
-      if (now[0] != counts[0]) {
-        quietSince = System.nanoTime();
-      }
-      counts = now;
-    }
+    long[] counts = awaitCaughtUp(deadline);
     long persisted = counts[0];
     long applied = counts[1];
     long lastOrdering = counts[2];
@@ -191,6 +180,34 @@ final class Oracle implements AutoCloseable {
     }
     return new RunReport.Oracle(persisted, inStream, applied, List.copyOf(feeds), discrepancies.isEmpty(), List.copyOf(discrepancies),
         recount);
+  }
+
+  /**
+   * Waits until the platform has caught up with the load that stopped (see {@link #awaitCaughtUp}),
+   * at most {@code max}; answers whether it did.
+   */
+  boolean settle(Duration max) {
+    long[] counts = awaitCaughtUp(System.nanoTime() + max.toNanos());
+    return counts[1] >= counts[0];
+  }
+
+  /**
+   * Persisted and applied counts and the highest ordering once every persisted event is applied and
+   * nothing new was persisted for two seconds (a request the load generator gave up on may still be
+   * written after the load stopped), or at {@code deadline} (nanoTime).
+   */
+  private long[] awaitCaughtUp(long deadline) {
+    long[] counts = persistedAndApplied();
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() < deadline && (counts[1] < counts[0] || System.nanoTime() - quietSince < 2_000_000_000L)) {
+      sleep(250);
+      long[] now = persistedAndApplied();
+      if (now[0] != counts[0]) {
+        quietSince = System.nanoTime();
+      }
+      counts = now;
+    }
+    return counts;
   }
 
   /**

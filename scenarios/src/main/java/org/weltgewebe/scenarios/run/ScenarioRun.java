@@ -35,6 +35,8 @@ public final class ScenarioRun {
   /** The main job's default overload phase, so that the whole run stays within 5 minutes. */
   private static final Duration DEFAULT_OVERLOAD = Duration.ofSeconds(20);
   private static final Duration PROBE = Duration.ofSeconds(30);
+  /** The longest pause after the probe for the platform to catch up (Oracle#settle). */
+  private static final Duration SETTLE = Duration.ofSeconds(30);
   private static final Duration CEILING = Duration.ofSeconds(8);
   /** The probe ramps at least this far (req/s of the API mix): past what one node on 2 cores takes. */
   private static final double PROBE_CEILING = 400;
@@ -145,6 +147,14 @@ public final class ScenarioRun {
                       objective, OverloadCheck.KNEE_ERRORS * 100, from, to)
                   : String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s "
                       + "(no window kept p99 ≤ %.0f ms with ≤ %.0f %% errors)", from, to, objective, OverloadCheck.KNEE_ERRORS * 100);
+            }
+            if (options.sustainablePerSecond().isEmpty()) {
+              // The probe ends past the knee: the phases after it judge a node that has worked off
+              // that overload (queued writes, the read models behind), not its aftermath.
+              long settling = System.nanoTime();
+              boolean caughtUp = oracle.settle(SETTLE);
+              out.printf("settle: %s %.1f s after the probe%n", caughtUp ? "the platform caught up" : "the platform had not caught up",
+                  (System.nanoTime() - settling) / 1e9);
             }
             CoveragePhase.run(load, scenario, sustainable, options.coverageMax(), progress, server, out);
             progress.phase("overload");
