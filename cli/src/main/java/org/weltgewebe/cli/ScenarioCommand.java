@@ -115,8 +115,9 @@ final class ScenarioCommand extends CommandGroup {
     boolean abortOnBurn;
 
     @Option(names = "--coverage", paramLabel = "D",
-        description = "At most D of a coverage phase after the probe: API routes with fewer than 600 requests get equal shares of a quarter"
-            + " of the sustainable rate, so that each has enough data for a p99 verdict (default 60s; 0 = none).")
+        description = "At most D of a coverage phase after the probe: API routes with fewer than 600 requests get equal shares of the"
+            + " lowest rate that brings each to enough data for a p99 verdict within D (a tenth to a half of the sustainable rate;"
+            + " default 120s; 0 = none).")
     String coverage;
 
     /** Which load generator replays the scenario. */

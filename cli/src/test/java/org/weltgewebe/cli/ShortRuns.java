@@ -56,6 +56,7 @@ final class ShortRuns {
         .overloadFactor(3.0)
         .overloadDuration(Duration.ofSeconds(5))
         .sustainablePerSecond(40.0)
+        .coverageMax(Duration.ofSeconds(60))
         .seed(7)
         .serveCommand(ServeCommandLine.thisProgram())
         .build();

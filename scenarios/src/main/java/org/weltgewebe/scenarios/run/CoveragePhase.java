@@ -29,7 +29,7 @@ final class CoveragePhase {
   /**
    * Tops up the main phase for a verdict on every API route: the routes of the mix (and logging
    * in and registering) that got fewer than {@link #COVERAGE_TARGET} requests get equal shares of the
-   * lowest rate that brings them there within {@code max} (a tenth to a half of the sustainable rate), until the scarcest would reach it or {@code max} (--coverage, default 60 s) has passed. A
+   * lowest rate that brings them there within {@code max} (a tenth to a half of the sustainable rate), until the scarcest would reach it or {@code max} (--coverage, default 120 s) has passed. A
    * day's rare writes (a profile update, an untwist) otherwise stay at a handful of requests.
    */
   static void run(Load load, ScenarioDefinition scenario, double sustainable, Duration max, Progress progress,
