@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.LongAdder;
  * limit moves inside a band: Netflix's Gradient2 (concurrency-limits) lowers it when the latency of
  * that class's admitted requests climbs above their long-term average (a queue is forming in the
  * dispatcher, the entity mailboxes or the PostgreSQL pool) and raises it while latency stays flat,
- * but never below {@code min-limit} (latency also rises when the CPU is busy answering 503s, and a
- * lower limit then only cuts goodput) nor above {@code max-limit}. Vegas is not offered: it has no
+ * but never below {@code min-limit} ({@code write-min-limit} for session writes; latency also rises
+ * when the CPU is busy answering 503s, and a lower limit then only cuts goodput) nor above
+ * {@code max-limit}. Vegas is not offered: it has no
  * floor, and its no-load baseline is the minimum latency ever seen, which on a busy, shared machine
  * is an outlier.
  *
@@ -69,13 +70,14 @@ public final class LoadShedder {
   /** The shedder {@code weltgewebe.http.shedding} describes: one limit of that kind per class. */
   public static LoadShedder from(Config shedding) {
     Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
-    limits.put(Priority.SESSION_WRITE, limit(shedding));
-    limits.put(Priority.READ, limit(shedding));
+    limits.put(Priority.SESSION_WRITE, limit(shedding, shedding.getInt("write-min-limit")));
+    limits.put(Priority.READ, limit(shedding, shedding.getInt("min-limit")));
     return new LoadShedder(limits, shedding.getDouble("share.bulk"), shedding.getInt("bulk-limit"),
         shedding.getInt("erasure-limit"));
   }
 
-  private static Limit limit(Config shedding) {
+  /** The limit {@code shedding} describes, never below {@code floor} (gradient2). */
+  private static Limit limit(Config shedding, int floor) {
     int initial = shedding.getInt("initial-limit");
     String algorithm = shedding.getString("algorithm");
     if (algorithm.equals("fixed")) {
@@ -89,8 +91,8 @@ public final class LoadShedder {
           .windowSize(shedding.getInt("window-samples"))
           .build(
               Gradient2Limit.newBuilder()
-                  .initialLimit(initial)
-                  .minLimit(shedding.getInt("min-limit"))
+                  .initialLimit(Math.max(initial, floor))
+                  .minLimit(floor)
                   .maxConcurrency(shedding.getInt("max-limit"))
                   .queueSize(shedding.getInt("queue-size"))
                   .rttTolerance(shedding.getDouble("rtt-tolerance"))
