@@ -1,16 +1,16 @@
 package org.weltgewebe.persistence.privacy;
 
 import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.PushSubscribeOptions;
-import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StreamInfoOptions;
+import io.nats.client.api.Subject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -44,8 +44,6 @@ public final class ForgetPipeline implements LeavingHook, AutoCloseable {
   private static final Duration READ_MODEL_WAIT = Duration.ofSeconds(30);
   private static final long FIRST_PAUSE_MILLIS = 5;
   private static final long LONGEST_PAUSE_MILLIS = 100;
-  /** JetStream's API error code for "no message found". */
-  private static final int NO_MESSAGE_FOUND = 10037;
 
   private final Weave weave;
   private final SubjectRecords readModels;
@@ -120,38 +118,29 @@ public final class ForgetPipeline implements LeavingHook, AutoCloseable {
   }
 
   /**
-   * Deletes the region feed's messages that name the role: they have a subject of their own, so the
-   * newest of them is looked up and deleted until none is left (two requests per message; a role
-   * has one per log-in). Before, every leave read the region's whole feed (seven days of it) over a
-   * new connection, and leaves took seconds (docs/performance.md). Not a purge by subject: the
-   * nats-server this platform meets (2.9) moves every consumer with a wider filter past the purged
-   * sequences, so the region's subscribers would skip messages that were not purged (nats-server
-   * #3838, #5075; the run's oracle saw 3 % of a region feed undelivered). Messages written by an
+   * Deletes the region feed's messages that name the role. They have a subject of their own, so
+   * only they are read (a role has one per log-in and log-out), each deleted by its sequence.
+   * Before, every leave read the region's whole feed (seven days of it) over a new connection, and
+   * leaves took seconds (docs/performance.md). Not a purge by subject: the nats-server this
+   * platform meets (2.9) moves every consumer with a wider filter past the purged sequences, so the
+   * region's subscribers would skip messages that were not purged (nats-server #3838, #5075; the
+   * run's oracle saw 3 % of a region feed undelivered). Nor the newest message by subject, deleted
+   * until none is left: once a subject's newest message is deleted, 2.9.10's file store answers "no
+   * message found" for that subject while older ones remain (tried: three on a subject, one
+   * deleted, two left; ForgetCanaryTest found the canary's name left behind). Messages written by an
    * older node on the region's one former subject are still searched, as long as the stream holds
    * any.
    */
-  private void scrubFeed(String roleId, String cell) {
+  void scrubFeed(String roleId, String cell) {
     String stream = LiveFeeds.stream(nats);
-    String subject = LiveFeeds.roleInRegion(nats, cell, roleId);
+    byte[] needle = roleId.getBytes(StandardCharsets.UTF_8);
     try {
       JetStreamManagement management = connection().jetStreamManagement();
-      while (true) {
-        MessageInfo newest;
-        try {
-          newest = management.getLastMessage(stream, subject);
-        } catch (JetStreamApiException e) {
-          if (e.getApiErrorCode() == NO_MESSAGE_FOUND) {
-            break;
-          }
-          throw e;
+      for (String subject : List.of(LiveFeeds.roleInRegion(nats, cell, roleId), LiveFeeds.legacyRegionSubject(nats, cell))) {
+        List<Subject> held = management.getStreamInfo(stream, StreamInfoOptions.filterSubjects(subject)).getStreamState().getSubjects();
+        if (held != null && !held.isEmpty()) {
+          deleteNaming(management, stream, subject, needle);
         }
-        management.deleteMessage(stream, newest.getSeq());
-      }
-      String legacy = LiveFeeds.legacyRegionSubject(nats, cell);
-      java.util.List<io.nats.client.api.Subject> held =
-          management.getStreamInfo(stream, StreamInfoOptions.filterSubjects(legacy)).getStreamState().getSubjects();
-      if (held != null && !held.isEmpty()) {
-        scrubLegacy(management, stream, legacy, roleId);
       }
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
@@ -161,9 +150,8 @@ public final class ForgetPipeline implements LeavingHook, AutoCloseable {
     }
   }
 
-  /** Deletes the messages on {@code subject} that name the role, reading all of them. */
-  private void scrubLegacy(JetStreamManagement management, String stream, String subject, String roleId) throws Exception {
-    byte[] needle = roleId.getBytes(StandardCharsets.UTF_8);
+  /** Deletes the messages on {@code subject} (which holds some) that contain {@code needle}. */
+  private void deleteNaming(JetStreamManagement management, String stream, String subject, byte[] needle) throws Exception {
     JetStreamSubscription sub = connection().jetStream().subscribe(subject,
         PushSubscribeOptions.builder().stream(stream).ordered(true).build());
     try {
