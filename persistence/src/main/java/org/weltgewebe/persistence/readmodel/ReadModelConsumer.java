@@ -144,6 +144,10 @@ public final class ReadModelConsumer implements AutoCloseable {
             List<Message> messages = nextBatch(subscription);
             if (!messages.isEmpty()) {
               applyOrPark(c, js, messages);
+            } else if (connection.getStatus() != Connection.Status.CONNECTED) {
+              // jnats' iterator answers nothing, not an error, once its connection is gone; the
+              // connection does not reconnect by itself (NatsSettings#connect), so start anew
+              throw new IOException("lost the connection to NATS (" + connection.getStatus() + ")");
             }
           }
         }

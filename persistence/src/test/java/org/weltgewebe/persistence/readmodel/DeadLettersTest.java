@@ -95,7 +95,7 @@ class DeadLettersTest {
     assertThat(DeadLetters.isPoison(new RuntimeException(new SQLException("connection reset", "08006")))).isFalse();
   }
 
-  private static void publish(Connection connection, NatsSettings nats, String knotId, String manifest) throws Exception {
+  static void publish(Connection connection, NatsSettings nats, String knotId, String manifest) throws Exception {
     Headers headers = new Headers();
     headers.put(OutboxMessage.PERSISTENCE_ID, "knot|" + knotId);
     headers.put(OutboxMessage.SEQUENCE_NR, "1");
@@ -111,7 +111,7 @@ class DeadLettersTest {
   }
 
   /** The manifest the journal records for a knot's creation. */
-  private static final class OutboxFixtureManifest {
+  static final class OutboxFixtureManifest {
     static final String CREATED = "org.weltgewebe.actors.Knot$Created";
   }
 }
