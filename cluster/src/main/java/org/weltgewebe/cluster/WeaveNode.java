@@ -141,13 +141,7 @@ public final class WeaveNode implements AutoCloseable {
     // Last: forget the role's personal data (shred its key, then read models and feeds).
     ForgetPipeline forget = new ForgetPipeline(weave, new SubjectRecords(readSide, vault.audit()),
         NatsSettings.fromConfig(system.settings().config()), blocking);
-    system.getWhenTerminated().thenRun(() -> {
-      try {
-        forget.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    system.getWhenTerminated().thenRun(forget::close);
     weave.onLeaving(forget);
     DeadlineSweeper.init(system, weave, readModels, clock);
     RetentionSchedule.init(system,

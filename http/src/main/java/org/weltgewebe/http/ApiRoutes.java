@@ -167,9 +167,10 @@ final class ApiRoutes {
       node.system().getWhenTerminated().thenRun(() -> {
         try {
           listener.close();
-          pipeline.close();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+        } finally {
+          pipeline.close();
         }
       });
     } catch (InterruptedException e) {

@@ -197,10 +197,7 @@ class LoadSheddingTest {
 
   @Test
   void readsAndSessionWritesHaveLimitsOfTheirOwnAndBulkIsShedFirst() {
-    Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
-    limits.put(Priority.SESSION_WRITE, FixedLimit.of(10));
-    limits.put(Priority.READ, FixedLimit.of(10));
-    LoadShedder shedder = new LoadShedder(limits, 0.5, 6, 3);
+    LoadShedder shedder = shedder(FixedLimit.of(10), FixedLimit.of(10));
     Endpoint tiles = new Endpoint("GET", "/tiles/{z}/{x}/{y}", Priority.BULK);
     Endpoint reads = new Endpoint("GET", "/knots/{id}", Priority.READ);
     Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
@@ -236,10 +233,7 @@ class LoadSheddingTest {
 
   @Test
   void slowWritesFillingTheirLimitDoNotCrowdOutReads() {
-    Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
-    limits.put(Priority.SESSION_WRITE, FixedLimit.of(4));
-    limits.put(Priority.READ, FixedLimit.of(4));
-    LoadShedder shedder = new LoadShedder(limits, 0.5, 6, 3);
+    LoadShedder shedder = shedder(FixedLimit.of(4), FixedLimit.of(4));
     Endpoint reads = new Endpoint("GET", "/conversations/{id}", Priority.READ);
     Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
     List<LoadShedder.Permit> held = new ArrayList<>();
@@ -272,10 +266,7 @@ class LoadSheddingTest {
         writeSamples.add(rtt);
       }
     };
-    Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
-    limits.put(Priority.SESSION_WRITE, writeLimit);
-    limits.put(Priority.READ, FixedLimit.of(4));
-    LoadShedder shedder = new LoadShedder(limits, 0.5, 6, 3);
+    LoadShedder shedder = shedder(writeLimit, FixedLimit.of(4));
     Endpoint leaves = new Endpoint("DELETE", "/roles/{id}", Priority.ERASURE);
     Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
 
@@ -300,6 +291,14 @@ class LoadSheddingTest {
     assertThat(shedder.shedCounts())
         .containsEntry("DELETE /roles/{id}", 1L)
         .containsEntry("POST /conversations/{id}/messages", 1L);
+  }
+
+  /** A shedder with these limits for session writes and reads, bulk shed at half, bulk budget 6, erasure budget 3. */
+  static LoadShedder shedder(Limit writes, Limit reads) {
+    Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
+    limits.put(Priority.SESSION_WRITE, writes);
+    limits.put(Priority.READ, reads);
+    return new LoadShedder(limits, 0.5, 6, 3);
   }
 
   static long percentile(List<Timed> timings, double p) {

@@ -184,9 +184,13 @@ public final class ForgetPipeline implements LeavingHook, AutoCloseable {
   }
 
   @Override
-  public synchronized void close() throws InterruptedException {
+  public synchronized void close() {
     if (connection != null) {
-      connection.close();
+      try {
+        connection.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       connection = null;
     }
   }

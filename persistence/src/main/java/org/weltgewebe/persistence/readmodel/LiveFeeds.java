@@ -11,7 +11,11 @@ import io.nats.client.api.StreamConfiguration;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
 import org.weltgewebe.actors.Conversation;
 import org.weltgewebe.actors.EventId;
 import org.weltgewebe.actors.Region;
@@ -31,13 +35,15 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
  * {@code -feeds.proposal.<id>} and, for a region cell, {@code -feeds.region.<cell>.map} (knots and
  * threads) and {@code -feeds.region.<cell>.role.<role id>} (a role spinning or resting: its display
  * name). A region's subscribers filter on {@code -feeds.region.<cell>.>}; a role's own subject lets
- * the forget pipeline find its messages without reading the region's feed. File
- * storage, 7 days (threads fade in seven days; older live news is in the views), 10 GiB, 2 minutes
- * dedupe window.
+ * the forget pipeline find its messages without reading the region's feed. File storage, 7 days
+ * (threads fade in seven days; older live news is in the views), 10 GiB, 2 minutes dedupe window.
  */
 public final class LiveFeeds {
   static final Duration MAX_AGE = Duration.ofDays(7);
   static final long MAX_BYTES = 10L * 1024 * 1024 * 1024;
+  private static final String REGION = "-feeds.region.";
+  /** What may stand in a subject token as it is. */
+  private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,128}");
   private static final ObjectMapper JSON =
       new ObjectMapper().registerModule(new JavaTimeModule()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
@@ -47,9 +53,6 @@ public final class LiveFeeds {
   public static String stream(NatsSettings nats) {
     return nats.stream() + "_FEEDS";
   }
-
-  private static final String REGION = "-feeds.region.";
-  private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
   /** What a region cell's subscribers filter on: every message of the cell's feed. */
   public static String regionFeed(NatsSettings nats, String cell) {
@@ -92,9 +95,9 @@ public final class LiveFeeds {
       return id;
     }
     try {
-      byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
-      return "sha-" + java.util.HexFormat.of().formatHex(sha, 0, 16);
-    } catch (java.security.NoSuchAlgorithmException e) {
+      byte[] sha = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+      return "sha-" + HexFormat.of().formatHex(sha, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
   }

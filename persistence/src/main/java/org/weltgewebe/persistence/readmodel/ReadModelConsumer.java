@@ -1,9 +1,9 @@
 package org.weltgewebe.persistence.readmodel;
 
 import io.nats.client.Connection;
-import io.nats.client.JetStream;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.IterableConsumer;
+import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 import io.nats.client.api.AckPolicy;

@@ -81,7 +81,7 @@ final class Oracle implements AutoCloseable {
         FeedWatcher watcher = FeedWatcher.open(client, api, "/regions/" + cell + "/feed");
         String subject = LiveFeeds.regionFeed(nats, cell);
         StreamInfo info = connection.jetStreamManagement().getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.filterSubjects(subject));
-        watches.add(new Watch(watcher, subject, count(info, subject), info.getStreamState().getLastSequence()));
+        watches.add(new Watch(watcher, subject, count(info), info.getStreamState().getLastSequence()));
       }
     } catch (IOException | JetStreamApiException e) {
       throw new IllegalStateException("the oracle cannot read the feed stream " + LiveFeeds.stream(nats) + ": " + e.getMessage(), e);
@@ -337,18 +337,13 @@ final class Oracle implements AutoCloseable {
   private static long subjectCount(Connection connection, NatsSettings nats, String subject)
       throws IOException, JetStreamApiException {
     JetStreamManagement jsm = connection.jetStreamManagement();
-    return count(jsm.getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.filterSubjects(subject)), subject);
+    return count(jsm.getStreamInfo(LiveFeeds.stream(nats), StreamInfoOptions.filterSubjects(subject)));
   }
 
-  /** Messages on the subjects of {@code info}, which was asked for those matching {@code filter} only. */
-  private static long count(StreamInfo info, String filter) {
+  /** Messages on the subjects {@code info} lists: it was asked for those of one feed only. */
+  private static long count(StreamInfo info) {
     List<Subject> subjects = info.getStreamState().getSubjects();
-    return subjects == null ? 0 : subjects.stream().filter(s -> matches(filter, s.getName())).mapToLong(Subject::getCount).sum();
-  }
-
-  /** True when {@code subject} matches {@code filter}: a subject, or one ending in {@code .>}. */
-  private static boolean matches(String filter, String subject) {
-    return filter.endsWith(".>") ? subject.startsWith(filter.substring(0, filter.length() - 1)) : subject.equals(filter);
+    return subjects == null ? 0 : subjects.stream().mapToLong(Subject::getCount).sum();
   }
 
   /** The ids above {@code mark}. */

@@ -32,7 +32,7 @@ import org.weltgewebe.scenarios.slo.SloRules;
 public final class ScenarioRun {
   /** Exit code of a run whose verdict failed (an SLO, the shedding check or the oracle). */
   public static final int FAILED = ReportAssembly.FAILED;
-  /** The main job's default overload phase, so that the whole run stays within 5 minutes. */
+  /** The main job's default overload phase, so that the whole run stays within about 6 minutes. */
   private static final Duration DEFAULT_OVERLOAD = Duration.ofSeconds(20);
   private static final Duration PROBE = Duration.ofSeconds(30);
   /** The longest pause after the probe for the platform to catch up (Oracle#settle). */
@@ -147,8 +147,6 @@ public final class ScenarioRun {
                       objective, OverloadCheck.KNEE_ERRORS * 100, from, to)
                   : String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s "
                       + "(no window kept p99 ≤ %.0f ms with ≤ %.0f %% errors)", from, to, objective, OverloadCheck.KNEE_ERRORS * 100);
-            }
-            if (options.sustainablePerSecond().isEmpty()) {
               // The probe ends past the knee: the phases after it judge a node that has worked off
               // that overload (queued writes, the read models behind), not its aftermath.
               long settling = System.nanoTime();
