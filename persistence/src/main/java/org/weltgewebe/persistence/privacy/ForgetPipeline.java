@@ -1,6 +1,7 @@
 package org.weltgewebe.persistence.privacy;
 
 import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
@@ -161,7 +162,7 @@ public final class ForgetPipeline implements LeavingHook, AutoCloseable {
           break;
         }
         if (PrivacyScan.contains(message.getData(), needle)) {
-          management.deleteMessage(stream, message.metaData().streamSequence());
+          delete(management, stream, message.metaData().streamSequence());
         }
         if (message.metaData().pendingCount() == 0) {
           break;
@@ -169,6 +170,30 @@ public final class ForgetPipeline implements LeavingHook, AutoCloseable {
       }
     } finally {
       sub.unsubscribe();
+    }
+  }
+
+  /** JetStream's answer to deleting a sequence below or above what the stream holds (JSSequenceNotFoundErrF). */
+  static final int SEQUENCE_NOT_FOUND = 10043;
+  /** JetStream's answer to a delete that failed (JSStreamMsgDeleteFailedF), with the store's reason as its description. */
+  static final int DELETE_FAILED = 10057;
+
+  /**
+   * Deletes message {@code sequence} of {@code stream}. One that is already gone counts as deleted:
+   * two leaves of the same role (a client that leaves again after a timeout) scrub the same subject
+   * at once, and the second one's delete finds the sequence gone (seen in a main job's coverage
+   * phase: a 500 for a leave, "sequence 8267 not found"). The server says so in two ways: a sequence
+   * outside the stream's range, or the store's "no message found" for a gap inside it.
+   */
+  static void delete(JetStreamManagement management, String stream, long sequence) throws Exception {
+    try {
+      management.deleteMessage(stream, sequence);
+    } catch (JetStreamApiException e) {
+      boolean gone = e.getApiErrorCode() == SEQUENCE_NOT_FOUND
+          || (e.getApiErrorCode() == DELETE_FAILED && "no message found".equals(e.getErrorDescription()));
+      if (!gone) {
+        throw e;
+      }
     }
   }
 

@@ -1,9 +1,12 @@
 package org.weltgewebe.persistence.privacy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.api.StreamInfoOptions;
 import io.nats.client.api.Subject;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +55,34 @@ class FeedScrubTest {
           .getStreamState().getSubjects().stream().collect(Collectors.toMap(Subject::getName, Subject::getCount));
       assertThat(left).as("the region's messages after the scrub").isEqualTo(Map.of(other, 1L));
       assertThat(legacyLeft).as("on the former subject, the knot's message only").isEqualTo(Map.of(legacy, 1L));
+    }
+  }
+
+  /**
+   * Two leaves of one role scrub its subject at once; the one that deletes second finds the sequence
+   * gone, which is what it wanted. A stream that does not exist is still an error.
+   */
+  @Test
+  void aMessageAlreadyDeletedCountsAsDeleted() throws Exception {
+    try (TestNats server = TestNats.startPrivate(); Connection connection = server.connect()) {
+      NatsSettings nats = server.settings();
+      LiveFeeds.ensure(connection, nats);
+      String role = LiveFeeds.roleInRegion(nats, CELL, "role-1");
+      long sequence = connection.jetStream()
+          .publish(role, "{\"type\":\"RoleResting\",\"roleId\":\"role-1\"}".getBytes(StandardCharsets.UTF_8)).getSeqno();
+      JetStreamManagement management = connection.jetStreamManagement();
+      String stream = LiveFeeds.stream(nats);
+
+      ForgetPipeline.delete(management, stream, sequence);
+      ForgetPipeline.delete(management, stream, sequence); // the store: "no message found"
+      long next = connection.jetStream()
+          .publish(role, "{\"type\":\"RoleResting\",\"roleId\":\"role-1\"}".getBytes(StandardCharsets.UTF_8)).getSeqno();
+      ForgetPipeline.delete(management, stream, next);
+      ForgetPipeline.delete(management, stream, sequence); // below the stream's first sequence now
+
+      assertThat(management.getStreamInfo(stream).getStreamState().getMsgCount()).as("messages left").isZero();
+      assertThatThrownBy(() -> ForgetPipeline.delete(management, stream + "-missing", sequence))
+          .isInstanceOf(JetStreamApiException.class);
     }
   }
 
