@@ -6,7 +6,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.extractRequest;
 import static org.apache.pekko.http.javadsl.server.Directives.handleExceptions;
 import static org.apache.pekko.http.javadsl.server.Directives.handleRejections;
 import static org.apache.pekko.http.javadsl.server.Directives.mapResponse;
-import static org.apache.pekko.http.javadsl.server.Directives.mapRouteResultFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.respondWithHeaders;
 import static org.apache.pekko.http.javadsl.server.Directives.withRequestTimeoutResponse;
 
@@ -18,15 +17,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.http.javadsl.HandlerProvider;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.apache.pekko.http.javadsl.server.Complete;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.MalformedQueryParamRejection;
 import org.apache.pekko.http.javadsl.server.MethodRejection;
@@ -34,7 +35,6 @@ import org.apache.pekko.http.javadsl.server.MissingQueryParamRejection;
 import org.apache.pekko.http.javadsl.server.Rejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.server.RouteResult;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.http.auth.AccessTokens;
 import org.weltgewebe.http.auth.Authentication;
@@ -190,6 +190,24 @@ final class ApiRoutes {
     return shedder;
   }
 
+  /**
+   * The API as the server's handler: the load shedder decides first, and a refused request is
+   * answered here, outside the route tree, so a 503 costs no directive and no future of the
+   * routing DSL. An admitted request runs {@link #route()}; its permit is held until the response
+   * is ready (for a stream: until its headers go out).
+   */
+  HandlerProvider handler() {
+    return system -> {
+      org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routed = route().handler(system);
+      return request -> admitted(request, routed);
+    };
+  }
+
+  /**
+   * Every resource's operations inside the handlers that turn rejections, exceptions and request
+   * timeouts into problems, inside the security headers; without admission control ({@link #handler()}
+   * adds it).
+   */
   Route route() {
     List<Route> routes = new ArrayList<>();
     for (Operation operation : operations) {
@@ -203,36 +221,36 @@ final class ApiRoutes {
                 handleExceptions(
                     exceptions(),
                     () -> handleRejections(rejections(), () -> concat(routes.get(0), routes.subList(1, routes.size()).toArray(Route[]::new)))));
-    return respondWithHeaders(SECURITY_HEADERS, () -> admitted(routed));
+    return respondWithHeaders(SECURITY_HEADERS, () -> routed);
   }
 
   /**
-   * Admits the request through the load shedder before anything else runs, or answers 503 at once.
-   * The endpoint is found from method and path ({@link EndpointIndex}), so a refused request costs
-   * no routing, no entity read, no token check and no ask; health is never shed. The permit is
-   * held until the route's response is ready (for a stream: until its headers go out).
+   * Admits {@code request} through the load shedder before anything else runs, or answers 503 at
+   * once. The endpoint is found from method and path ({@link EndpointIndex}), so a refused request
+   * costs no routing, no entity read, no token check and no ask; health is never shed.
    */
-  private Route admitted(Route routed) {
-    return extractRequest(
-        request -> {
-          String path = request.getUri().path();
-          Optional<Endpoint> endpoint = index.find(request.method().name(), path);
-          if (endpoint.isEmpty() || endpoint.get().priority() == Priority.HEALTH) {
-            return routed;
-          }
-          Optional<LoadShedder.Permit> permit = shedder.tryAcquire(endpoint.get());
-          if (permit.isEmpty()) {
-            HttpFigures.shed(endpoint.get());
-            return complete(responses.unavailable("overloaded", refusals.get(endpoint.get().priority()), path));
-          }
-          return mapRouteResultFuture(
-              result -> result.whenComplete((r, failure) -> permit.get().release(failure != null || overloaded(r))),
-              () -> routed);
-        });
-  }
-
-  private static boolean overloaded(RouteResult result) {
-    return result instanceof Complete complete && complete.getResponse().status().intValue() == 503;
+  private CompletionStage<HttpResponse> admitted(
+      HttpRequest request, org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routed)
+      throws Exception {
+    String path = request.getUri().path();
+    Optional<Endpoint> endpoint = index.find(request.method().name(), path);
+    if (endpoint.isEmpty() || endpoint.get().priority() == Priority.HEALTH) {
+      return routed.apply(request);
+    }
+    Optional<LoadShedder.Permit> permit = shedder.tryAcquire(endpoint.get());
+    if (permit.isEmpty()) {
+      HttpFigures.shed(endpoint.get());
+      return CompletableFuture.completedFuture(
+          responses.unavailable("overloaded", refusals.get(endpoint.get().priority()), path).addHeaders(SECURITY_HEADERS));
+    }
+    CompletionStage<HttpResponse> response;
+    try {
+      response = routed.apply(request);
+    } catch (Exception | Error e) {
+      permit.get().release(true);
+      throw e;
+    }
+    return response.whenComplete((r, failure) -> permit.get().release(failure != null || r.status().intValue() == 503));
   }
 
   private HttpResponse timedOut(HttpRequest request) {

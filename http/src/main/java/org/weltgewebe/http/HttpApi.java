@@ -68,7 +68,7 @@ public final class HttpApi {
     ApiRoutes routes = ApiRoutes.compose(node, settings, mapper, keys, tokens);
     return Http.get(node.system())
         .newServerAt(settings.host(), settings.port())
-        .bind(routes.route())
+        .bind(routes.handler())
         .thenApply(binding -> binding.addToCoordinatedShutdown(Duration.ofSeconds(10), node.system()))
         .thenApply(binding -> new Bound(binding, routes, keys, tokens));
   }
