@@ -70,9 +70,10 @@ import org.weltgewebe.persistence.readmodel.LiveFeedReader;
 import org.weltgewebe.persistence.search.PostgresSearchIndex;
 
 /**
- * The whole API in one place: every resource's operations behind the load shedder, which decides
- * before any routing, inside the handlers that turn rejections, exceptions and request timeouts into problems, inside the
- * security headers that every response carries (errors, 304 and 503 included).
+ * The whole API in one place: every resource's operations inside the handlers that turn rejections,
+ * exceptions and request timeouts into problems, inside the security headers that every response
+ * carries (errors, 304 and 503 included), and the load shedder in front of them all, deciding
+ * before any routing ({@link #handler()}).
  *
  * <p>The live feeds ({@link LiveFeedRoutes}: SSE) and the chat ({@link ChatRoutes}: WebSocket)
  * read JetStream. Their requests hold a load-shedder
@@ -208,7 +209,7 @@ final class ApiRoutes {
    * timeouts into problems, inside the security headers; without admission control ({@link #handler()}
    * adds it).
    */
-  Route route() {
+  private Route route() {
     List<Route> routes = new ArrayList<>();
     for (Operation operation : operations) {
       routes.add(operation.route(inner -> mapResponse(
