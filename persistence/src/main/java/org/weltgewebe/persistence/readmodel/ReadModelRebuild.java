@@ -30,6 +30,10 @@ public final class ReadModelRebuild {
   private static final String[] TABLES = {"rm_knot", "rm_thread", "rm_conversation", "rm_role",
       "rm_proposal", "rm_proposal_vote", "rm_delegation", "rm_account", "rm_ledger"};
 
+  /** PostgreSQL's SQLSTATE for a transaction aborted to break a deadlock. */
+  private static final String DEADLOCK = "40P01";
+  private static final int EMPTYING_ATTEMPTS = 5;
+
   private ReadModelRebuild() {}
 
   /** Rebuilds the read models of {@code consumer}; gives up when the replay stalls for {@code patience}. */
@@ -38,15 +42,7 @@ public final class ReadModelRebuild {
       Duration patience) throws Exception {
     long started = System.nanoTime();
     Reconciler.Repair repair = new Reconciler(db, nats, outbox).repair();
-    try (java.sql.Connection c = db.connect(); Statement s = c.createStatement()) {
-      c.setAutoCommit(false);
-      s.execute("TRUNCATE " + String.join(", ", TABLES));
-      try (var delete = c.prepareStatement("DELETE FROM rm_applied_event WHERE consumer = ?")) {
-        delete.setString(1, consumer);
-        delete.executeUpdate();
-      }
-      c.commit();
-    }
+    emptyTables(db, consumer);
     deleteDurable(nats, consumer);
     try (ReadModelConsumer replay = ReadModelConsumer.start(db, nats, consumer, decoder, RegionFeed.none())) {
       long lastProgress = System.nanoTime();
@@ -71,6 +67,32 @@ public final class ReadModelRebuild {
         }
       }
       return new Result(repair, replay.metrics().applied(), Duration.ofNanos(System.nanoTime() - started));
+    }
+  }
+
+  /**
+   * Empties the read models and the consumer's record of applied events in one transaction. A
+   * running node's consumer may hold one of the tables while it waits for another that the
+   * TRUNCATE already holds; PostgreSQL then aborts one of the two (deadlock, 40P01), and the
+   * emptying is tried again (the consumer retries its batch on its own).
+   */
+  private static void emptyTables(DatabaseSettings db, String consumer) throws SQLException, InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try (java.sql.Connection c = db.connect(); Statement s = c.createStatement()) {
+        c.setAutoCommit(false);
+        s.execute("TRUNCATE " + String.join(", ", TABLES));
+        try (var delete = c.prepareStatement("DELETE FROM rm_applied_event WHERE consumer = ?")) {
+          delete.setString(1, consumer);
+          delete.executeUpdate();
+        }
+        c.commit();
+        return;
+      } catch (SQLException e) {
+        if (!DEADLOCK.equals(e.getSQLState()) || attempt == EMPTYING_ATTEMPTS) {
+          throw e;
+        }
+        Thread.sleep(100L * attempt);
+      }
     }
   }
 
