@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kamon in a node: instrumentation of Pekko, Pekko HTTP and JDBC, JVM and process figures, the
- * platform's own figures ({@link PlatformMetrics}) and the Prometheus scrape endpoint
- * ({@code weltgewebe.metrics}).
+ * Kamon in a node: instrumentation of Pekko and JDBC, JVM and process figures, the platform's own
+ * figures ({@link PlatformMetrics}) and the Prometheus scrape endpoint ({@code weltgewebe.metrics}).
+ * The HTTP server's series are recorded by {@link HttpServerTelemetry}, not by an instrumentation.
  *
  * <p>Kamon is one per JVM, and its Kanela agent can add its interfaces only to classes that load
  * after it attached, so {@link #start} runs before the node's actor system and database exist.

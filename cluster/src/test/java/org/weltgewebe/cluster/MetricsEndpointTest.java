@@ -99,8 +99,17 @@ class MetricsEndpointTest {
       traceLogger.addAppender(logs);
       HttpClient client = HttpClient.newHttpClient();
       String api = "http://127.0.0.1:" + http.localAddress().getPort();
+      // The first request continues a caller's trace (B3 headers, Kamon's default propagation).
+      HttpResponse<String> continued = client.send(
+          HttpRequest.newBuilder(URI.create(api + "/knots/k0"))
+              .header("X-B3-TraceId", CALLER_TRACE).header("X-B3-SpanId", "e457b5a2e4d86bd1").header("X-B3-Sampled", "1")
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(continued.headers().firstValue("trace-id")).hasValue(CALLER_TRACE);
       for (int i = 0; i < 5; i++) {
-        client.send(HttpRequest.newBuilder(URI.create(api + "/knots/k" + i)).build(), HttpResponse.BodyHandlers.ofString());
+        if (i > 0) {
+          client.send(HttpRequest.newBuilder(URI.create(api + "/knots/k" + i)).build(), HttpResponse.BodyHandlers.ofString());
+        }
         client.send(
             HttpRequest.newBuilder(URI.create(api + "/knots/k" + i + "/connections")).POST(HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
@@ -121,12 +130,17 @@ class MetricsEndpointTest {
             .contains("stream_name=\"" + db.streamName() + "\"")
             .contains("consumer_name=\"read-models\"")
             .contains("operation=\"/knots/{id}\"")
-            .contains("operation=\"/knots/{id}/connections\"");
+            .contains("operation=\"/knots/{id}/connections\"")
+            .contains("operation=\"unhandled\"");
         assertThat(sample(scrape[0], "weltgewebe_outbox_published_events_total")).isGreaterThanOrEqualTo(50);
         assertThat(sample(scrape[0], "weltgewebe_read_model_events_applied_total")).isGreaterThanOrEqualTo(50);
       });
       http.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
       eachRequestsLogsCarryItsTraceIdIntoTheActor(logs.list);
+      assertThat(logs.list)
+          .filteredOn(e -> e.getFormattedMessage().equals("GET knot k0"))
+          .singleElement()
+          .satisfies(e -> assertThat(e.getMDCPropertyMap().get("trace_id")).isEqualTo(CALLER_TRACE));
 
       String exposition = scrape[0];
       // Every series of the node carries the run id.
@@ -228,6 +242,9 @@ class MetricsEndpointTest {
     assertThat(traceIds).hasSize(5);
   }
 
+  /** A caller's trace id, as a B3 header carries it. */
+  static final String CALLER_TRACE = "80f198ee56343ba8";
+
   static final Path OBSERVABILITY = Path.of("..", "observability");
 
   /** The families the platform promises (docs/observability.md, "Metrics"). */
@@ -313,6 +330,7 @@ class MetricsEndpointTest {
       Route route() {
         return concat(
             path(PathMatchers.segment("knots").slash(PathMatchers.segment()), id -> get(() -> {
+              HttpServerTelemetry.nameOperation("/knots/{id}");
               routeLog.info("GET knot {}", id);
               return onSuccess(
                   AskPattern.<Lookup, String>ask(actor, replyTo -> new Lookup(id, replyTo), Duration.ofSeconds(5), node.system().scheduler()),
@@ -320,13 +338,21 @@ class MetricsEndpointTest {
             })),
             path(
                 PathMatchers.segment("knots").slash(PathMatchers.segment()).slash("connections"),
-                id -> post(() -> complete("connected " + id))),
+                id -> post(() -> {
+                  HttpServerTelemetry.nameOperation("/knots/{id}/connections");
+                  return complete("connected " + id);
+                })),
             path("health", () -> complete("ok")));
       }
     }
+    org.apache.pekko.japi.function.Function<
+            org.apache.pekko.http.javadsl.model.HttpRequest,
+            java.util.concurrent.CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse>>
+        handler =
+        new Routes().route().handler(node.system());
     return Http.get(node.system())
         .newServerAt("127.0.0.1", 0)
-        .bind(new Routes().route())
+        .bindFlow(HttpServerTelemetry.of(node, "127.0.0.1", 0).serve((request, path) -> handler.apply(request), 1))
         .toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
   }

@@ -22,8 +22,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.http.javadsl.HandlerProvider;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -35,6 +35,7 @@ import org.apache.pekko.http.javadsl.server.MissingQueryParamRejection;
 import org.apache.pekko.http.javadsl.server.Rejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.weltgewebe.cluster.HttpServerTelemetry;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.http.auth.AccessTokens;
 import org.weltgewebe.http.auth.Authentication;
@@ -73,7 +74,7 @@ import org.weltgewebe.persistence.search.PostgresSearchIndex;
  * The whole API in one place: every resource's operations inside the handlers that turn rejections,
  * exceptions and request timeouts into problems, inside the security headers that every response
  * carries (errors, 304 and 503 included), and the load shedder in front of them all, deciding
- * before any routing ({@link #handler()}).
+ * before any routing ({@link #handler(ClassicActorSystemProvider)}).
  *
  * <p>The live feeds ({@link LiveFeedRoutes}: SSE) and the chat ({@link ChatRoutes}: WebSocket)
  * read JetStream. Their requests hold a load-shedder
@@ -197,16 +198,14 @@ final class ApiRoutes {
    * routing DSL. An admitted request runs {@link #route()}; its permit is held until the response
    * is ready (for a stream: until its headers go out).
    */
-  HandlerProvider handler() {
-    return system -> {
-      org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routed = route().handler(system);
-      return request -> admitted(request, routed);
-    };
+  HttpServerTelemetry.Handler handler(ClassicActorSystemProvider system) {
+    org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routed = route().handler(system);
+    return (request, path) -> admitted(request, path, routed);
   }
 
   /**
    * Every resource's operations inside the handlers that turn rejections, exceptions and request
-   * timeouts into problems, inside the security headers; without admission control ({@link #handler()}
+   * timeouts into problems, inside the security headers; without admission control ({@link #handler(ClassicActorSystemProvider)}
    * adds it).
    */
   private Route route() {
@@ -231,10 +230,11 @@ final class ApiRoutes {
    * costs no routing, no entity read, no token check and no ask; health is never shed.
    */
   private CompletionStage<HttpResponse> admitted(
-      HttpRequest request, org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routed)
+      HttpRequest request, String path,
+      org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> routed)
       throws Exception {
-    String path = request.getUri().path();
     Optional<Endpoint> endpoint = index.find(request.method().name(), path);
+    endpoint.ifPresent(e -> HttpServerTelemetry.nameOperation(e.template()));
     if (endpoint.isEmpty() || endpoint.get().priority() == Priority.HEALTH) {
       return routed.apply(request);
     }

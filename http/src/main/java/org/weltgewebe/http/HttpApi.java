@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.weltgewebe.cluster.HttpServerTelemetry;
 import org.weltgewebe.cluster.WeaveNode;
 import org.weltgewebe.http.auth.AccessTokens;
 import org.weltgewebe.http.auth.JetStreamTokenRevocations;
@@ -66,9 +67,12 @@ public final class HttpApi {
         new AccessTokens(keys, settings.clock(), settings.tokenLifetime(), settings.clockSkew(),
             settings.verifiedTokenCacheSize(), revocations);
     ApiRoutes routes = ApiRoutes.compose(node, settings, mapper, keys, tokens);
+    // As bind(handler) would, one request per connection at a time unless pipelining is allowed.
+    int parallelism = node.system().settings().config().getInt("pekko.http.server.pipelining-limit");
     return Http.get(node.system())
         .newServerAt(settings.host(), settings.port())
-        .bind(routes.handler())
+        .bindFlow(HttpServerTelemetry.of(node, settings.host(), settings.port())
+            .serve(routes.handler(node.system()), parallelism))
         .thenApply(binding -> binding.addToCoordinatedShutdown(Duration.ofSeconds(10), node.system()))
         .thenApply(binding -> new Bound(binding, routes, keys, tokens));
   }

@@ -14,7 +14,7 @@ import org.apache.pekko.util.ByteString;
 import org.weltgewebe.http.shedding.Endpoint;
 
 /**
- * The API's own series, beside what Kamon's Pekko HTTP instrumentation measures: requests shed per
+ * The API's own series, beside Kamon's HTTP server series ({@code HttpServerTelemetry}): requests shed per
  * route template, response bytes (egress) per route template — Kamon's response-size histogram has
  * no route label, and the cost model prices egress per route — and the live connections (SSE
  * subscribers, chat WebSockets) a node holds.

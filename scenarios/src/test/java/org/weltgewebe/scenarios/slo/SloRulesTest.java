@@ -6,12 +6,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import com.typesafe.config.Config;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
-import org.weltgewebe.cluster.NodeConfig;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -51,18 +51,23 @@ class SloRulesTest {
   }
 
   /**
-   * An objective's indicator exists only if Kamon names the route's requests by its template: the
-   * node's configuration maps the route's paths (its template, every {parameter} a segment) to it.
+   * An objective's indicator exists only if the node names the route's requests by its template: the
+   * API names each request's span by the template of the endpoint it reaches
+   * ({@code HttpServerTelemetry.nameOperation}), and its OpenAPI document lists exactly those
+   * endpoints ({@code OpenApiDocumentTest}). So every objective must be an operation of the document.
    */
   @Test
-  void everyRouteWithAnObjectiveIsNamedByItsTemplateInTheMetrics() {
-    Config mappings =
-        NodeConfig.load().getConfig("kamon.instrumentation.pekko.http.server.tracing.operations.mappings");
-    Map<String, String> byGlob = new HashMap<>();
-    mappings.root().keySet().forEach(glob -> byGlob.put(glob, mappings.getString("\"" + glob + "\"")));
+  void everyRouteWithAnObjectiveIsAnOperationTheApiNamesByItsTemplate() throws IOException {
+    JsonNode paths;
+    try (InputStream document = SloRulesTest.class.getResourceAsStream("/org/weltgewebe/http/openapi.json")) {
+      assertThat(document).as("the API's OpenAPI document on the classpath").isNotNull();
+      paths = new ObjectMapper().readTree(document).get("paths");
+    }
     for (SloRules.Objective o : SloRules.read(ROOT.resolve(SloRules.DEFINITIONS))) {
-      String glob = o.route().replaceAll("\\{[^}/]+\\}", "*");
-      assertThat(byGlob).as("mapping for %s in cluster/src/main/resources/metrics.conf", o.route()).containsEntry(glob, o.route());
+      assertThat(paths.has(o.route())).as("%s in the API's OpenAPI document", o.route()).isTrue();
+      assertThat(paths.get(o.route()).has(o.method().toLowerCase(Locale.ROOT)))
+          .as("%s %s in the API's OpenAPI document", o.method(), o.route())
+          .isTrue();
     }
   }
 
