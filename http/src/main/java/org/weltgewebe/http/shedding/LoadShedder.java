@@ -13,7 +13,9 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * Admission control in front of the routes: a concurrency limit per priority class that refuses
@@ -49,12 +51,35 @@ public final class LoadShedder {
   private final Budget bulk;
   private final Budget erasure;
   private final Map<String, LongAdder> shed = new ConcurrentHashMap<>();
+  private final WriteCap writeCap;
+  private final ReadPressure readPressure;
+  private final LongSupplier nanoTime;
+
+  /**
+   * Session writes under a lasting overload. Their floor ({@code write-min-limit}) keeps writes
+   * admitted through a short stall of the journal, but in a lasting overload it kept admitting
+   * them while reads were shed: a write costs about eight reads' CPU, so the admitted mix turned
+   * write-heavy and the goodput fell (docs/performance.md, "Overload: what the admitted mix
+   * becomes"). While reads have been shed in at least {@code readShedShare} of their arrivals over
+   * the last window (of at least {@code minArrivals} reads), session writes are held to
+   * {@code limit} in flight.
+   */
+  record WriteCap(int limit, double readShedShare, long windowNanos, int minArrivals) {
+    /** No cap: writes keep their own limit whatever happens to reads. */
+    static final WriteCap NONE = new WriteCap(Integer.MAX_VALUE, 1, TimeUnit.SECONDS.toNanos(1), Integer.MAX_VALUE);
+  }
 
   /**
    * A shedder with {@code limits} for reads and session writes, bulk's share and budget, and the
-   * budget of erasures.
+   * budget of erasures; session writes are never capped under overload.
    */
   LoadShedder(Map<Priority, Limit> limits, double bulkShare, int bulkLimit, int erasureLimit) {
+    this(limits, bulkShare, bulkLimit, erasureLimit, WriteCap.NONE, System::nanoTime);
+  }
+
+  /** A shedder as above whose session writes are capped by {@code writeCap}, timed by {@code nanoTime}. */
+  LoadShedder(Map<Priority, Limit> limits, double bulkShare, int bulkLimit, int erasureLimit, WriteCap writeCap,
+      LongSupplier nanoTime) {
     for (Priority priority : List.of(Priority.SESSION_WRITE, Priority.READ)) {
       Limit limit = limits.get(priority);
       if (limit == null) {
@@ -65,6 +90,9 @@ public final class LoadShedder {
     this.bulkShare = bulkShare;
     this.bulk = new Budget(bulkLimit);
     this.erasure = new Budget(erasureLimit);
+    this.writeCap = writeCap;
+    this.nanoTime = nanoTime;
+    this.readPressure = new ReadPressure(nanoTime.getAsLong());
   }
 
   /** The shedder {@code weltgewebe.http.shedding} describes: one limit of that kind per class. */
@@ -72,8 +100,10 @@ public final class LoadShedder {
     Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
     limits.put(Priority.SESSION_WRITE, limit(shedding, shedding.getInt("write-min-limit")));
     limits.put(Priority.READ, limit(shedding, shedding.getInt("min-limit")));
+    WriteCap writeCap = new WriteCap(shedding.getInt("write-overload-limit"), shedding.getDouble("overload-read-shed-share"),
+        shedding.getDuration("window", TimeUnit.NANOSECONDS), shedding.getInt("window-samples"));
     return new LoadShedder(limits, shedding.getDouble("share.bulk"), shedding.getInt("bulk-limit"),
-        shedding.getInt("erasure-limit"));
+        shedding.getInt("erasure-limit"), writeCap, System::nanoTime);
   }
 
   /** The limit {@code shedding} describes, never below {@code floor} (gradient2). */
@@ -111,15 +141,61 @@ public final class LoadShedder {
       return admitted(endpoint, erasure.tryTake() ? erasure : null);
     }
     ClassLimit limited = classes.get(endpoint.priority());
+    boolean read = endpoint.priority() == Priority.READ;
+    int limit = read || !readPressure.overloaded() ? limited.current : Math.min(limited.current, writeCap.limit());
     while (true) {
       int now = limited.inFlight.get();
-      if (now >= limited.current) {
+      if (now >= limit) {
         countShed(endpoint);
+        if (read) {
+          readPressure.arrived(true);
+        }
         return Optional.empty();
       }
       if (limited.inFlight.compareAndSet(now, now + 1)) {
-        return Optional.of(new Permit(System.nanoTime(), now + 1, limited, null));
+        if (read) {
+          readPressure.arrived(false);
+        }
+        return Optional.of(new Permit(nanoTime, nanoTime.getAsLong(), now + 1, limited, null));
       }
+    }
+  }
+
+  /** Whether reads are shed in a lasting overload, so that session writes are capped ({@link WriteCap}). */
+  boolean readsOverloaded() {
+    return readPressure.overloaded();
+  }
+
+  /**
+   * How many of the reads that arrived in the last window were shed. The window rolls with the
+   * first read after it ended; a verdict older than two windows (no reads came) no longer counts.
+   */
+  private final class ReadPressure {
+    private final AtomicLong windowStart;
+    private final LongAdder arrivals = new LongAdder();
+    private final LongAdder shed = new LongAdder();
+    private volatile boolean overloaded;
+
+    ReadPressure(long start) {
+      this.windowStart = new AtomicLong(start);
+    }
+
+    void arrived(boolean wasShed) {
+      long now = nanoTime.getAsLong();
+      long start = windowStart.get();
+      if (now - start >= writeCap.windowNanos() && windowStart.compareAndSet(start, now)) {
+        long total = arrivals.sumThenReset();
+        long refused = shed.sumThenReset();
+        overloaded = total >= writeCap.minArrivals() && refused >= writeCap.readShedShare() * total;
+      }
+      arrivals.increment();
+      if (wasShed) {
+        shed.increment();
+      }
+    }
+
+    boolean overloaded() {
+      return overloaded && nanoTime.getAsLong() - windowStart.get() < 2 * writeCap.windowNanos();
     }
   }
 
@@ -141,7 +217,7 @@ public final class LoadShedder {
       countShed(endpoint);
       return Optional.empty();
     }
-    return Optional.of(new Permit(System.nanoTime(), 0, null, taken));
+    return Optional.of(new Permit(nanoTime, nanoTime.getAsLong(), 0, null, taken));
   }
 
   private boolean nearOverload() {
@@ -215,12 +291,14 @@ public final class LoadShedder {
 
   /** An admitted request; released once its response is ready. */
   public static final class Permit {
+    private final LongSupplier nanoTime;
     private final long startNanos;
     private final int inFlightAtStart;
     private final ClassLimit limited;
     private final Budget budget;
 
-    private Permit(long startNanos, int inFlightAtStart, ClassLimit limited, Budget budget) {
+    private Permit(LongSupplier nanoTime, long startNanos, int inFlightAtStart, ClassLimit limited, Budget budget) {
+      this.nanoTime = nanoTime;
       this.startNanos = startNanos;
       this.inFlightAtStart = inFlightAtStart;
       this.limited = limited;
@@ -237,7 +315,7 @@ public final class LoadShedder {
         return;
       }
       limited.inFlight.decrementAndGet();
-      limited.limit.onSample(startNanos, System.nanoTime() - startNanos, inFlightAtStart, dropped);
+      limited.limit.onSample(startNanos, nanoTime.getAsLong() - startNanos, inFlightAtStart, dropped);
     }
   }
 }

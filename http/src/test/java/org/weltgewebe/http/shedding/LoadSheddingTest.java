@@ -293,6 +293,79 @@ class LoadSheddingTest {
         .containsEntry("POST /conversations/{id}/messages", 1L);
   }
 
+  @Test
+  void sessionWritesAreCappedWhileReadsAreShedThroughAWholeWindowAndNotAfterABlip() {
+    long[] now = {0};
+    long second = TimeUnit.SECONDS.toNanos(1);
+    Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
+    limits.put(Priority.SESSION_WRITE, FixedLimit.of(8));
+    limits.put(Priority.READ, FixedLimit.of(4));
+    LoadShedder shedder =
+        new LoadShedder(limits, 0.5, 6, 3, new LoadShedder.WriteCap(2, 0.1, second, 10), () -> now[0]);
+    Endpoint reads = new Endpoint("GET", "/knots/{id}", Priority.READ);
+    Endpoint writes = new Endpoint("POST", "/conversations/{id}/messages", Priority.SESSION_WRITE);
+
+    // A blip: one read of 20 shed in a window is under a tenth; writes keep their limit of 8.
+    List<LoadShedder.Permit> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      held.add(shedder.tryAcquire(reads).orElseThrow());
+    }
+    assertThat(shedder.tryAcquire(reads)).isEmpty();
+    held.forEach(p -> p.release(false));
+    held.clear();
+    for (int i = 0; i < 15; i++) {
+      shedder.tryAcquire(reads).orElseThrow().release(false);
+    }
+    now[0] += second;
+    shedder.tryAcquire(reads).orElseThrow().release(false);
+    assertThat(shedder.readsOverloaded()).as("a blip is no overload").isFalse();
+    held.forEach(p -> p.release(false));
+    held.clear();
+    List<LoadShedder.Permit> writesHeld = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      writesHeld.add(shedder.tryAcquire(writes).orElseThrow());
+    }
+    writesHeld.forEach(p -> p.release(false));
+    writesHeld.clear();
+
+    // A lasting overload: reads full, 16 of 20 arrivals shed in the window.
+    for (int i = 0; i < 20; i++) {
+      shedder.tryAcquire(reads).ifPresent(held::add);
+    }
+    now[0] += second;
+    assertThat(shedder.tryAcquire(reads)).as("reads still full").isEmpty();
+    assertThat(shedder.readsOverloaded()).isTrue();
+    writesHeld.add(shedder.tryAcquire(writes).orElseThrow());
+    writesHeld.add(shedder.tryAcquire(writes).orElseThrow());
+    assertThat(shedder.tryAcquire(writes)).as("writes held to 2 while reads are shed").isEmpty();
+
+    // Reads recover: the next window sheds none, and writes get their limit back.
+    held.forEach(p -> p.release(false));
+    held.clear();
+    for (int i = 0; i < 20; i++) {
+      shedder.tryAcquire(reads).orElseThrow().release(false);
+    }
+    now[0] += second;
+    shedder.tryAcquire(reads).orElseThrow().release(false);
+    assertThat(shedder.readsOverloaded()).isFalse();
+    for (int i = 0; i < 6; i++) {
+      writesHeld.add(shedder.tryAcquire(writes).orElseThrow());
+    }
+    assertThat(shedder.tryAcquire(writes)).as("writes stop at their own limit again").isEmpty();
+    writesHeld.forEach(p -> p.release(false));
+
+    // No reads for two windows: an old verdict does not cap writes.
+    for (int i = 0; i < 20; i++) {
+      shedder.tryAcquire(reads).ifPresent(held::add);
+    }
+    now[0] += second;
+    shedder.tryAcquire(reads);
+    assertThat(shedder.readsOverloaded()).isTrue();
+    now[0] += 2 * second;
+    assertThat(shedder.readsOverloaded()).as("stale after two windows without reads").isFalse();
+    held.forEach(p -> p.release(false));
+  }
+
   /** A shedder with these limits for session writes and reads, bulk shed at half, bulk budget 6, erasure budget 3. */
   static LoadShedder shedder(Limit writes, Limit reads) {
     Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
