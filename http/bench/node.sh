@@ -8,9 +8,11 @@
 #   node_jfr_start NAME / node_jfr_stop NAME FILE   # a JFR recording of the running node
 #   node_stop                         # also run on EXIT once node_start was called
 #
-# WELTGEWEBE_JAVA_OPTS is passed on (default -Xms1g -Xmx1g). Needs curl, psql and a local
-# PostgreSQL with wal_level = logical (db/ensure-postgres) and NATS (nats/ensure-nats).
-bench_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# WELTGEWEBE_JAVA_OPTS is passed on (default -Xms1g -Xmx1g). WG_NODE_TREE runs the node of another
+# built checkout (its ./weltgewebe) under this checkout's benchmark (mixed-vs.sh alternates them).
+# Needs curl, psql and a local PostgreSQL with wal_level = logical (db/ensure-postgres) and NATS
+# (nats/ensure-nats).
+bench_root="${WG_NODE_TREE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 ticks=$(getconf CLK_TCK)
 
 node_start() {
