@@ -132,6 +132,11 @@ class MetricsEndpointTest {
             .contains("operation=\"/knots/{id}\"")
             .contains("operation=\"/knots/{id}/connections\"")
             .contains("operation=\"unhandled\"");
+        // Each of the 11 requests counted once: Kamon's own Pekko HTTP instrumentation, if its Kanela
+        // module were not switched off, would wrap the same server and count them again (or not at all).
+        assertThat(total(scrape[0], "http_server_requests_total", "component=\"pekko.http.server\""))
+            .as(scrape[0].lines().filter(l -> l.startsWith("http_server_requests_total{")).toList().toString())
+            .isEqualTo(11);
         assertThat(sample(scrape[0], "weltgewebe_outbox_published_events_total")).isGreaterThanOrEqualTo(50);
         assertThat(sample(scrape[0], "weltgewebe_read_model_events_applied_total")).isGreaterThanOrEqualTo(50);
       });
@@ -288,6 +293,14 @@ class MetricsEndpointTest {
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
         .findFirst()
         .orElse(0);
+  }
+
+  /** The sum of a family's samples whose labels contain {@code label}. */
+  static double total(String exposition, String family, String label) {
+    return exposition.lines()
+        .filter(l -> l.startsWith(family + "{") && l.contains(label))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   static String scrape(HttpClient client, InetSocketAddress endpoint) throws Exception {
