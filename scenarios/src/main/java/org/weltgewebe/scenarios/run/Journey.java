@@ -236,7 +236,7 @@ final class Journey implements MoveInterpreter<Journey.Step> {
 
   @Override
   public Step send(Move move) {
-    String token = move.user().token();
+    String token = session.token(move);
     String roleId = move.user().id();
     String target = move.target();
     SessionStep step = move.step();
@@ -292,7 +292,7 @@ final class Journey implements MoveInterpreter<Journey.Step> {
       case CONVERSATION_FEED:
         return feed(move, "/conversations/" + target + "/feed");
       case CHAT:
-        return chat(move);
+        return chat(move, token);
       case TILE:
         return tiles(move);
       case PROPOSE:
@@ -355,14 +355,14 @@ final class Journey implements MoveInterpreter<Journey.Step> {
     return new Step(a, Transport.SSE, "GET", path, a.route(), null, null, move.pauseSeconds(), hold, List.of(), 0, 0, move);
   }
 
-  private Step chat(Move move) {
+  private Step chat(Move move, String token) {
     int count = (int) Math.round(world.scenario().live().chatMessagesPerChat());
     double gap = Math.min(2, world.scenario().live().feedMinutes() * 60 / world.compression() / Math.max(1, count));
     List<String> frames = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       frames.add(JSON.createObjectNode().put("messageId", UUID.randomUUID().toString()).put("text", "Chat " + i).toString());
     }
-    return new Step(Action.CHAT, Transport.WEBSOCKET, "GET", "/conversations/" + move.target() + "/chat?access_token=" + move.user().token(),
+    return new Step(Action.CHAT, Transport.WEBSOCKET, "GET", "/conversations/" + move.target() + "/chat?access_token=" + token,
         Action.CHAT.route(), null, null, move.pauseSeconds(), 0, frames, gap, 0, move);
   }
 

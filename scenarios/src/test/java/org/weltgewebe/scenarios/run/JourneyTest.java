@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.weltgewebe.cluster.load.session.Population;
+import org.weltgewebe.cluster.load.session.SessionStep;
 import org.weltgewebe.cluster.load.session.User;
+import org.weltgewebe.cluster.load.session.UserSession;
 import org.weltgewebe.scenarios.definition.Action;
 import org.weltgewebe.scenarios.definition.ScenarioDefinition;
 import org.weltgewebe.scenarios.definition.Scenarios;
@@ -23,7 +25,7 @@ class JourneyTest {
   private final ScenarioDefinition s1 = Scenarios.load("S1");
 
   @Test
-  void aNewUsersSessionRegistersActsWithItsTokenAndLogsOut() {
+  void aNewUsersSessionRegistersLogsInActsWithItsSessionsTokenAndLogsOut() {
     World world = new World(s1, 24, 7);
     Journey journey = Journey.session(world, new SplittableRandom(3));
 
@@ -32,6 +34,12 @@ class JourneyTest {
     assertEquals("POST /roles", first.name(), "a user without a token registers first");
     assertNotNull(first.body());
     journey.answered(first, 201, json("{\"roleId\":\"r-1\",\"accessToken\":\"tok\"}"), null);
+    assertTrue(journey.advance());
+    Journey.Step login = journey.current();
+    assertEquals("/roles/r-1/session", login.path(), "then it logs in, as every session does");
+    assertEquals("POST", login.method());
+    assertEquals("tok", login.token(), "with the token its registration answered");
+    journey.answered(login, 200, json("{\"roleId\":\"r-1\",\"token\":{\"accessToken\":\"session-tok\"}}"), null);
 
     List<Journey.Step> steps = new ArrayList<>();
     while (journey.advance()) {
@@ -44,7 +52,7 @@ class JourneyTest {
     assertEquals("/roles/r-1/session", last.path(), "the session ends with a logout of the registered role");
     for (Journey.Step step : steps) {
       if (step.action().writes() && step.transport() == Journey.Transport.HTTP) {
-        assertEquals("tok", step.token(), step.name() + " carries the token the registration answered");
+        assertEquals("session-tok", step.token(), step.name() + " carries the token the session's log-in answered");
       }
     }
     long tiles = steps.stream().filter(s -> s.action() == Action.TILE).count();
@@ -167,7 +175,53 @@ class JourneyTest {
       journey.answered(journey.current(), 204, new byte[0], null);
     }
     assertEquals("DELETE /roles/{id}", steps.get(steps.size() - 1).name(), "leaving is the session's last step: " + steps);
-    assertTrue(steps.stream().noneMatch(st -> st.path().endsWith("/session")), "a role that left does not log out");
+    assertTrue(steps.stream().noneMatch(st -> st.action() == Action.LOGOUT), "a role that left does not log out");
+  }
+
+  /**
+   * A returning user logs in with its registration's token: the token of its last session's log-in
+   * was revoked by that session's log-out, and a log-in or chat with it is refused (401).
+   */
+  @Test
+  void aReturningUsersSessionLogsInWithItsRegistrationsTokenAndChatsWithItsOwnLogIns() {
+    World world = new World(s1, 24, 7);
+    User user = world.population().user(0);
+    user.registeredAs("r-0", "registration-token");
+    world.cellsByHeat().forEach(cell -> world.population().learnKnot(cell, "k-1"));
+    List<SessionStep> steps = List.of(SessionStep.START_CONVERSATION, SessionStep.CHAT, SessionStep.POST);
+
+    for (String sessionToken : List.of("first-session-token", "second-session-token")) {
+      Journey journey = Journey.of(world, UserSession.session(world.moves(), user, steps, 0, new SplittableRandom(1)));
+      assertTrue(journey.advance());
+      Journey.Step login = journey.current();
+      assertEquals("POST /roles/{id}/session", login.name());
+      assertEquals("registration-token", login.token(), "the session logs in with the token no log-out revoked");
+      journey.answered(login, 200, json("{\"token\":{\"accessToken\":\"" + sessionToken + "\"}}"), null);
+      List<Journey.Step> sent = new ArrayList<>();
+      while (journey.advance()) {
+        Journey.Step step = journey.current();
+        sent.add(step);
+        journey.answered(step, 201, json("{\"conversationId\":\"c-1\"}"), null);
+      }
+      assertEquals(List.of("POST /knots/{id}/conversations", "GET /conversations/{id}/chat", "POST /conversations/{id}/messages",
+          "DELETE /roles/{id}/session"), sent.stream().map(Journey.Step::name).toList());
+      assertEquals("/conversations/c-1/chat?access_token=" + sessionToken, sent.get(1).path(), "the chat opens with the session's token");
+      for (Journey.Step step : List.of(sent.get(0), sent.get(2), sent.get(3))) {
+        assertEquals(sessionToken, step.token(), step.name() + " carries the session's token; the log-out revokes that one");
+      }
+    }
+  }
+
+  @Test
+  void aSessionWhoseLogInIsRefusedEndsWithoutActing() {
+    World world = new World(s1, 24, 7);
+    world.population().user(0).registeredAs("r-0", "revoked-token");
+    Journey journey = Journey.of(world,
+        UserSession.session(world.moves(), world.population().user(0), List.of(SessionStep.POST), 0, new SplittableRandom(1)));
+    assertTrue(journey.advance());
+    assertEquals("POST /roles/{id}/session", journey.current().name());
+    journey.answered(journey.current(), 401, json("{\"status\":401}"), null);
+    assertFalse(journey.advance(), "without a token of its own the session has nothing to act or log out with");
   }
 
   private static Journey.Step only(Journey journey) {

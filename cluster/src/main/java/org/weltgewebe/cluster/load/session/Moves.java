@@ -108,7 +108,7 @@ public final class Moves {
       case LOGOUT:
         return here;
       case LOGIN:
-        // a single login (the coverage phase's): the user logs in again and keeps the new token
+        // a single login (the coverage phase's): the user logs in again with its registration's token
         return login(user);
       case REGISTER:
         // a single registration (the coverage phase's): any user registers anew
@@ -221,9 +221,6 @@ public final class Moves {
         if (answer.id() != null) {
           user.registeredAs(answer.id(), answer.token());
         }
-        break;
-      case LOGIN:
-        user.loggedIn(answer.token());
         break;
       case REGION_VIEW:
       case KNOT_LIST:

@@ -7,6 +7,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * One virtual user: where they live and, once registered, their role's id, access token (the HTTP
  * driver's; the in-cluster driver needs none), whether they delegate their vote, and the threads
  * they spun. Shared between the sessions of one user, which a driver may run concurrently.
+ *
+ * <p>The token is the registration's and only logs in: a session acts with the token its own log-in
+ * answered, and its log-out revokes that one (see {@link UserSession#token(Move)}). Had the user kept the
+ * token of its last log-in, its next session would log in with a token the last log-out revoked,
+ * and be refused (401) from its log-in to its last step, chats included.
  */
 public final class User {
   /** Threads remembered per user: enough to twist from, bounded in memory. */
@@ -39,7 +44,7 @@ public final class User {
     return id;
   }
 
-  /** The access token of the user's last registration or log-in, or null. */
+  /** The access token of the user's registration, with which its sessions log in; null while it has no role. */
   public String token() {
     return token;
   }
@@ -62,12 +67,6 @@ public final class User {
     this.id = roleId;
     this.token = accessToken;
     threads.clear(); // a role registered anew has none of the old one's threads
-  }
-
-  void loggedIn(String accessToken) {
-    if (accessToken != null) {
-      this.token = accessToken;
-    }
   }
 
   void delegating(boolean delegates) {

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 import java.util.function.Predicate;
 
 /**
- * One user's session as data, the same for both drivers: register (the first time) or log in, do
+ * One user's session as data, the same for both drivers: register (the first time), log in, do
  * each action of the scenario its mean number of times in random order with think time between,
  * and log out (a user who left does not); or a single request of a mix (probe, overload,
  * coverage); or the setup that gives a fresh platform its first roles, knots and a conversation.
@@ -40,6 +40,11 @@ public final class UserSession {
   private final double thinkSeconds;
   private final List<String> hotCells;
   private boolean started;
+  private boolean loginSent;
+  /** Whether the session's log-in was done: a session whose log-in was refused or unanswered ends. */
+  private boolean loggedIn;
+  /** The token the session's log-in answered (the HTTP driver's), which its log-out revokes. */
+  private String sessionToken;
   private boolean ended;
   private int setupStage;
 
@@ -144,15 +149,37 @@ public final class UserSession {
 
   /** Takes what came back for {@code move}. */
   public void answered(Move move, Answer answer) {
+    if (kind == Kind.SESSION && move.step() == SessionStep.LOGIN) {
+      loggedIn = answer.isDone();
+      sessionToken = answer.token();
+    }
     moves.learn(move, answer).ifPresent(following::add);
+  }
+
+  /**
+   * The access token {@code move} carries (the HTTP driver's): in a session, the one its own log-in
+   * answered, which its log-out revokes; the log-in itself, a single request and the setup carry the
+   * user's (its registration's), which no log-out revokes.
+   */
+  public String token(Move move) {
+    return sessionToken != null && move.step() != SessionStep.LOGIN ? sessionToken : move.user().token();
   }
 
   private Move nextInSession() {
     if (!started) {
       started = true;
-      return user.registered() ? moves.login(user) : moves.register(user);
+      if (!user.registered()) {
+        return moves.register(user);
+      }
     }
     if (!user.registered()) {
+      return null;
+    }
+    if (!loginSent) {
+      loginSent = true;
+      return moves.login(user);
+    }
+    if (!loggedIn) {
       return null;
     }
     while (!steps.isEmpty()) {
