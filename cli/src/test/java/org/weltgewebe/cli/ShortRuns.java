@@ -29,7 +29,7 @@ final class ShortRuns {
 
   /**
    * The report gives a reason for each part that failed, and exits 0 only when it names none. A
-   * route with too few requests for a latency verdict ({@code notEnoughData()}, whatever its reason
+   * route with too few requests for a verdict ({@code notEnoughData()}, whatever its reason
    * says) neither passes nor fails, so it need not be named.
    */
   static void everyFailureIsNamed(org.weltgewebe.reports.RunReport report) {

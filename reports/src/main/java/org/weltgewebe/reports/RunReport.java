@@ -112,9 +112,14 @@ public record RunReport(
 
   /**
    * Whether a route met its objective in this run, and why not. {@code requestsNeeded} > 0: the
-   * route had too few answered requests for a latency verdict (a p99 needs ⌈5 / (1 − 0.99)⌉ = 500)
-   * and failed nothing else; it neither passed nor failed ({@code met} is false, and the run's
-   * verdict does not count it). 0 in reports written before this field existed.
+   * route had too few requests for a verdict and failed nothing else; it neither passed nor failed
+   * ({@code met} is false, and the run's verdict does not count it). Too few are fewer answered
+   * requests than a latency percentile needs (a p99 ⌈5 / (1 − 0.99)⌉ = 500), or fewer requests than
+   * an exact binomial test at 95 % confidence needs to show the availability objective met (with
+   * no failure 5,990 for 99.95 %); {@code requestsNeeded} is the larger of the two, and the reason
+   * names each in its own unit. {@code availabilityMet}, {@code p95Met} and {@code p99Met} are false
+   * only when that part missed: a part that was not judged counts as met there. 0 in reports
+   * written before this field existed.
    */
   public record SloVerdict(boolean availabilityMet, boolean p95Met, boolean p99Met, boolean met, String reason, long requestsNeeded) {
     /** A verdict with enough data behind it. */

@@ -13,6 +13,13 @@ import org.weltgewebe.scenarios.slo.SloRules;
  * Judges a run's client-side measurements against the per-route objectives and the scenario's
  * error-budget policy.
  *
+ * <p>A verdict rests on enough requests: each percentile on its {@link #requiredRequests} answered
+ * ones, availability on an exact binomial test ({@link AvailabilityEvidence}, 95 % confidence),
+ * which misses a route only when its failures are implausible at the objective and meets it only
+ * when a route below the objective would have shown more. A part that is not judged is not
+ * missed; a route with one has "not enough data" and neither passes nor fails, unless another
+ * part missed.
+ *
  * <p>Error budget, per route: the allowed error ratio is 1 − availability; the burn rate is the
  * measured error ratio over it. The replayed slice of the day stands for the same slice of every
  * day of the month, so the share of a month's budget it burns is burn rate × (sessions the slice
@@ -57,7 +64,10 @@ final class Judge {
           new RunReport.SloVerdict(true, true, true, true, "no objective for this route", 0), null);
     }
     double target = o.availabilityPercent().doubleValue();
-    boolean availabilityMet = availability >= target;
+    AvailabilityEvidence evidence = new AvailabilityEvidence(o.availabilityPercent());
+    // like a percentile below its sample size, availability that is not judged is not missed
+    boolean availabilityMet = !evidence.missed(m.requests(), m.bad());
+    boolean availabilityJudged = !availabilityMet || evidence.met(m.requests(), m.bad());
     // latency objectives are about answered requests: a shed 503 counts against availability instead
     RunReport.Latency answered = m.okLatency();
     long p95Needs = requiredRequests(0.95);
@@ -68,8 +78,9 @@ final class Judge {
     boolean p99Met = !p99Judged || answered.p99Millis() <= o.p99Millis();
     List<String> reasons = new ArrayList<>();
     if (!availabilityMet) {
-      reasons.add(String.format("availability %.3f %% < %.2f %% (%d shed, %d 5xx, %d unanswered of %d)",
-          availability, target, m.shed(), m.serverErrors(), m.timeouts(), m.requests()));
+      reasons.add(String.format("availability %.3f %% < %.2f %% (%d shed, %d 5xx, %d unanswered of %d; %d or more miss it at %.0f %% confidence)",
+          availability, target, m.shed(), m.serverErrors(), m.timeouts(), m.requests(), evidence.failuresToMiss(m.requests()),
+          AvailabilityEvidence.CONFIDENCE * 100));
     }
     if (!p95Met) {
       reasons.add(String.format("p95 %.1f ms > %d ms", answered.p95Millis(), o.p95Millis()));
@@ -82,18 +93,27 @@ final class Judge {
     if (!p99Judged) {
       reasons.add(p95Judged
           ? String.format("p99 not judged: %d answered requests, a p99 verdict needs %d", m.ok(), p99Needs)
-          : String.format("not enough data: %d answered requests, a p95 verdict needs %d, a p99 verdict %d",
+          : String.format("p95 and p99 not judged: %d answered requests, a p95 verdict needs %d, a p99 verdict %d",
               m.ok(), p95Needs, p99Needs));
-      requestsNeeded = missed ? 0 : p99Needs;
+      requestsNeeded = p99Needs;
     }
-    boolean met = !missed && p99Judged;
+    if (!availabilityJudged) {
+      long availabilityNeeds = evidence.requestsToMeet(m.bad());
+      long toMiss = evidence.failuresToMiss(m.requests());
+      reasons.add(String.format("availability not judged: %d of %d requests failed, consistent with %.2f %%%s;"
+              + " met at %.0f %% confidence needs %d requests with at most %d failed",
+          m.bad(), m.requests(), target, toMiss <= m.requests() ? " (" + toMiss + " would miss it)" : "",
+          AvailabilityEvidence.CONFIDENCE * 100, availabilityNeeds, m.bad()));
+      requestsNeeded = Math.max(requestsNeeded, availabilityNeeds);
+    }
+    boolean met = !missed && p99Judged && availabilityJudged;
     return new RunReport.RouteResult(
         m.method(), m.route(),
         new RunReport.Objective(target, o.p95Millis(), o.p99Millis(), o.critical()),
         m.requests(), m.ok(), m.clientErrors(), m.serverErrors(), m.shed(), m.timeouts(), m.bytesReceived(),
         m.latency(), availability,
         new RunReport.SloVerdict(availabilityMet, p95Met, p99Met, met, reasons.isEmpty() ? "met" : String.join("; ", reasons),
-            requestsNeeded),
+            missed ? 0 : requestsNeeded),
         budget(m, target));
   }
 

@@ -21,8 +21,8 @@ final class Summary {
           route.method() + " " + route.route(), route.requests(), route.availabilityPercent(),
           route.latency().p95Millis(), route.latency().p99Millis(),
           b == null ? 0.0 : b.monthConsumedExtrapolated() * 100, b == null ? "-" : b.alert(),
-          route.verdict().met() ? "met" : route.verdict().notEnoughData() ? "not enough data (" + route.ok() + " of "
-              + route.verdict().requestsNeeded() + " answered)" : "MISSED: " + route.verdict().reason());
+          route.verdict().met() ? "met" : route.verdict().notEnoughData() ? "not enough data: " + route.verdict().reason()
+              : "MISSED: " + route.verdict().reason());
     }
     RunReport.Overload o = r.overload();
     out.printf("  overload %.1fx of %.0f req/s (%s): offered %d, ok %d, shed %.1f %%, timeouts %d, goodput %.0f/s = %.2f of sustainable, accepted p99 %.1f ms (objective %.0f), 503 p99 %.1f ms%n",

@@ -9,7 +9,10 @@ import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.scenarios.definition.ScenarioDefinition;
 import org.weltgewebe.scenarios.slo.SloRules;
 
-/** A route's verdict rests on enough answered requests for its percentiles, else it has none. */
+/**
+ * A route's verdict rests on enough answered requests for its percentiles and enough requests for
+ * its availability, else it has none; the objective here is 99.95 %.
+ */
 class JudgeTest {
   private final Judge judge = new Judge(
       List.of(new SloRules.Objective("PUT", "/roles/{id}/profile", new BigDecimal("99.95"), 250, 500, true)),
@@ -29,8 +32,10 @@ class JudgeTest {
     assertThat(v.met()).isFalse();
     assertThat(v.missed()).isFalse();
     assertThat(v.notEnoughData()).isTrue();
-    assertThat(v.requestsNeeded()).isEqualTo(500);
-    assertThat(v.reason()).contains("not enough data: 12 answered requests, a p95 verdict needs 100, a p99 verdict 500");
+    assertThat(v.requestsNeeded()).as("the larger need: availability's 5990 requests over the p99's 500").isEqualTo(5990);
+    assertThat(v.reason()).isEqualTo("p95 and p99 not judged: 12 answered requests, a p95 verdict needs 100, a p99 verdict 500;"
+        + " availability not judged: 0 of 12 requests failed, consistent with 99.95 % (1 would miss it);"
+        + " met at 95 % confidence needs 5990 requests with at most 0 failed");
   }
 
   @Test
@@ -40,26 +45,85 @@ class JudgeTest {
 
     assertThat(fast.notEnoughData()).isTrue();
     assertThat(fast.p99Met()).as("a p99 over 200 requests is not judged").isTrue();
-    assertThat(fast.reason()).isEqualTo("p99 not judged: 200 answered requests, a p99 verdict needs 500");
+    assertThat(fast.reason()).startsWith("p99 not judged: 200 answered requests, a p99 verdict needs 500; availability not judged:");
     assertThat(slow.missed()).isTrue();
+    assertThat(slow.requestsNeeded()).isZero();
     assertThat(slow.reason()).contains("p95 300.0 ms > 250 ms").doesNotContain("p99 900.0 ms");
   }
 
   @Test
-  void fiveHundredRequestsGiveARealVerdict() {
-    assertThat(judge.judge(measure(500, 100, 400)).verdict().met()).isTrue();
+  void fiveHundredRequestsJudgeTheP99() {
+    RunReport.SloVerdict fast = judge.judge(measure(500, 100, 400)).verdict();
+    assertThat(fast.p99Met()).isTrue();
+    assertThat(fast.notEnoughData()).as("0 of 500 failed says little about 99.95 %").isTrue();
+    assertThat(fast.reason()).doesNotContain("p99");
     RunReport.SloVerdict slow = judge.judge(measure(500, 100, 600)).verdict();
     assertThat(slow.missed()).isTrue();
-    assertThat(slow.reason()).isEqualTo("p99 600.0 ms > 500 ms");
+    assertThat(slow.reason()).startsWith("p99 600.0 ms > 500 ms; availability not judged");
   }
 
   @Test
-  void errorsFailARouteWhateverItsCount() {
-    RouteMeasure m = new RouteMeasure("main", "PUT", "/roles/{id}/profile", 12, 11, 0, 0, 1, 0, 0,
-        latency(100, 200), latency(100, 200), latency(0, 0));
-    RunReport.SloVerdict v = judge.judge(m).verdict();
+  void twentyRequestsWithoutAFailureProveNothingAboutNinetyNinePointNineFive() {
+    RunReport.SloVerdict v = judge.judge(measure(20, 100, 200)).verdict();
+    assertThat(v.availabilityMet()).as("not missed").isTrue();
+    assertThat(v.met()).isFalse();
+    assertThat(v.notEnoughData()).isTrue();
+    assertThat(v.requestsNeeded()).isEqualTo(5990);
+  }
+
+  @Test
+  void withoutFailuresNinetyNinePointNineFiveIsMetFromFiveThousandNineHundredNinetyRequests() {
+    RunReport.SloVerdict few = judge.judge(measure(5989, 100, 400)).verdict();
+    assertThat(few.notEnoughData()).isTrue();
+    assertThat(few.requestsNeeded()).isEqualTo(5990);
+    assertThat(few.reason()).isEqualTo("availability not judged: 0 of 5989 requests failed, consistent with 99.95 % (7 would miss it);"
+        + " met at 95 % confidence needs 5990 requests with at most 0 failed");
+
+    RunReport.SloVerdict enough = judge.judge(measure(5990, 100, 400)).verdict();
+    assertThat(enough.met()).isTrue();
+    assertThat(enough.requestsNeeded()).isZero();
+    assertThat(enough.reason()).isEqualTo("met");
+  }
+
+  @Test
+  void oneFailureInSixHundredRequestsNeitherMissesNorMeetsNinetyNinePointNineFive() {
+    RunReport.SloVerdict v = judge.judge(failing(600, 0, 1, 0)).verdict();
+    assertThat(v.availabilityMet()).isTrue();
+    assertThat(v.missed()).isFalse();
+    assertThat(v.notEnoughData()).isTrue();
+    assertThat(v.requestsNeeded()).isEqualTo(9486);
+    assertThat(v.reason()).isEqualTo("availability not judged: 1 of 600 requests failed, consistent with 99.95 % (2 would miss it);"
+        + " met at 95 % confidence needs 9486 requests with at most 1 failed");
+  }
+
+  @Test
+  void twoFailuresInSixHundredRequestsMissNinetyNinePointNineFive() {
+    RunReport.SloVerdict v = judge.judge(failing(600, 1, 0, 1)).verdict();
+    assertThat(v.availabilityMet()).isFalse();
     assertThat(v.missed()).isTrue();
-    assertThat(v.reason()).startsWith("availability 91.667 % < 99.95 %");
+    assertThat(v.requestsNeeded()).isZero();
+    assertThat(v.reason()).isEqualTo(
+        "availability 99.667 % < 99.95 % (1 shed, 0 5xx, 1 unanswered of 600; 2 or more miss it at 95 % confidence)");
+  }
+
+  @Test
+  void fiveFailuresInSixHundredRequestsMissNinetyNinePointNineFive() {
+    RunReport.SloVerdict v = judge.judge(failing(600, 2, 2, 1)).verdict();
+    assertThat(v.missed()).isTrue();
+    assertThat(v.reason()).startsWith("availability 99.167 % < 99.95 % (2 shed, 2 5xx, 1 unanswered of 600;");
+  }
+
+  @Test
+  void oneErrorInTwelveRequestsMissesNinetyNinePointNineFive() {
+    RunReport.SloVerdict v = judge.judge(failing(12, 0, 1, 0)).verdict();
+    assertThat(v.missed()).isTrue();
+    assertThat(v.reason()).startsWith("availability 91.667 % < 99.95 % (0 shed, 1 5xx, 0 unanswered of 12; 1 or more miss it");
+  }
+
+  /** {@code requests} of which the shed, 5xx and unanswered ones failed and the rest were answered quickly. */
+  private static RouteMeasure failing(long requests, long shed, long serverErrors, long timeouts) {
+    return new RouteMeasure("main", "PUT", "/roles/{id}/profile", requests, requests - shed - serverErrors - timeouts, 0,
+        shed, serverErrors, timeouts, 0, latency(100, 200), latency(100, 200), latency(0, 0));
   }
 
   private static RouteMeasure measure(long answered, double p95, double p99) {
