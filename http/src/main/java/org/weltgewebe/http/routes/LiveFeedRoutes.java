@@ -22,9 +22,6 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.BoundedSourceQueue;
-import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.weltgewebe.http.json.Problem;
@@ -78,7 +75,7 @@ public final class LiveFeedRoutes {
   }
 
   /** A stream opened with a token: the token and the queue that feeds the stream. */
-  private record TokenStream(String token, BoundedSourceQueue<ByteString> queue) {}
+  private record TokenStream(String token, FeedQueue queue) {}
 
   /** Ends every stream whose token is refused now, with a last {@code closing} event. */
   private void closeRevoked() {
@@ -157,17 +154,10 @@ public final class LiveFeedRoutes {
       if (after < 0) {
         return problem("Last-Event-ID must not be negative");
       }
-      Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> queued =
-          Source.<ByteString>queue(BUFFER).preMaterialize(system);
-      BoundedSourceQueue<ByteString> queue = queued.first();
+      FeedQueue queue = new FeedQueue(BUFFER);
       AutoCloseable tail;
       try {
-        tail = reader.tail(subject, after, item -> {
-          QueueOfferResult offered = queue.offer(frame(item));
-          if (offered == QueueOfferResult.dropped()) {
-            queue.fail(new IllegalStateException("subscriber fell more than " + BUFFER + " events behind"));
-          }
-        }, queue::complete);
+        tail = reader.tail(subject, after, item -> queue.offer(frame(item)), queue::complete);
       } catch (Exception e) {
         return extractRequest(request -> complete(responses.unavailable(
             "feed-unavailable", "the event stream cannot be read right now; retry shortly", request.getUri().path())));
@@ -177,7 +167,7 @@ public final class LiveFeedRoutes {
       kamon.metric.Gauge open = HttpFigures.liveConnections("sse");
       open.increment();
       Source<ByteString, NotUsed> events =
-          queued.second()
+          queue.source()
               .keepAlive(keepAlive, () -> KEEP_ALIVE)
               .watchTermination((notUsed, done) -> {
                 done.whenComplete((ok, failure) -> {
