@@ -55,17 +55,8 @@ final class AvailabilityEvidence {
 
   /** The fewest failures that miss the objective in {@code requests} (at least 1); above {@code requests} when none would. */
   long failuresToMiss(long requests) {
-    long low = 0; // never misses: P(X ≥ 0) = 1
-    long high = requests + 1; // misses by convention: no such number of failures exists
-    while (high - low > 1) {
-      long mid = low + (high - low) / 2;
-      if (missed(requests, mid)) {
-        high = mid;
-      } else {
-        low = mid;
-      }
-    }
-    return high;
+    // 0 never misses (P(X ≥ 0) = 1); requests + 1 misses by convention: no such number of failures exists
+    return least(0, requests + 1, failures -> missed(requests, failures));
   }
 
   /** The fewest requests in which {@code failures} failures meet the objective. */
@@ -76,9 +67,14 @@ final class AvailabilityEvidence {
       low = high;
       high *= 2;
     }
+    return least(low, high, requests -> met(requests, failures));
+  }
+
+  /** The least n in (low, high] for which the monotone {@code holds} is true, given it is false at low and true at high. */
+  private static long least(long low, long high, java.util.function.LongPredicate holds) {
     while (high - low > 1) {
       long mid = low + (high - low) / 2;
-      if (met(mid, failures)) {
+      if (holds.test(mid)) {
         high = mid;
       } else {
         low = mid;
