@@ -37,6 +37,11 @@ public final class ScenarioRun {
   private static final Duration PROBE = Duration.ofSeconds(30);
   /** The longest pause after the probe for the platform to catch up (Oracle#settle). */
   private static final Duration SETTLE = Duration.ofSeconds(30);
+  /**
+   * Quiet time after the overload before the coverage phase: the load shedder's limits recover over
+   * a few of its 1-s windows, and the first coverage window after an immediate start shed writes.
+   */
+  private static final Duration CALM = Duration.ofSeconds(5);
   private static final Duration CEILING = Duration.ofSeconds(8);
   /** The probe ramps at least this far (req/s of the API mix): past what one node on 2 cores takes. */
   private static final double PROBE_CEILING = 400;
@@ -168,6 +173,11 @@ public final class ScenarioRun {
             boolean caughtUp = oracle.settle(SETTLE);
             out.printf("settle: %s %.1f s after the overload%n", caughtUp ? "the platform caught up" : "the platform had not caught up",
                 (System.nanoTime() - settling) / 1e9);
+            try {
+              Thread.sleep(CALM.toMillis());
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
             CoveragePhase.run(load, scenario, sustainable, options.coverageMax(), progress, server, out);
           }
         }
