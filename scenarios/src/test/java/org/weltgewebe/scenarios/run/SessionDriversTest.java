@@ -48,11 +48,8 @@ class SessionDriversTest {
   @Test
   void theSameSessionThroughBothDriversMakesTheSameMovesAndJournal() throws Exception {
     try (TestDatabase db = TestDatabase.create();
-        WeaveNode node = WeaveNode.start(db.outboxConfig().withFallback(
-            ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0")))) {
-      node.awaitEntitiesAnswer(Duration.ofMinutes(2));
-      int port = HttpApi.bind(node).toCompletableFuture().get(1, TimeUnit.MINUTES).localAddress().getPort();
-      URI api = URI.create("http://127.0.0.1:" + port);
+        WeaveNode node = node(db)) {
+      URI api = api(node);
 
       World overHttp = new World(Scenarios.load("S1"), 1, 7);
       List<String> httpMoves = overHttp(api, overHttp, session(overHttp));
@@ -83,11 +80,8 @@ class SessionDriversTest {
   @Test
   void aReturningUsersSessionLogsInAndItsChatOpens() throws Exception {
     try (TestDatabase db = TestDatabase.create();
-        WeaveNode node = WeaveNode.start(db.outboxConfig().withFallback(
-            ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0")))) {
-      node.awaitEntitiesAnswer(Duration.ofMinutes(2));
-      int port = HttpApi.bind(node).toCompletableFuture().get(1, TimeUnit.MINUTES).localAddress().getPort();
-      URI api = URI.create("http://127.0.0.1:" + port);
+        WeaveNode node = node(db)) {
+      URI api = api(node);
       World world = new World(Scenarios.load("S1"), 1, 7);
       overHttp(api, world, UserSession.setup(world.moves(), world.cellsByHeat(), new SplittableRandom(5)));
       assertThat(world.population().conversations()).as("the setup's conversation, which the chats are on").hasSize(1);
@@ -181,5 +175,17 @@ class SessionDriversTest {
 
   private static String registeredRole(World world) {
     return world.population().user(0).id();
+  }
+
+  private static WeaveNode node(TestDatabase db) {
+    return WeaveNode.start(db.outboxConfig().withFallback(
+        ConfigFactory.parseString("pekko.remote.artery.canonical.port = 0\nweltgewebe.http.port = 0")));
+  }
+
+  /** The node's API, bound on a free port once its entities answer. */
+  private static URI api(WeaveNode node) throws Exception {
+    node.awaitEntitiesAnswer(Duration.ofMinutes(2));
+    int port = HttpApi.bind(node).toCompletableFuture().get(1, TimeUnit.MINUTES).localAddress().getPort();
+    return URI.create("http://127.0.0.1:" + port);
   }
 }
