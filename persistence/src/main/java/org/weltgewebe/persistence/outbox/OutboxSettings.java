@@ -11,7 +11,8 @@ public record OutboxSettings(
     Duration publishTimeout,
     Duration maxBackoff,
     int reconcileRange,
-    Duration reconcileSettle) {
+    Duration reconcileSettle,
+    int reconcileScanPerSecond) {
   /** The publication that migration V2 creates on event_journal. */
   static final String PUBLICATION = "weltgewebe_outbox";
 
@@ -34,6 +35,10 @@ public record OutboxSettings(
     if (reconcileSettle == null || reconcileSettle.isNegative()) {
       throw new IllegalArgumentException("weltgewebe.outbox.reconcile-settle must not be negative");
     }
+    if (reconcileScanPerSecond < 0) {
+      throw new IllegalArgumentException(
+          "weltgewebe.outbox.reconcile-scan-per-second must be 0 (unpaced) or more, not " + reconcileScanPerSecond);
+    }
   }
 
   /** Reads {@code weltgewebe.outbox}. */
@@ -45,17 +50,18 @@ public record OutboxSettings(
         outbox.getDuration("publish-timeout"),
         outbox.getDuration("max-backoff"),
         outbox.getInt("reconcile-range"),
-        outbox.getDuration("reconcile-settle"));
+        outbox.getDuration("reconcile-settle"),
+        outbox.getInt("reconcile-scan-per-second"));
   }
 
   /** The same settings reading through another replication slot. */
   public OutboxSettings withSlot(String otherSlot) {
-    return new OutboxSettings(otherSlot, maxInFlight, publishTimeout, maxBackoff, reconcileRange, reconcileSettle);
+    return new OutboxSettings(otherSlot, maxInFlight, publishTimeout, maxBackoff, reconcileRange, reconcileSettle, reconcileScanPerSecond);
   }
 
   /** The same settings with another settle time for the reconciler. */
   public OutboxSettings withReconcileSettle(Duration settle) {
-    return new OutboxSettings(slot, maxInFlight, publishTimeout, maxBackoff, reconcileRange, settle);
+    return new OutboxSettings(slot, maxInFlight, publishTimeout, maxBackoff, reconcileRange, settle, reconcileScanPerSecond);
   }
 
   private static void requirePositive(String key, Duration value) {

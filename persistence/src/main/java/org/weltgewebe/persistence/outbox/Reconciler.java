@@ -111,6 +111,8 @@ public final class Reconciler {
   private static final int STREAM_NOT_FOUND = 10059;
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
   private static final int SCAN_BATCH = 5_000;
+  /** Messages between two looks at the pass's pace. */
+  private static final int PACE_EVERY = 250;
 
   private final DatabaseSettings db;
   private final NatsSettings nats;
@@ -557,6 +559,17 @@ public final class Reconciler {
 
   // Reads the messages from sequence start to last with an ordered consumer, handing
   // each event to the sink; returns the last message read (event or not), null when none.
+  /** Waits until {@code read} messages are due at the pass's pace ({@code reconcile-scan-per-second}). */
+  private void pace(long started, long read) throws InterruptedException {
+    int perSecond = outbox.reconcileScanPerSecond();
+    if (perSecond > 0) {
+      long wait = started + read * 1_000_000_000L / perSecond - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+    }
+  }
+
   private StreamEvent scan(Connection connection, long start, long last, java.util.function.Consumer<StreamEvent> sink)
       throws IOException, JetStreamApiException, InterruptedException {
     if (start > last) {
@@ -571,6 +584,8 @@ public final class Reconciler {
                     .deliverPolicy(DeliverPolicy.ByStartSequence)
                     .startSequence(start));
     StreamEvent lastRead = null;
+    long started = System.nanoTime();
+    long read = 0;
     // Whole messages: format 1 carries the row's identity in the payload (a whole message of format
     // 1 is smaller than format 0's headers were). Fewer round trips is what a long scan is made of.
     try (IterableConsumer messages = consumer.iterate(ConsumeOptions.builder().batchSize(SCAN_BATCH).build())) {
@@ -581,6 +596,9 @@ public final class Reconciler {
         }
         if (m == null) {
           throw new IOException("stream " + nats.stream() + " stopped delivering before sequence " + last);
+        }
+        if (++read % PACE_EVERY == 0) {
+          pace(started, read);
         }
         Headers h = m.getHeaders();
         long seq = m.metaData().streamSequence();

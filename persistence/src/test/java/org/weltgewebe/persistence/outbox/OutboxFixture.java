@@ -30,7 +30,7 @@ final class OutboxFixture {
   /** Outbox settings with a slot of the test's own and a settle time of zero. */
   static OutboxSettings outboxSettings() {
     String slot = "wg_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    return new OutboxSettings(slot, 512, Duration.ofSeconds(5), Duration.ofMillis(500), 100, Duration.ZERO);
+    return new OutboxSettings(slot, 512, Duration.ofSeconds(5), Duration.ofMillis(500), 100, Duration.ZERO, 0);
   }
 
   /** The payload of an event: text with a few bytes around it that no text encoding would keep. */

@@ -54,7 +54,7 @@ public final class ReconcilerBenchmark {
     try (TestDatabase db = TestDatabase.create()) {
       NatsSettings settings =
           new NatsSettings("nats://127.0.0.1:" + port, "BENCH_EVENTS", "bench.events", Duration.ofSeconds(5));
-      OutboxSettings outbox = new OutboxSettings("unused", 2048, Duration.ofSeconds(30), Duration.ofSeconds(1), range, Duration.ofSeconds(60));
+      OutboxSettings outbox = new OutboxSettings("unused", 2048, Duration.ofSeconds(30), Duration.ofSeconds(1), range, Duration.ofSeconds(60), 0);
       awaitServer(settings);
       System.out.printf(Locale.ROOT, "journal and stream of %,d events (range %,d orderings) ...%n", events, range);
       long t0 = System.nanoTime();
