@@ -52,6 +52,18 @@ class ReconcilerTest {
   }
 
   @Test
+  void aPacedPassReadsNoFasterThanItsPaceAndFindsTheSame() {
+    OutboxSettings paced = new OutboxSettings(outbox.slot(), outbox.maxInFlight(), outbox.publishTimeout(), outbox.maxBackoff(),
+        outbox.reconcileRange(), outbox.reconcileSettle(), 1_000);
+    long started = System.nanoTime();
+    Reconciler.Report report = new Reconciler(db, nats, paced).verify();
+    // 500 messages at 1,000 per second: the pass waits until the 500th is due, half a second in
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+    assertThat(report.consistent()).isTrue();
+    assertThat(report.streamMessages()).isEqualTo(500);
+  }
+
+  @Test
   void aSecondRunReadsOnlyWhatIsNewAndStillSeesALossInWhatItHadRead() throws Exception {
     Reconciler reconciler = new Reconciler(db, nats, outbox);
     assertThat(reconciler.verify().consistent()).isTrue();
