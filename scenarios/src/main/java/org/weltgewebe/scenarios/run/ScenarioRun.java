@@ -154,10 +154,7 @@ public final class ScenarioRun {
                       + "(no window kept p99 ≤ %.0f ms with ≤ %.0f %% errors)", from, to, objective, OverloadCheck.KNEE_ERRORS * 100);
               // The probe ends past the knee: the phases after it judge a node that has worked off
               // that overload (queued writes, the read models behind), not its aftermath.
-              long settling = System.nanoTime();
-              boolean caughtUp = oracle.settle(SETTLE);
-              out.printf("settle: %s %.1f s after the probe%n", caughtUp ? "the platform caught up" : "the platform had not caught up",
-                  (System.nanoTime() - settling) / 1e9);
+              settle(oracle, "the probe", out);
             }
             // The overload comes straight after the probe, on the world whose sustainable rate the probe
             // measured: the coverage phase's writes (knots, proposals, leaves) grow the regions every
@@ -169,10 +166,7 @@ public final class ScenarioRun {
             overload = OverloadCheck.overload(load.measures("overload"), sustainable, sustainableSource, factor, offered, overloadFor,
                 judgeFor(options, scenario, slice), ceiling, load.queueing("overload"));
             // The coverage phase's objectives judge a node that has worked off the overload.
-            long settling = System.nanoTime();
-            boolean caughtUp = oracle.settle(SETTLE);
-            out.printf("settle: %s %.1f s after the overload%n", caughtUp ? "the platform caught up" : "the platform had not caught up",
-                (System.nanoTime() - settling) / 1e9);
+            settle(oracle, "the overload", out);
             try {
               Thread.sleep(CALM.toMillis());
             } catch (InterruptedException e) {
@@ -217,6 +211,14 @@ public final class ScenarioRun {
         return new Outcome(report, dir, topology.failures());
       }
     }
+  }
+
+  /** Waits until the platform has worked off what {@code phase} left queued, and says how long that took. */
+  private static void settle(Oracle oracle, String phase, PrintStream out) {
+    long settling = System.nanoTime();
+    boolean caughtUp = oracle.settle(SETTLE);
+    out.printf("settle: %s %.1f s after %s%n", caughtUp ? "the platform caught up" : "the platform had not caught up",
+        (System.nanoTime() - settling) / 1e9, phase);
   }
 
   private static Platform platform(RunOptions options, Slice slice, Instant virtualStart, Path dir, Topology topology, PrintStream out) {
