@@ -165,6 +165,11 @@ final class GatlingLoad implements Load {
   }
 
   @Override
+  public List<RunReport.Window> slidingWindows(String phase, int seconds) {
+    return measurements.slidingWindows(phase, seconds);
+  }
+
+  @Override
   public void abort(String reason) {
     abort.compareAndSet(null, reason);
   }

@@ -78,6 +78,16 @@ public interface Load extends AutoCloseable {
   }
 
   /**
+   * {@code phase}'s all-route windows of {@code seconds} wall seconds, one starting at each of its
+   * whole seconds (they overlap), without the phase's first and last second, which its start and end
+   * cut; each window's latency percentiles are those of all its requests. Empty when the driver
+   * keeps only 10-s windows.
+   */
+  default List<RunReport.Window> slidingWindows(String phase, int seconds) {
+    return List.of();
+  }
+
+  /**
    * How {@code phase}'s requests waited for a connection inside the generator, when it bounds its
    * connections (empty otherwise): such a wait is the generator's, not the platform's.
    */

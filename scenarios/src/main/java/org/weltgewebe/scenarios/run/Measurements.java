@@ -175,6 +175,40 @@ final class Measurements {
     return list;
   }
 
+  /** See {@link Load#slidingWindows}; a window offset is its first second since the measurements began. */
+  List<RunReport.Window> slidingWindows(String phase, int seconds) {
+    List<Stats> inPhase = bySecond.values().stream()
+        .filter(s -> s.phase.equals(phase))
+        .sorted(Comparator.comparingLong(s -> s.window))
+        .toList();
+    List<RunReport.Window> list = new ArrayList<>();
+    if (inPhase.size() < 2 + seconds) {
+      return list;
+    }
+    List<Stats> whole = inPhase.subList(1, inPhase.size() - 1);
+    for (int i = 0; i + seconds <= whole.size(); i++) {
+      // a second in which no request started: the window would not be `seconds` long
+      if (whole.get(i + seconds - 1).window - whole.get(i).window != seconds - 1) {
+        continue;
+      }
+      Stats window = new Stats(phase, "*", "*", whole.get(i).window);
+      for (Stats s : whole.subList(i, i + seconds)) {
+        synchronized (s) {
+          window.all.add(s.all);
+          window.requests += s.requests;
+          window.ok += s.ok;
+          window.shed += s.shed;
+          window.serverErrors += s.serverErrors;
+          window.timeouts += s.timeouts;
+        }
+      }
+      list.add(new RunReport.Window(phase, window.window - startMillis / 1000.0, "*", "*",
+          window.requests, window.ok, window.shed, window.shed + window.serverErrors + window.timeouts,
+          ms(window.all, 50), ms(window.all, 95), ms(window.all, 99)));
+    }
+    return list;
+  }
+
   private static RunReport.Latency latency(Histogram h) {
     return new RunReport.Latency(ms(h, 50), ms(h, 90), ms(h, 95), ms(h, 99), h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1000.0,
         h.getTotalCount() == 0 ? 0 : h.getMean() / 1000.0);

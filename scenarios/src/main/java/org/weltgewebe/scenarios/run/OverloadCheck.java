@@ -26,16 +26,6 @@ final class OverloadCheck {
         .orElse(0);
   }
 
-  /**
-   * The platform's capacity as the probe saw it: the highest goodput (answered 2xx per second) of a
-   * whole 10-s window of the ramp. Shedding windows count: what the platform still answers while it
-   * sheds the excess is what it can sustain. The phase's first and last windows are cut by the
-   * phase's start and end and would understate it.
-   */
-  static double sustainableRate(List<RunReport.Window> windows, String phase) {
-    return wholeWindows(windows, phase).stream().mapToDouble(w -> w.ok() / 10.0).max().orElse(0);
-  }
-
   /** The phase's all-route windows in time order, without its first and last (cut by the phase's start and end) when it has three or more. */
   private static List<RunReport.Window> wholeWindows(List<RunReport.Window> windows, String phase) {
     List<RunReport.Window> all = windows.stream()
@@ -49,17 +39,48 @@ final class OverloadCheck {
   static final double KNEE_ERRORS = 0.05;
 
   /**
-   * The platform's sustainable rate as the probe saw it: the highest goodput of a whole 10-s window
-   * in which the platform still met the mix's p99 objective and failed at most {@link #KNEE_ERRORS}
-   * of the requests; empty when no window did. A window past the knee may answer more 2xx per second
-   * while its latency climbs (seen here: 583 ok/s in a window with p99 3.96 s), and 3× a rate past
-   * the knee overloads a platform that is already queueing.
+   * The highest goodput of {@code windows}, each {@code windowSeconds} long, that met the p99
+   * objective with at most {@link #KNEE_ERRORS} of its requests failed; empty when none did.
    */
-  static OptionalDouble sustainableRate(List<RunReport.Window> windows, String phase, double p99ObjectiveMillis) {
-    return wholeWindows(windows, phase).stream()
+  static OptionalDouble kneeRate(List<RunReport.Window> windows, double windowSeconds, double p99ObjectiveMillis) {
+    return windows.stream()
         .filter(w -> w.requests() > 0 && w.p99Millis() <= p99ObjectiveMillis && w.errors() <= KNEE_ERRORS * w.requests())
-        .mapToDouble(w -> w.ok() / 10.0)
+        .mapToDouble(w -> w.ok() / windowSeconds)
         .max();
+  }
+
+  /** Length of the probe's sliding windows: short enough to resolve its ramp, long enough for a p99 of hundreds of requests. */
+  static final int KNEE_WINDOW_SECONDS = 2;
+
+  /** The sustainable rate and a sentence saying how it was found. */
+  record Sustainable(double perSecond, String source) {}
+
+  /**
+   * The sustainable rate of a probe phase that ramped {@code from}→{@code to} req/s: the highest
+   * goodput of a window in which the platform still met the mix's p99 objective and failed at most
+   * {@link #KNEE_ERRORS} of the requests. A window past the knee may answer more 2xx per second while
+   * its latency climbs (seen here: 583 ok/s in a window with p99 3.96 s), and 3× a rate past the
+   * knee overloads a platform that is already queueing. The windows are the phase's
+   * {@link #KNEE_WINDOW_SECONDS}-s sliding ones ({@code sliding}) when the driver keeps seconds: a
+   * 10-s window of a 30-s ramp spans a third of it, and the whole window after the last one within
+   * the objective served twice its goodput at 13 % shed. Otherwise its whole 10-s windows of
+   * {@code windows} (the first and last, cut by the phase's start and end, left out). Without any
+   * window within the objective, the highest goodput of any.
+   */
+  static Sustainable probed(
+      List<RunReport.Window> sliding, List<RunReport.Window> windows, String phase, double objective, double from, double to) {
+    double seconds = sliding.isEmpty() ? 10 : KNEE_WINDOW_SECONDS;
+    List<RunReport.Window> judged = sliding.isEmpty() ? wholeWindows(windows, phase) : sliding;
+    String kind = sliding.isEmpty() ? "a whole 10-s window" : String.format("a %d-s window (sliding by 1 s)", KNEE_WINDOW_SECONDS);
+    OptionalDouble within = kneeRate(judged, seconds, objective);
+    if (within.isPresent()) {
+      return new Sustainable(within.getAsDouble(), String.format(
+          "probe: highest goodput of %s with p99 ≤ %.0f ms and ≤ %.0f %% errors while ramping %.0f→%.0f req/s",
+          kind, objective, KNEE_ERRORS * 100, from, to));
+    }
+    return new Sustainable(judged.stream().mapToDouble(w -> w.ok() / seconds).max().orElse(0), String.format(
+        "probe: highest goodput of %s while ramping %.0f→%.0f req/s (no window kept p99 ≤ %.0f ms with ≤ %.0f %% errors)",
+        kind, from, to, objective, KNEE_ERRORS * 100));
   }
 
   /** The strictest bound the overload check holds accepted requests to: the largest p99 objective of the routes measured. */

@@ -10,7 +10,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalDouble;
 import java.util.function.Function;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.reports.RunReports;
@@ -144,14 +143,11 @@ public final class ScenarioRun {
               double from = 10;
               double to = Math.max(PROBE_CEILING, 2 * mainPeak);
               load.run(new Load.Requests("probe", PROBE, from, to, mix));
-              double objective = OverloadCheck.p99Objective(load.measures("probe"), judgeFor(options, scenario, slice));
-              OptionalDouble withinObjective = OverloadCheck.sustainableRate(load.windows(), "probe", objective);
-              sustainable = withinObjective.orElse(OverloadCheck.sustainableRate(load.windows(), "probe"));
-              sustainableSource = withinObjective.isPresent()
-                  ? String.format("probe: highest goodput of a whole 10-s window with p99 ≤ %.0f ms and ≤ %.0f %% errors while ramping %.0f→%.0f req/s",
-                      objective, OverloadCheck.KNEE_ERRORS * 100, from, to)
-                  : String.format("probe: highest goodput of a whole 10-s window while ramping %.0f→%.0f req/s "
-                      + "(no window kept p99 ≤ %.0f ms with ≤ %.0f %% errors)", from, to, objective, OverloadCheck.KNEE_ERRORS * 100);
+              OverloadCheck.Sustainable probed = OverloadCheck.probed(
+                  load.slidingWindows("probe", OverloadCheck.KNEE_WINDOW_SECONDS), load.windows(), "probe",
+                  OverloadCheck.p99Objective(load.measures("probe"), judgeFor(options, scenario, slice)), from, to);
+              sustainable = probed.perSecond();
+              sustainableSource = probed.source();
               // The probe ends past the knee: the phases after it judge a node that has worked off
               // that overload (queued writes, the read models behind), not its aftermath.
               settle(oracle, "the probe", out);

@@ -26,16 +26,55 @@ class SustainableRateTest {
         window(120, 10_195, 9_000, 1_195, 3_540),
         window(130, 16_000, 14_500, 12, 900),
         window(140, 5_665, 5_356, 102, 53.7));
-    assertThat(OverloadCheck.sustainableRate(windows, "probe", 750)).hasValue(787.5);
-    // the old rule took the window with the most 2xx, whatever its latency
-    assertThat(OverloadCheck.sustainableRate(windows, "probe")).isEqualTo(1_450);
+    OverloadCheck.Sustainable tenSeconds = OverloadCheck.probed(List.of(), windows, "probe", 750, 10, 2_000);
+    assertThat(tenSeconds.perSecond()).isEqualTo(787.5);
+    assertThat(tenSeconds.source()).contains("a whole 10-s window with p99 ≤ 750 ms");
   }
 
   @Test
-  void noWindowWithinTheObjectiveGivesNoRate() {
+  void noWindowWithinTheObjectiveGivesTheHighestGoodputAndSaysSo() {
     List<RunReport.Window> windows = List.of(
         window(100, 100, 100, 0, 900), window(110, 200, 200, 0, 900), window(120, 300, 300, 0, 900));
-    assertThat(OverloadCheck.sustainableRate(windows, "probe", 750)).isEmpty();
+    OverloadCheck.Sustainable rate = OverloadCheck.probed(List.of(), windows, "probe", 750, 10, 400);
+    // the first and last windows are cut by the phase's start and end
+    assertThat(rate.perSecond()).isEqualTo(20);
+    assertThat(rate.source()).contains("no window kept p99 ≤ 750 ms");
+  }
+
+  @Test
+  void slidingWindowsFindTheKneeInsideATenSecondWindow() {
+    // a ramp through the knee: 2xx at the offered rate up to 700 req/s, then 15 % shed and p99 climbing
+    Measurements m = new Measurements();
+    long origin = 1_000_000L;
+    for (int second = 0; second < 12; second++) {
+      int offered = 300 + 50 * second;
+      boolean pastKnee = offered > 700;
+      for (int i = 0; i < offered; i++) {
+        long start = origin + second * 1_000L + i * 1_000L / offered;
+        boolean shed = pastKnee && i % 100 < 15;
+        m.record("probe", "GET", "/knots/{id}", start, pastKnee ? 900_000 : 5_000, shed ? 503 : 200, 100, false);
+      }
+    }
+    List<RunReport.Window> sliding = m.slidingWindows("probe", 2);
+    // 12 seconds, the first and last cut: 10 whole ones, 9 windows of two
+    assertThat(sliding).hasSize(9);
+    assertThat(sliding.get(0).requests()).isEqualTo(350 + 400);
+    assertThat(sliding.get(8).requests()).isEqualTo(750 + 800);
+    OverloadCheck.Sustainable rate = OverloadCheck.probed(sliding, m.windows(), "probe", 750, 300, 850);
+    // the last window within the objective: seconds 7 and 8, 650 + 700 requests, all 2xx
+    assertThat(rate.perSecond()).isEqualTo(675);
+    assertThat(rate.source()).contains("a 2-s window (sliding by 1 s) with p99 ≤ 750 ms");
+  }
+
+  @Test
+  void aSecondWithoutRequestsBreaksTheWindowsOverIt() {
+    Measurements m = new Measurements();
+    long origin = 2_000_000L;
+    for (int second : new int[] {0, 1, 2, 4, 5, 6}) {
+      m.record("probe", "GET", "/knots/{id}", origin + second * 1_000L, 5_000, 200, 100, false);
+    }
+    // whole seconds 1, 2, 4, 5: only 1–2 and 4–5 are two seconds long
+    assertThat(m.slidingWindows("probe", 2)).hasSize(2).allMatch(w -> w.requests() == 2);
   }
 
   @Test
