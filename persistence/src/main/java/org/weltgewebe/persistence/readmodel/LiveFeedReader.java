@@ -12,7 +12,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 
 /**
@@ -36,6 +39,7 @@ import org.weltgewebe.persistence.outbox.NatsSettings;
  * quiet node's SSE streams stayed open on a dead consumer and got nothing more.
  */
 public final class LiveFeedReader implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LiveFeedReader.class);
   /** One feed message: its sequence in the feed stream (the SSE event id) and its JSON. */
   public record Item(long sequence, String json) {}
 
@@ -46,6 +50,8 @@ public final class LiveFeedReader implements AutoCloseable {
   private Fanout fanout;
   /** The resuming subscribers on the current connection, ended with it. */
   private final Set<Subscriber> replaying = ConcurrentHashMap.newKeySet();
+  /** Messages a subscriber had been given already (same or older sequence), not given again. */
+  private final AtomicLong repeated = new AtomicLong();
 
   public LiveFeedReader(NatsSettings nats) {
     this.nats = nats;
@@ -65,7 +71,7 @@ public final class LiveFeedReader implements AutoCloseable {
   public AutoCloseable tail(String subject, long afterSequence, Consumer<Item> sink, Runnable ended) throws Exception {
     if (afterSequence == 0) {
       Fanout live = fanout();
-      Subscriber subscriber = new Subscriber(sink, ended);
+      Subscriber subscriber = new Subscriber(sink, ended, repeated);
       live.add(subject, subscriber);
       return () -> live.remove(subject, subscriber);
     }
@@ -77,11 +83,11 @@ public final class LiveFeedReader implements AutoCloseable {
       used = connection();
       dispatcher = replays;
     }
-    Subscriber subscriber = new Subscriber(sink, ended);
+    Subscriber subscriber = new Subscriber(sink, ended, repeated);
     MessageConsumer consumer =
         used.getStreamContext(LiveFeeds.stream(nats))
             .createOrderedConsumer(configuration)
-            .consume(dispatcher, message -> sink.accept(item(message)));
+            .consume(dispatcher, message -> subscriber.deliver(item(message)));
     replaying.add(subscriber);
     return () -> {
       replaying.remove(subscriber);
@@ -98,6 +104,15 @@ public final class LiveFeedReader implements AutoCloseable {
     } catch (RuntimeException connectionGone) {
       // the consumer ends with its connection anyway
     }
+  }
+
+  /**
+   * Messages not given to a subscriber again because it had had their sequence or a later one: an
+   * ordered consumer that is recreated (missed heartbeats, a GC pause of the node) may hand over a
+   * message the old one delivered. Each is logged.
+   */
+  public long repeated() {
+    return repeated.get();
   }
 
   private static Item item(Message message) {
@@ -158,19 +173,32 @@ public final class LiveFeedReader implements AutoCloseable {
     }
   }
 
-  /** A subscriber: where its messages go, and what to call (once) when its feed breaks off. */
-  private static final class Subscriber {
+  /**
+   * A subscriber: where its messages go, the last sequence it was given (its feed's messages come
+   * in stream order, so an older or equal one is a repeat), and what to call (once) when its feed
+   * breaks off. Each subscriber is delivered by one consumer's thread at a time.
+   */
+  static final class Subscriber {
     private final Consumer<Item> sink;
     private final Runnable ended;
+    private final AtomicLong repeated;
     private final AtomicBoolean over = new AtomicBoolean();
+    private volatile long last;
 
-    Subscriber(Consumer<Item> sink, Runnable ended) {
+    Subscriber(Consumer<Item> sink, Runnable ended, AtomicLong repeated) {
       this.sink = sink;
       this.ended = ended;
+      this.repeated = repeated;
     }
 
-    Consumer<Item> sink() {
-      return sink;
+    void deliver(Item item) {
+      if (item.sequence() <= last) {
+        long n = repeated.incrementAndGet();
+        log.warn("live feed: sequence {} came again after {}; not given to the subscriber again ({} so far)", item.sequence(), last, n);
+        return;
+      }
+      last = item.sequence();
+      sink.accept(item);
     }
 
     void end() {
@@ -202,7 +230,7 @@ public final class LiveFeedReader implements AutoCloseable {
       }
       Item item = item(message);
       for (Subscriber subscriber : subscribers) {
-        subscriber.sink().accept(item);
+        subscriber.deliver(item);
       }
     }
 

@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.nats.client.Connection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.weltgewebe.persistence.outbox.NatsSettings;
 import org.weltgewebe.persistence.outbox.TestNats;
@@ -65,5 +67,17 @@ class LiveFeedReaderTest {
         }
       }
     }
+  }
+
+  @Test
+  void aSubscriberIsNotGivenASequenceItHadAgain() {
+    List<Long> given = new ArrayList<>();
+    AtomicLong repeated = new AtomicLong();
+    LiveFeedReader.Subscriber subscriber = new LiveFeedReader.Subscriber(item -> given.add(item.sequence()), () -> {}, repeated);
+    for (long sequence : new long[] {5, 5, 4, 6, 9, 9}) {
+      subscriber.deliver(new LiveFeedReader.Item(sequence, "{}"));
+    }
+    assertThat(given).containsExactly(5L, 6L, 9L);
+    assertThat(repeated).hasValue(3);
   }
 }
