@@ -32,6 +32,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores shared by n
 cpu_before=$(node_cpu)
 java -Xmx2g -XX:+UseParallelGC "$@" -Dbench.base="$base" -Dbench.node-pid="$node" \
   -cp "$root/http/target/test-classes:$root/http/target/classes:$(cat "$cp")" org.weltgewebe.http.SseSwarmBenchmark
+echo "feed messages the node's live-feed reader did not give a subscriber again (an ordered consumer's repeats): $(grep -c 'came again after' "$node_log" || true)"
 echo "node CPU over the whole run: $(awk -v b="$cpu_before" -v a="$(node_cpu)" 'BEGIN {printf "%.1f", a - b}') s; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "${WG_PROFILE:-0}" = 1 ]; then
   jfr="$(mktemp -t wg-sse.XXXXXX.jfr)"
