@@ -74,9 +74,11 @@ final class OverloadCheck {
     String kind = sliding.isEmpty() ? "a whole 10-s window" : String.format("a %d-s window (sliding by 1 s)", KNEE_WINDOW_SECONDS);
     OptionalDouble within = kneeRate(judged, seconds, objective);
     if (within.isPresent()) {
+      boolean lastWithin = kneeRate(judged.subList(judged.size() - 1, judged.size()), seconds, objective).isPresent();
       return new Sustainable(within.getAsDouble(), String.format(
-          "probe: highest goodput of %s with p99 ≤ %.0f ms and ≤ %.0f %% errors while ramping %.0f→%.0f req/s",
-          kind, objective, KNEE_ERRORS * 100, from, to));
+          "probe: highest goodput of %s with p99 ≤ %.0f ms and ≤ %.0f %% errors while ramping %.0f→%.0f req/s%s",
+          kind, objective, KNEE_ERRORS * 100, from, to,
+          lastWithin ? " (its last window was still within them: the knee lies higher, the rate is a lower bound)" : ""));
     }
     return new Sustainable(judged.stream().mapToDouble(w -> w.ok() / seconds).max().orElse(0), String.format(
         "probe: highest goodput of %s while ramping %.0f→%.0f req/s (no window kept p99 ≤ %.0f ms with ≤ %.0f %% errors)",

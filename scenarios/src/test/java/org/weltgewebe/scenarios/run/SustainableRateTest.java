@@ -63,7 +63,11 @@ class SustainableRateTest {
     OverloadCheck.Sustainable rate = OverloadCheck.probed(sliding, m.windows(), "probe", 750, 300, 850);
     // the last window within the objective: seconds 7 and 8, 650 + 700 requests, all 2xx
     assertThat(rate.perSecond()).isEqualTo(675);
-    assertThat(rate.source()).contains("a 2-s window (sliding by 1 s) with p99 ≤ 750 ms");
+    assertThat(rate.source()).contains("a 2-s window (sliding by 1 s) with p99 ≤ 750 ms").doesNotContain("lower bound");
+    // a ramp that ended before the knee says its rate is only a lower bound
+    OverloadCheck.Sustainable early = OverloadCheck.probed(sliding.subList(0, 5), m.windows(), "probe", 750, 300, 600);
+    assertThat(early.perSecond()).isEqualTo(575);
+    assertThat(early.source()).contains("the rate is a lower bound");
   }
 
   @Test
