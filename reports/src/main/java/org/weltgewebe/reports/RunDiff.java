@@ -21,6 +21,10 @@ import java.util.function.Function;
  *   <li>Verdict flips are listed; only the oracle's pass → fail is a regression by itself (it is a
  *       correctness check, not a noisy measurement). An SLO or shedding flip shows up through the
  *       metric behind it.
+ *   <li>A route's SLO verdict is met, missed, or not enough data (too few requests to tell, {@link
+ *       RunReport.SloVerdict#notEnoughData()}), and a change between any two of them is listed. A
+ *       route the baseline judged and the candidate could not is marked "no longer judged": not a
+ *       regression of its figures, but the candidate no longer shows what the baseline did.
  * </ul>
  */
 public record RunDiff(
@@ -43,8 +47,23 @@ public record RunDiff(
   public record MetricChange(
       String metric, double baseline, double candidate, double change, double noise, boolean worse, boolean regression, String note) {}
 
-  /** A verdict that differs between the runs. */
-  public record VerdictChange(String check, boolean baseline, boolean candidate, boolean regression) {}
+  /**
+   * A verdict that differs between the runs, in words: pass or fail for the run's checks; met,
+   * missed or "not enough data (needs N requests)" for a route's objectives. {@code noLongerJudged}:
+   * the baseline judged the route (met or missed) and the candidate had too few requests to.
+   */
+  public record VerdictChange(String check, String baseline, String candidate, boolean regression, boolean noLongerJudged) {}
+
+  /** What a route's SLO verdict says, whatever the reason behind it. */
+  private enum Judgement {
+    MET,
+    MISSED,
+    NOT_ENOUGH_DATA;
+
+    static Judgement of(RunReport.SloVerdict v) {
+      return v.met() ? MET : v.notEnoughData() ? NOT_ENOUGH_DATA : MISSED;
+    }
+  }
 
   /** Whether any change is a regression beyond noise. */
   public boolean regression() {
@@ -116,7 +135,7 @@ public record RunDiff(
     for (RunReport.RouteResult br : baseline.routes()) {
       RunReport.RouteResult cr = candRoutes.get(br.method() + " " + br.route());
       if (cr != null) {
-        flip(verdicts, "SLO " + br.method() + " " + br.route(), br.verdict().met(), cr.verdict().met(), false);
+        flip(verdicts, "SLO " + br.method() + " " + br.route(), br.verdict(), cr.verdict());
       }
     }
     return new RunDiff(baseline.runId(), repeats.stream().map(RunReport::runId).toList(), candidate.runId(), basis,
@@ -125,8 +144,25 @@ public record RunDiff(
 
   private static void flip(List<VerdictChange> into, String check, boolean a, boolean b, boolean regression) {
     if (a != b) {
-      into.add(new VerdictChange(check, a, b, regression));
+      into.add(new VerdictChange(check, a ? "pass" : "fail", b ? "pass" : "fail", regression, false));
     }
+  }
+
+  /** A route's SLO verdict that says something else in the candidate; a change of the data it needs alone is none. */
+  private static void flip(List<VerdictChange> into, String check, RunReport.SloVerdict a, RunReport.SloVerdict b) {
+    Judgement was = Judgement.of(a);
+    Judgement is = Judgement.of(b);
+    if (was != is) {
+      into.add(new VerdictChange(check, words(a), words(b), false, is == Judgement.NOT_ENOUGH_DATA));
+    }
+  }
+
+  private static String words(RunReport.SloVerdict v) {
+    return switch (Judgement.of(v)) {
+      case MET -> "met";
+      case MISSED -> "missed";
+      case NOT_ENOUGH_DATA -> String.format(Locale.ROOT, "not enough data (needs %,d requests)", v.requestsNeeded());
+    };
   }
 
   static double errorPercent(RunReport.RouteResult r) {
@@ -237,11 +273,17 @@ public record RunDiff(
     }
     if (!verdicts.isEmpty()) {
       b.append("\nverdicts that changed:\n");
-      verdicts.forEach(v -> b.append(String.format(Locale.ROOT, "  %-50s %s → %s%s%n", v.check(), v.baseline() ? "pass" : "fail",
-          v.candidate() ? "pass" : "fail", v.regression() ? "  REGRESSION" : "")));
+      verdicts.forEach(v -> b.append(String.format(Locale.ROOT, "  %-50s %s → %s%s%n", v.check(), v.baseline(), v.candidate(),
+          v.regression() ? "  REGRESSION" : v.noLongerJudged() ? "  NO LONGER JUDGED" : "")));
     }
     long regressions = metrics.stream().filter(MetricChange::regression).count() + verdicts.stream().filter(VerdictChange::regression).count();
-    b.append('\n').append(regressions == 0 ? "no regression beyond noise" : regressions + " regression(s) beyond noise").append('\n');
+    long unjudged = verdicts.stream().filter(VerdictChange::noLongerJudged).count();
+    b.append('\n').append(regressions == 0 ? "no regression beyond noise" : regressions + " regression(s) beyond noise");
+    if (unjudged > 0) {
+      b.append("; ").append(unjudged).append(unjudged == 1 ? " route's SLO verdict" : " routes' SLO verdicts")
+          .append(" no longer judged: too few requests in the candidate");
+    }
+    b.append('\n');
     return b.toString();
   }
 }

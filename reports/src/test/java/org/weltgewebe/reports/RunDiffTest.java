@@ -73,6 +73,53 @@ class RunDiffTest {
     assertThat(metric(diff, "GET /knots p95 ms").note()).contains("not judged");
   }
 
+  /**
+   * A route met in the baseline with too few requests in the candidate to judge it is not a
+   * regression of its figures, but the diff says that the candidate no longer shows it met.
+   */
+  @Test
+  void aRouteMetInTheBaselineAndNotJudgedInTheCandidateIsMarkedNoLongerJudged() {
+    RunReport thin = withVerdict(baseline, "B", "/knots", notEnoughData(5990));
+    RunDiff diff = RunDiff.of(baseline, List.of(), thin, prices, 0.6);
+
+    assertThat(diff.verdicts()).extracting(RunDiff.VerdictChange::check).containsExactly("SLO GET /knots");
+    assertThat(diff.regression()).isFalse();
+    assertThat(diff.format())
+        .containsPattern("  SLO GET /knots +met → not enough data \\(needs 5,990 requests\\)  NO LONGER JUDGED\n")
+        .contains("no regression beyond noise; 1 route's SLO verdict no longer judged: too few requests in the candidate");
+  }
+
+  /** Between "not enough data" and a verdict either way the change is listed, whichever way it goes. */
+  @Test
+  void aRouteThatGainsOrLosesAVerdictIsListed() {
+    RunReport thin = withVerdict(baseline, "A", "/knots", notEnoughData(9486));
+    RunReport missed = withVerdict(baseline, "B", "/knots",
+        new RunReport.SloVerdict(false, true, true, false, "availability 99.667 % < 99.95 %"));
+
+    assertThat(RunDiff.of(thin, List.of(), missed, prices, 0.6).format())
+        .containsPattern("  SLO GET /knots +not enough data \\(needs 9,486 requests\\) → missed\n");
+    assertThat(RunDiff.of(thin, List.of(), baseline, prices, 0.6).format())
+        .containsPattern("  SLO GET /knots +not enough data \\(needs 9,486 requests\\) → met\n");
+    assertThat(RunDiff.of(missed, List.of(), thin, prices, 0.6).format())
+        .containsPattern("  SLO GET /knots +missed → not enough data \\(needs 9,486 requests\\)  NO LONGER JUDGED\n");
+    assertThat(RunDiff.of(baseline, List.of(), missed, prices, 0.6).format())
+        .containsPattern("  SLO GET /knots +met → missed\n");
+    // needing more data than before is no change of the verdict
+    assertThat(RunDiff.of(thin, List.of(), withVerdict(baseline, "C", "/knots", notEnoughData(5990)), prices, 0.6).verdicts()).isEmpty();
+  }
+
+  private static RunReport.SloVerdict notEnoughData(long requestsNeeded) {
+    return new RunReport.SloVerdict(true, true, true, false,
+        "availability not judged: 0 of 1000 requests failed, consistent with 99.9 %", requestsNeeded);
+  }
+
+  /** {@code r} with {@code verdict} on the route {@code route}. */
+  private static RunReport withVerdict(RunReport r, String runId, String route, RunReport.SloVerdict verdict) {
+    return Fixtures.withRoutes(r, runId, x -> !x.route().equals(route) ? x
+        : new RunReport.RouteResult(x.method(), x.route(), x.objective(), x.requests(), x.ok(), x.clientErrors(), x.serverErrors(),
+            x.shed(), x.timeouts(), x.bytesReceived(), x.latency(), x.availabilityPercent(), verdict, x.errorBudget()));
+  }
+
   @Test
   void anOracleThatStopsPassingIsARegression() {
     RunReport broken = Fixtures.withOracle(baseline, "B",

@@ -78,6 +78,8 @@ public final class ScenarioRun {
   public static Outcome run(RunOptions options, Topology topology, Function<LoadContext, Load> loads, PrintStream out) {
     ScenarioDefinition scenario = Scenarios.load(options.scenario());
     Slice slice = Slice.of(scenario, options.compression(), options.duration());
+    // read before anything starts: definitions that cannot judge a run stop it here, not after its main phase
+    List<SloRules.Objective> objectives = options.sloDefinitions().map(SloRules::read).orElseGet(SloRules::readBuiltIn);
     Path dir = options.reportsDir().resolve(options.runId());
     Instant started = Instant.now();
     out.printf("run %s: scenario %s (%s), %.1f virtual hours from %02.0f:00 at %.0fx = %s wall, then a probe and an overload phase%n",
@@ -117,7 +119,7 @@ public final class ScenarioRun {
           progress.phase("main");
           server.phase("main");
           java.util.concurrent.ScheduledExecutorService watch = options.abortOnBurn()
-              ? new BurnWatch(judgeFor(options, scenario, slice), scenario.errorBudget().abortAtBurnRate()).watch(load, aborted, out)
+              ? new BurnWatch(judgeFor(objectives, scenario, slice), scenario.errorBudget().abortAtBurnRate()).watch(load, aborted, out)
               : null;
           try {
             topology.loadStarting(load);
@@ -145,7 +147,7 @@ public final class ScenarioRun {
               load.run(new Load.Requests("probe", PROBE, from, to, mix));
               OverloadCheck.Sustainable probed = OverloadCheck.probed(
                   load.slidingWindows("probe", OverloadCheck.KNEE_WINDOW_SECONDS), load.windows(), "probe",
-                  OverloadCheck.p99Objective(load.measures("probe"), judgeFor(options, scenario, slice)), from, to);
+                  OverloadCheck.p99Objective(load.measures("probe"), judgeFor(objectives, scenario, slice)), from, to);
               sustainable = probed.perSecond();
               sustainableSource = probed.source();
               // The probe ends past the knee: the phases after it judge a node that has worked off
@@ -160,7 +162,7 @@ public final class ScenarioRun {
             double offered = factor * sustainable;
             load.run(new Load.Requests("overload", overloadFor, offered, offered, mix));
             overload = OverloadCheck.overload(load.measures("overload"), sustainable, sustainableSource, factor, offered, overloadFor,
-                judgeFor(options, scenario, slice), ceiling, load.queueing("overload"));
+                judgeFor(objectives, scenario, slice), ceiling, load.queueing("overload"));
             // The coverage phase's objectives judge a node that has worked off the overload.
             settle(oracle, "the overload", out);
             try {
@@ -189,7 +191,7 @@ public final class ScenarioRun {
               List.of("the oracle could not judge: " + e.getMessage()));
         }
         RunReport.ServerUsage usage = server.usage(verdictOfOracle.persisted());
-        Judge judge = judgeFor(options, scenario, slice);
+        Judge judge = judgeFor(objectives, scenario, slice);
         List<RunReport.RouteResult> routes = new ArrayList<>();
         for (RouteMeasure m : load.measures(List.of("main", "coverage"))) {
           routes.add(judge.judge(m));
@@ -231,10 +233,10 @@ public final class ScenarioRun {
         options.serveCommand(), environment, options.runId(), slice.compression(), virtualStart, dir.resolve("platform.log")), dir, out);
   }
 
-  private static Judge judgeFor(RunOptions options, ScenarioDefinition scenario, Slice slice) {
+  private static Judge judgeFor(List<SloRules.Objective> objectives, ScenarioDefinition scenario, Slice slice) {
     double sessionsInSlice = slice.sessionsIn(scenario);
     double sessionsInMonth = scenario.sessionsInDay() * 30;
-    return new Judge(options.sloDefinitions().map(SloRules::read).orElseGet(SloRules::readBuiltIn), scenario.errorBudget(), sessionsInSlice / sessionsInMonth);
+    return new Judge(objectives, scenario.errorBudget(), sessionsInSlice / sessionsInMonth);
   }
 
 

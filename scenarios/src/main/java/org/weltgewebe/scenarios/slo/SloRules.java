@@ -29,8 +29,20 @@ public final class SloRules {
   /** Where the rules go, from the repository root. */
   public static final Path RULES = Path.of("observability", "rules", "slo-rules.yml");
 
-  /** One route's objective. */
+  /**
+   * One route's objective. Its availability lies above 0 and below 100 %: the error budget is
+   * 100 % minus it, and no run can show that a route meets 100 % (the binomial test that judges it
+   * needs an allowed failure ratio above 0), so such an objective is refused here, where it is read,
+   * rather than when the first run is judged against it.
+   */
   public record Objective(String method, String route, BigDecimal availabilityPercent, int p95Millis, int p99Millis, boolean critical) {
+    public Objective {
+      if (availabilityPercent.signum() <= 0 || availabilityPercent.compareTo(HUNDRED) >= 0) {
+        throw new IllegalArgumentException(method + " " + route + ": availability " + availabilityPercent.toPlainString()
+            + " % cannot be judged: an availability objective lies above 0 and below 100 % (its error budget is 100 % minus it)");
+      }
+    }
+
     /** The objective as a ratio, e.g. 0.9995. */
     BigDecimal ratio() {
       return availabilityPercent.movePointLeft(2);
@@ -53,6 +65,8 @@ public final class SloRules {
           new BurnRate("warning", "7.2", "1h", "5m", "1%", "2m"));
 
   static final List<String> WINDOWS = List.of("5m", "30m", "1h", "6h", "3d");
+
+  private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
 
   private static final String SERVER_SPANS = "span_processing_time_seconds_count{component=\"pekko.http.server\",span_kind=\"server\"}";
   private static final String SERVER_ERRORS =
@@ -98,16 +112,33 @@ public final class SloRules {
     }
     List<Objective> objectives = new ArrayList<>();
     for (JsonNode slo : root.withArray("slos")) {
-      objectives.add(
-          new Objective(
-              slo.get("method").asText(),
-              slo.get("route").asText(),
-              new BigDecimal(slo.get("availability").asText()),
-              slo.get("p95_ms").asInt(),
-              slo.get("p99_ms").asInt(),
-              slo.path("critical").asBoolean(false)));
+      String method = slo.get("method").asText();
+      String route = slo.get("route").asText();
+      try {
+        objectives.add(
+            new Objective(
+                method,
+                route,
+                availabilityPercent(slo.path("availability"), method, route),
+                slo.get("p95_ms").asInt(),
+                slo.get("p99_ms").asInt(),
+                slo.path("critical").asBoolean(false)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(definitions + ": " + e.getMessage(), e);
+      }
     }
     return objectives;
+  }
+
+  /** The availability in per cent as written: a JSON number, or a numeral in a string. */
+  private static BigDecimal availabilityPercent(JsonNode availability, String method, String route) {
+    try {
+      // from the number's text, so that 99.95 stays 99.95 and not its binary neighbour
+      return new BigDecimal(availability.asText());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(method + " " + route + ": availability " + (availability.isMissingNode() ? "missing" : availability)
+          + " is not a number: an availability objective is a per cent above 0 and below 100", e);
+    }
   }
 
   /** The rule file for {@code objectives}. */

@@ -1,6 +1,7 @@
 package org.weltgewebe.scenarios.slo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,9 +13,11 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The committed alert rules are what the SLO definitions give, Prometheus accepts them, and their
@@ -48,6 +51,50 @@ class SloRulesTest {
         .isNotEmpty()
         .allSatisfy(o -> assertThat(o.availabilityPercent().doubleValue()).isGreaterThanOrEqualTo(99.95));
     assertThat(objectives.stream().map(o -> o.method() + " " + o.route()).distinct().count()).isEqualTo(objectives.size());
+  }
+
+  /**
+   * An availability objective no run can judge (100 % or more, 0 or less, not a number) is refused
+   * where the definitions are read, with the file, the route and the value: before, it was read and
+   * only failed once a run was judged against it, after the run's main phase.
+   */
+  @Test
+  void anAvailabilityObjectiveThatNoRunCanJudgeIsRefusedWhenRead(@TempDir Path dir) throws IOException {
+    Map<String, String> refused = Map.of(
+        "100", "availability 100 % cannot be judged",
+        "100.0", "availability 100.0 % cannot be judged",
+        "120", "availability 120 % cannot be judged",
+        "0", "availability 0 % cannot be judged",
+        "-0.5", "availability -0.5 % cannot be judged",
+        "\"NaN\"", "availability \"NaN\" is not a number",
+        "\"99,9\"", "availability \"99,9\" is not a number",
+        "null", "availability null is not a number");
+    for (Map.Entry<String, String> availability : refused.entrySet()) {
+      Path file = definitions(dir, "\"availability\": " + availability.getKey() + ",");
+      assertThatThrownBy(() -> SloRules.read(file))
+          .as("availability %s", availability.getKey())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(file + ": POST /roles: " + availability.getValue());
+    }
+    assertThatThrownBy(() -> SloRules.read(definitions(dir, ""))).hasMessageStartingWith(
+        dir.resolve("slos.json") + ": POST /roles: availability missing is not a number");
+  }
+
+  @Test
+  void anAvailabilityObjectiveBetweenZeroAndAHundredPerCentIsReadAsWritten(@TempDir Path dir) throws IOException {
+    assertThat(SloRules.read(definitions(dir, "\"availability\": 99.999,")).get(1).availabilityPercent()).isEqualByComparingTo("99.999");
+    assertThat(SloRules.read(definitions(dir, "\"availability\": \"99.95\",")).get(1).availabilityPercent()).isEqualByComparingTo("99.95");
+    assertThat(SloRules.read(definitions(dir, "\"availability\": 0.5,")).get(1).availabilityPercent()).isEqualByComparingTo("0.5");
+  }
+
+  /** Definitions of two routes, GET /knots at 99.9 % and POST /roles with {@code availability} as written. */
+  private static Path definitions(Path dir, String availability) throws IOException {
+    Path file = dir.resolve("slos.json");
+    Files.writeString(file, "{\"period_days\": 30, \"slos\": [\n"
+        + "  {\"method\": \"GET\", \"route\": \"/knots\", \"availability\": 99.9, \"p95_ms\": 250, \"p99_ms\": 750},\n"
+        + "  {\"method\": \"POST\", \"route\": \"/roles\", " + availability + " \"p95_ms\": 250, \"p99_ms\": 750, \"critical\": true}\n"
+        + "]}\n", StandardCharsets.UTF_8);
+    return file;
   }
 
   /**
