@@ -16,7 +16,7 @@ class AdmissionQueueModelTest {
     long n = Math.round(offered * 10);
     long reads = n * 3 / 4;
     long writes = n - reads;
-    return new CapacityReport.Step(offered, goodput, goodput, n, n, 0, 0, 0, new RunReport.Latency(1, 2, p95, p95, p95, 1), 0, met,
+    return new CapacityReport.Step(offered, goodput, goodput, n, n, 0, 0, 0, new RunReport.Latency(1, 2, p95, p95, p95, 1), 0, 0, 0, met,
         List.of(), List.of(
             new CapacityReport.RouteStep("GET", "/knots/{id}", reads, reads, 0, new RunReport.Latency(1, 2, 3, 4, 5, readMs)),
             new CapacityReport.RouteStep("POST", "/conversations/{id}/messages", writes, writes, 0,
