@@ -45,6 +45,35 @@ class QueueModelTest {
   }
 
   @Test
+  void phasesTailMatchesTheClosedFormsAlsoForEqualRates() {
+    double t = 0.013;
+    assertThat(QueueModel.phasesTail(t, 80)).isCloseTo(Math.exp(-80 * t), within(1e-12));
+    // distinct rates: (b e^{−at} − a e^{−bt}) / (b − a)
+    assertThat(QueueModel.phasesTail(t, 80, 300)).isCloseTo((300 * Math.exp(-80 * t) - 80 * Math.exp(-300 * t)) / (300 - 80), within(1e-12));
+    // equal rates: Erlang-2, (1 + at) e^{−at}
+    assertThat(QueueModel.phasesTail(t, 80, 80)).isCloseTo((1 + 80 * t) * Math.exp(-80 * t), within(1e-12));
+    // three distinct rates: Σᵢ e^{−rᵢ t} Πⱼ≠ᵢ rⱼ / (rⱼ − rᵢ)
+    double[] r = {50, 120, 900};
+    double closed = 0;
+    for (int i = 0; i < 3; i++) {
+      double product = 1;
+      for (int j = 0; j < 3; j++) {
+        if (j != i) {
+          product *= r[j] / (r[j] - r[i]);
+        }
+      }
+      closed += Math.exp(-r[i] * t) * product;
+    }
+    assertThat(QueueModel.phasesTail(t, r)).isCloseTo(closed, within(1e-12));
+    // the M/M/c response time is such a sum: service, then with probability C the wait
+    QueueModel m = new QueueModel(8, 1, 10);
+    double c = m.probabilityOfWaiting();
+    assertThat((1 - c) * QueueModel.phasesTail(1.7, 1) + c * QueueModel.phasesTail(1.7, 1, m.waitingRatePerSecond()))
+        .isCloseTo(m.responseTimeTail(1.7), within(1e-12));
+    assertThat(QueueModel.phasesTail(0, 5, 7)).isEqualTo(1.0);
+  }
+
+  @Test
   void anOverloadedQueueHasNoFiniteLatency() {
     QueueModel m = new QueueModel(30, 10, 2);
     assertThat(m.stable()).isFalse();

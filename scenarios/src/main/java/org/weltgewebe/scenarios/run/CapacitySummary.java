@@ -65,8 +65,7 @@ final class CapacitySummary {
       out.println("  (API requests only; tiles are immutable and meant for the edge, pages are served by the frontend)");
     }
     AdmissionQueueModel.of(report).ifPresentOrElse(
-        m -> out.print("what-if model (per-class M/M/c: reads on their admission limit, writes on the database pool; "
-            + "fitted on the lower half of the steps that met, the rest held out):\n" + m.markdown()),
+        m -> out.print("what-if model:\n" + m.markdown()),
         () -> out.println("what-if model: fewer than two steps met every objective (one to fit, one to predict)"));
     out.println("capacity: " + file);
   }
