@@ -49,7 +49,12 @@ public record CapacityReport(
   /**
    * One load step: the scenario's request mix offered open-model at {@code offeredPerSecond} for
    * the step's seconds. {@code cpuSeconds} is what the node processes used during the step (0 when
-   * the target is remote and not measured); {@code met} whether every route met its objective.
+   * the target is remote and not measured). {@code hostCpuSeconds} is what the whole machine the
+   * search ran on kept busy over the same interval, all {@code hostCores} CPUs together (from
+   * /proc/stat: total − idle − iowait): on one machine the node, PostgreSQL, NATS and the load
+   * generator share the cores, and their sum is what saturates. Both are 0 when not measured (not
+   * Linux, or a capacity.json written before they were recorded). {@code met} is whether every
+   * route met its objective.
    * Latencies are of the requests answered 2xx/3xx/4xx — what the objectives are about; a shed 503
    * counts against availability instead. {@code achievedPerSecond} and {@code goodputPerSecond} are
    * answered and OK requests over {@code wallSeconds}, the step's wall time until its last request
@@ -66,6 +71,8 @@ public record CapacityReport(
       long timeouts,
       RunReport.Latency latency,
       double cpuSeconds,
+      double hostCpuSeconds,
+      int hostCores,
       boolean met,
       List<String> failures,
       List<RouteStep> routes,

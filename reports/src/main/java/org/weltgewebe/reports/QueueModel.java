@@ -47,6 +47,11 @@ public record QueueModel(double arrivalsPerSecond, double servicePerSecond, int 
     return servers * b / (servers - a * (1 - b));
   }
 
+  /** The rate θ = c μ − λ of the exponential wait of an arrival that has to wait (M/M/c, FCFS). */
+  double waitingRatePerSecond() {
+    return servers * servicePerSecond - arrivalsPerSecond;
+  }
+
   /** Mean time in the queue before service, W_q = C / (c μ − λ), in seconds. */
   public double meanWaitSeconds() {
     return stable() ? probabilityOfWaiting() / (servers * servicePerSecond - arrivalsPerSecond) : Double.POSITIVE_INFINITY;
@@ -74,6 +79,54 @@ public record QueueModel(double arrivalsPerSecond, double servicePerSecond, int 
         ? (1 + mu * t) * Math.exp(-mu * t)
         : (theta * Math.exp(-mu * t) - mu * Math.exp(-theta * t)) / (theta - mu);
     return (1 - c) * serviceTail + c * waitedTail;
+  }
+
+  /**
+   * P(X₁ + … + Xₙ > t) for independent exponential phases with the given rates (a hypoexponential
+   * distribution), by uniformisation: the phases as a Markov chain that jumps at the Poisson rate
+   * Λ = the largest rate and moves on from phase i with probability rateᵢ / Λ, so the tail is
+   * Σₘ Poisson(m; Λt) · P(not through every phase after m jumps). Unlike the closed form
+   * Σᵢ e^{−rateᵢ t} Πⱼ≠ᵢ rateⱼ / (rateⱼ − rateᵢ) it stays exact when two rates are equal or close.
+   */
+  static double phasesTail(double t, double... rates) {
+    if (t <= 0) {
+      return 1;
+    }
+    double top = 0;
+    for (double r : rates) {
+      if (!(r > 0)) {
+        throw new IllegalArgumentException("phase rates must be positive, got " + r);
+      }
+      top = Math.max(top, r);
+    }
+    double x = top * t;
+    double[] in = new double[rates.length];
+    in[0] = 1;
+    double logWeight = -x;
+    double tail = 0;
+    // beyond Λt + 12 √(Λt) + 30 jumps the Poisson weights left are far below double precision
+    long last = (long) Math.ceil(x + 12 * Math.sqrt(x) + 30);
+    for (long m = 0; m <= last; m++) {
+      if (m > 0) {
+        for (int i = rates.length - 1; i >= 0; i--) {
+          double leave = in[i] * rates[i] / top;
+          in[i] -= leave;
+          if (i + 1 < rates.length) {
+            in[i + 1] += leave;
+          }
+        }
+        logWeight += Math.log(x) - Math.log(m);
+      }
+      double alive = 0;
+      for (double p : in) {
+        alive += p;
+      }
+      if (alive < 1e-16) {
+        break;
+      }
+      tail += Math.exp(logWeight) * alive;
+    }
+    return Math.min(1, tail);
   }
 
   /** The q-quantile of the response time (e.g. 0.95), in seconds, found by bisection on the tail. */

@@ -12,7 +12,7 @@ import java.util.Optional;
  * {@code report.html} and {@code report.md} beside it, and writes the cost KPIs for operators' own
  * tools as {@code cost.json} ({@link CostKpis}) with the same prices. A proxied run's {@code
  * topology.json} adds its section to both readable forms and its measured edge quota to cost.json, a fault run's {@code
- * faults.json} its faults section. The scenario runner calls
+ * faults.json} its faults section, a capacity.json the stations' what-if model checked against it ({@link AdmissionQueueModel}). The scenario runner calls
  * {@link #renderAll(Path)} at the end of a run; {@code weltgewebe report render} does the same for
  * any run directory.
  */
@@ -52,13 +52,15 @@ public final class ReportRendering {
     Optional<WhatIf> whatIf = WhatIf.of(report, capacity, prices);
     Optional<TopologyReport> topology = TopologyReport.read(dir);
     Optional<FaultReport> faults = FaultReport.read(dir);
+    // the stations' model of the capacity search, right after the CPU-only what-if it corrects
+    Optional<AdmissionQueueModel> stations = capacity.flatMap(AdmissionQueueModel::of);
     Path html = dir.resolve(HTML_FILE);
     Path md = dir.resolve(MARKDOWN_FILE);
     try {
-      Files.writeString(html, HtmlReport.render(report, pricing, whatIf,
-          faults.map(FaultSection::html).orElse("") + topology.map(TopologySection::html).orElse("")), StandardCharsets.UTF_8);
-      Files.writeString(md, MarkdownReport.render(report, pricing, whatIf,
-          faults.map(FaultSection::markdown).orElse("") + topology.map(TopologySection::markdown).orElse("")), StandardCharsets.UTF_8);
+      Files.writeString(html, HtmlReport.render(report, pricing, whatIf, stations.map(AdmissionQueueModel::htmlSection).orElse("")
+          + faults.map(FaultSection::html).orElse("") + topology.map(TopologySection::html).orElse("")), StandardCharsets.UTF_8);
+      Files.writeString(md, MarkdownReport.render(report, pricing, whatIf, stations.map(AdmissionQueueModel::markdownSection).orElse("")
+          + faults.map(FaultSection::markdown).orElse("") + topology.map(TopologySection::markdown).orElse("")), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the reports into " + dir, e);
     }

@@ -17,7 +17,12 @@ final class SectionText {
   record Table(List<String> header, List<List<String>> rows) implements Block {}
 
   static String markdown(String title, List<Block> blocks) {
-    StringBuilder md = new StringBuilder("## ").append(title).append("\n\n");
+    return "## " + title + "\n\n" + markdown(blocks);
+  }
+
+  /** The blocks without a heading, for text that has its own (the capacity search's console summary). */
+  static String markdown(List<Block> blocks) {
+    StringBuilder md = new StringBuilder();
     for (Block b : blocks) {
       if (b instanceof Paragraph p) {
         md.append(p.text()).append("\n\n");

@@ -45,6 +45,35 @@ class QueueModelTest {
   }
 
   @Test
+  void phasesTailMatchesTheClosedFormsAlsoForEqualRates() {
+    double t = 0.013;
+    assertThat(QueueModel.phasesTail(t, 80)).isCloseTo(Math.exp(-80 * t), within(1e-12));
+    // distinct rates: (b e^{−at} − a e^{−bt}) / (b − a)
+    assertThat(QueueModel.phasesTail(t, 80, 300)).isCloseTo((300 * Math.exp(-80 * t) - 80 * Math.exp(-300 * t)) / (300 - 80), within(1e-12));
+    // equal rates: Erlang-2, (1 + at) e^{−at}
+    assertThat(QueueModel.phasesTail(t, 80, 80)).isCloseTo((1 + 80 * t) * Math.exp(-80 * t), within(1e-12));
+    // three distinct rates: Σᵢ e^{−rᵢ t} Πⱼ≠ᵢ rⱼ / (rⱼ − rᵢ)
+    double[] r = {50, 120, 900};
+    double closed = 0;
+    for (int i = 0; i < 3; i++) {
+      double product = 1;
+      for (int j = 0; j < 3; j++) {
+        if (j != i) {
+          product *= r[j] / (r[j] - r[i]);
+        }
+      }
+      closed += Math.exp(-r[i] * t) * product;
+    }
+    assertThat(QueueModel.phasesTail(t, r)).isCloseTo(closed, within(1e-12));
+    // the M/M/c response time is such a sum: service, then with probability C the wait
+    QueueModel m = new QueueModel(8, 1, 10);
+    double c = m.probabilityOfWaiting();
+    assertThat((1 - c) * QueueModel.phasesTail(1.7, 1) + c * QueueModel.phasesTail(1.7, 1, m.waitingRatePerSecond()))
+        .isCloseTo(m.responseTimeTail(1.7), within(1e-12));
+    assertThat(QueueModel.phasesTail(0, 5, 7)).isEqualTo(1.0);
+  }
+
+  @Test
   void anOverloadedQueueHasNoFiniteLatency() {
     QueueModel m = new QueueModel(30, 10, 2);
     assertThat(m.stable()).isFalse();
@@ -58,8 +87,8 @@ class QueueModelTest {
     RunReport.Latency lat = new RunReport.Latency(5, 10, 20, 40, 80, 8);
     CapacityReport capacity = new CapacityReport(1, "cap", run.startedAt(), run.finishedAt(), "S1", "http://x", 1, 2, "vm, 2 cores", "test", 0, 10,
         List.of(
-            new CapacityReport.Step(100, 100, 100, 1000, 1000, 0, 0, 0, lat, 10, true, List.of(), List.of(), 10, false),
-            new CapacityReport.Step(400, 390, 380, 4000, 3800, 200, 0, 0, lat, 10, true, List.of(), List.of(), 10, false)),
+            new CapacityReport.Step(100, 100, 100, 1000, 1000, 0, 0, 0, lat, 10, 0, 0, true, List.of(), List.of(), 10, false),
+            new CapacityReport.Step(400, 390, 380, 4000, 3800, 200, 0, 0, lat, 10, 0, 0, true, List.of(), List.of(), 10, false)),
         300, 300, 350, "cpu", 0.6, List.of(), "test data", "test data", 3, 2);
     WhatIf w = WhatIf.of(run, Optional.of(capacity), Prices.current()).orElseThrow();
     QueueModel atRun = new QueueModel(w.runRatePerSecond(), 1 / w.serviceSecondsPerRequest(), 2);

@@ -24,6 +24,19 @@ class ReportRenderingTest {
   }
 
   @Test
+  void aCapacitySearchBesideTheRunAddsTheStationsModelToBothForms() throws Exception {
+    RunReports.write(Fixtures.handMade(), tmp);
+    Files.copy(Path.of(ReportRenderingTest.class.getResource("/capacity/CAP-S1-before-host-cpu/capacity.json").toURI()),
+        tmp.resolve(RunReports.CAPACITY_FILE));
+    ReportRendering.Rendered out = ReportRendering.renderAll(tmp);
+    assertThat(Files.readString(out.markdown())).contains("## " + AdmissionQueueModel.TITLE)
+        .contains("limited by writes on the database pool (10 servers)").contains("| offered req/s | fit/held out |")
+        .contains("Host CPU: the search did not record the host's CPU");
+    assertThat(Files.readString(out.html())).contains("<section id=\"capacity-model\"><h2>")
+        .contains("<th>host cores busy predicted</th>");
+  }
+
+  @Test
   void aRemoteRunWithoutServerFiguresStillRenders() throws Exception {
     RunReport h = Fixtures.handMade();
     RunReport.ServerUsage none = new RunReport.ServerUsage(Double.NaN, Double.NaN, Double.NaN, Map.of(), Map.of(), 0, 0, Double.NaN, 0, 0, 0,

@@ -164,6 +164,7 @@ public final class CapacityFinder {
     while (true) {
       String phase = String.format("step-%02d", steps.size() + 1);
       OptionalDouble cpuBefore = platform.cpuSeconds();
+      Optional<HostCpu> hostBefore = HostCpu.now();
       long startNanos = System.nanoTime();
       try (Ticker ticker = new Ticker(out, load, phase, rate, rerun, options.stepDuration())) {
         load.run(new Load.Requests(phase, options.stepDuration(), rate, rate, mix));
@@ -171,8 +172,9 @@ public final class CapacityFinder {
       // the step's own time, from its first request to its last answer, when the driver knows it
       double wall = load.activeSeconds(phase).orElse((System.nanoTime() - startNanos) / 1e9);
       OptionalDouble cpuAfter = platform.cpuSeconds();
+      HostCpu host = HostCpu.between(hostBefore, HostCpu.now());
       double cpu = cpuBefore.isPresent() && cpuAfter.isPresent() ? cpuAfter.getAsDouble() - cpuBefore.getAsDouble() : 0;
-      CapacityReport.Step step = step(rate, options.stepDuration(), wall, cpu, rerun, load.measures(phase), judge);
+      CapacityReport.Step step = step(rate, options.stepDuration(), wall, cpu, host, rerun, load.measures(phase), judge);
       steps.add(step);
       CapacitySummary.printStep(steps.size(), step, out);
       StepRule.Next next = StepRule.next(steps, options.factor(), options.maxPerSecond());
@@ -193,10 +195,13 @@ public final class CapacityFinder {
    * One step's figures and verdict: every route judged against its objective, and the step failed
    * too when fewer requests were answered per second of its wall time than {@link #MIN_ACHIEVED_SHARE}
    * of the rate it sent (Poisson arrivals make the sent count vary; comparing with what was really
-   * sent keeps that noise out of the verdict).
+   * sent keeps that noise out of the verdict). {@code cpuSeconds} is the platform's, {@code host} the
+   * whole machine's over the same interval (from just before the step's load starts until the load
+   * returns, which includes the generator's start and its report of the phase).
    */
   static CapacityReport.Step step(
-      double offered, Duration stepDuration, double wallSeconds, double cpuSeconds, boolean rerun, List<RouteMeasure> measures, Judge judge) {
+      double offered, Duration stepDuration, double wallSeconds, double cpuSeconds, HostCpu host, boolean rerun, List<RouteMeasure> measures,
+      Judge judge) {
     long requests = 0;
     long ok = 0;
     long shed = 0;
@@ -228,7 +233,7 @@ public final class CapacityFinder {
     }
     return new CapacityReport.Step(
         offered, achieved, ok / wall, requests, ok, shed, serverErrors, timeouts, MixedLatency.of(answered), cpuSeconds,
-        failures.isEmpty(), List.copyOf(failures), List.copyOf(routes), wall, rerun);
+        host.busySeconds(), host.cores(), failures.isEmpty(), List.copyOf(failures), List.copyOf(routes), wall, rerun);
   }
 
   /**
@@ -343,16 +348,19 @@ public final class CapacityFinder {
   }
 
   /**
-   * How busy the platform was in a step, when it was measured: a node that breaks its objectives
-   * with cores to spare is held up by something else — other processes on a shared machine, or a
-   * wait of its own (database, locks) — not by its CPU.
+   * How busy the platform and the whole host were in a step, when measured: a node that breaks its
+   * objectives with cores to spare is held up by something else — the other processes on a shared
+   * machine (the host's figure tells), or a wait of its own (database, locks) — not by its CPU.
    */
   private static String busy(CapacityReport.Step step) {
+    String host = step.hostCores() > 0
+        ? String.format("the whole host %.2f of %d", step.hostCpuSeconds() / step.wallSeconds(), step.hostCores())
+        : "";
     if (step.cpuSeconds() <= 0) {
-      return "";
+      return host.isEmpty() ? "" : " (" + host + " cores busy)";
     }
-    return String.format(" (the platform kept %.2f of %d cores busy)", step.cpuSeconds() / step.wallSeconds(),
-        Runtime.getRuntime().availableProcessors());
+    return String.format(" (the platform kept %.2f of %d cores busy%s)", step.cpuSeconds() / step.wallSeconds(),
+        Runtime.getRuntime().availableProcessors(), host.isEmpty() ? "" : ", " + host);
   }
 
   private static String first(List<String> failures) {

@@ -7,8 +7,8 @@ import org.weltgewebe.reports.CapacityReport;
 
 /** What a capacity search prints: a line per step as it ends, then the table and the answer. */
 final class CapacitySummary {
-  private static final String HEADER = String.format("%4s %9s %9s %9s %9s %9s %7s %8s %7s  %s",
-      "step", "offered/s", "achieved", "goodput", "p95 ms", "p99 ms", "shed %", "CPU s", "CPU ms/r", "met?");
+  private static final String HEADER = String.format("%4s %9s %9s %9s %9s %9s %7s %8s %7s %9s  %s",
+      "step", "offered/s", "achieved", "goodput", "p95 ms", "p99 ms", "shed %", "CPU s", "CPU ms/r", "host busy", "met?");
 
   private CapacitySummary() {}
 
@@ -65,8 +65,7 @@ final class CapacitySummary {
       out.println("  (API requests only; tiles are immutable and meant for the edge, pages are served by the frontend)");
     }
     AdmissionQueueModel.of(report).ifPresentOrElse(
-        m -> out.print("what-if model (per-class M/M/c: reads on their admission limit, writes on the database pool; "
-            + "fitted on the lower half of the steps that met, the rest held out):\n" + m.markdown()),
+        m -> out.print("what-if model:\n" + m.markdown()),
         () -> out.println("what-if model: fewer than two steps met every objective (one to fit, one to predict)"));
     out.println("capacity: " + file);
   }
@@ -74,8 +73,10 @@ final class CapacitySummary {
   private static String row(int number, CapacityReport.Step s) {
     double shedShare = s.requests() == 0 ? 0 : 100.0 * s.shed() / s.requests();
     double cpuPerRequest = s.requests() == 0 ? 0 : s.cpuSeconds() * 1000 / s.requests();
-    return String.format("%4d %9.1f %9.1f %9.1f %9.1f %9.1f %7.2f %8.2f %7.2f  %s%s",
+    // the whole machine's cores busy over the step (node, database, broker and generator together)
+    String hostBusy = s.hostCores() > 0 && s.wallSeconds() > 0 ? String.format("%.2f/%d", s.hostCpuSeconds() / s.wallSeconds(), s.hostCores()) : "–";
+    return String.format("%4d %9.1f %9.1f %9.1f %9.1f %9.1f %7.2f %8.2f %7.2f %9s  %s%s",
         number, s.offeredPerSecond(), s.achievedPerSecond(), s.goodputPerSecond(), s.latency().p95Millis(), s.latency().p99Millis(),
-        shedShare, s.cpuSeconds(), cpuPerRequest, s.met() ? "met" : "BROKE", s.rerun() ? " (re-run)" : "");
+        shedShare, s.cpuSeconds(), cpuPerRequest, hostBusy, s.met() ? "met" : "BROKE", s.rerun() ? " (re-run)" : "");
   }
 }

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
  * PgBouncer): finds them free ports, reads the CPU they have used, and stops them.
  */
 public final class ChildProcesses {
-  /** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-  private static final double TICKS_PER_SECOND = 100.0;
+  /** Linux's USER_HZ: /proc/<pid>/stat and /proc/stat count CPU time in these ticks. */
+  static final double TICKS_PER_SECOND = 100.0;
 
   private ChildProcesses() {}
 

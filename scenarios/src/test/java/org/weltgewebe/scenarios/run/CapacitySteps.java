@@ -19,7 +19,7 @@ final class CapacitySteps {
   static CapacityReport.Step step(double offered, boolean met, double p95, double achieved, double cpuSeconds, double wallSeconds, boolean rerun) {
     return new CapacityReport.Step(
         offered, achieved, achieved, Math.round(achieved * wallSeconds), Math.round(achieved * wallSeconds), 0, 0, 0,
-        new RunReport.Latency(p95 / 2, p95 * 0.9, p95, p95 * 1.5, p95 * 2, p95 / 2), cpuSeconds, met,
+        new RunReport.Latency(p95 / 2, p95 * 0.9, p95, p95 * 1.5, p95 * 2, p95 / 2), cpuSeconds, 0, 0, met,
         met ? List.of() : List.of("synthetic"), List.of(), wallSeconds, rerun);
   }
 }
