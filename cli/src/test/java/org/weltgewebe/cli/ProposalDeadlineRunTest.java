@@ -17,6 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.weltgewebe.persistence.TestDatabase;
+import org.weltgewebe.persistence.readmodel.ReadModelProjection;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.scenarios.run.RunOptions;
 import org.weltgewebe.scenarios.run.ScenarioLoads;
@@ -64,8 +65,17 @@ class ProposalDeadlineRunTest {
       assertThat(count(db, "SELECT count(*) FROM rm_proposal WHERE outcome = 'PASSED_WITHOUT_OBJECTION'")).isPositive();
       assertThat(count(db, "SELECT count(*) FROM rm_proposal WHERE phase = 'CLOSED' AND objected_by IS NOT NULL"
           + " AND outcome IN ('ACCEPTED', 'REJECTED')")).isPositive();
-      assertThat(oracle.recount().closedProposals())
-          .isEqualTo(count(db, "SELECT count(*) FROM rm_proposal WHERE phase = 'CLOSED'"));
+      // After the run both the journal and the view stand still: the proposals whose closing the read
+      // models applied are the view's closed ones. The oracle recounted earlier, while the platform's
+      // clock (40,320x) still ran and its sweeper closed more: at most as many.
+      long closedInView = count(db, "SELECT count(*) FROM rm_proposal WHERE phase = 'CLOSED'");
+      assertThat(count(db, "SELECT count(DISTINCT j.persistence_id) FROM event_journal j"
+          + " WHERE j.persistence_id LIKE 'proposal|%' AND NOT j.deleted"
+          + " AND split_part(j.event_ser_manifest, '#', 1) ~ '[$.](PassedWithoutObjection|Tallied)$'"
+          + " AND EXISTS (SELECT 1 FROM rm_applied_event a WHERE a.consumer = '" + ReadModelProjection.CONSUMER + "'"
+          + " AND a.persistence_id = j.persistence_id AND a.sequence_nr = j.sequence_number)"))
+          .as("proposals closed in the journal and applied").isEqualTo(closedInView);
+      assertThat(oracle.recount().closedProposals()).isPositive().isLessThanOrEqualTo(closedInView);
       // the proposals that slept through their deadline were woken by the sweeper
       assertThat(Files.readString(outcome.directory().resolve("platform.log"))).contains("proposals past their deadline");
       assertThat(outcome.report().routes()).extracting(RunReport.RouteResult::route)
