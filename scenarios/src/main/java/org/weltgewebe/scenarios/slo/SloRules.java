@@ -111,23 +111,48 @@ public final class SloRules {
       throw new IllegalArgumentException("the burn rates assume a 30-day period, " + definitions + " says " + root.path("period_days"));
     }
     List<Objective> objectives = new ArrayList<>();
+    int index = 0;
     for (JsonNode slo : root.withArray("slos")) {
-      String method = slo.get("method").asText();
-      String route = slo.get("route").asText();
+      index++;
+      String method = text(slo, "method", index, definitions);
+      String route = text(slo, "route", index, definitions);
       try {
+        int p95 = millis(slo.path("p95_ms"), "p95_ms", method, route);
+        int p99 = millis(slo.path("p99_ms"), "p99_ms", method, route);
+        if (p99 < p95) {
+          throw new IllegalArgumentException(method + " " + route + ": p99_ms " + p99 + " is below p95_ms " + p95);
+        }
         objectives.add(
             new Objective(
                 method,
                 route,
                 availabilityPercent(slo.path("availability"), method, route),
-                slo.get("p95_ms").asInt(),
-                slo.get("p99_ms").asInt(),
+                p95,
+                p99,
                 slo.path("critical").asBoolean(false)));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(definitions + ": " + e.getMessage(), e);
       }
     }
     return objectives;
+  }
+
+  /** A field every objective names (method, route): a non-empty string. */
+  private static String text(JsonNode slo, String field, int index, String definitions) {
+    JsonNode value = slo.path(field);
+    if (!value.isTextual() || value.asText().isBlank()) {
+      throw new IllegalArgumentException(definitions + ": objective " + index + " (" + slo + ") has no " + field);
+    }
+    return value.asText();
+  }
+
+  /** A latency objective: a whole number of milliseconds above 0. */
+  private static int millis(JsonNode value, String field, String method, String route) {
+    if (!value.isIntegralNumber() || value.asLong() <= 0 || value.asLong() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(method + " " + route + ": " + field + " " + (value.isMissingNode() ? "missing" : value)
+          + " is not a latency objective: a whole number of milliseconds above 0");
+    }
+    return value.asInt();
   }
 
   /** The availability in per cent as written: a JSON number, or a numeral in a string. */

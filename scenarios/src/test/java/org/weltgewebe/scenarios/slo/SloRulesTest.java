@@ -81,6 +81,25 @@ class SloRulesTest {
   }
 
   @Test
+  void anObjectiveWithoutItsRouteOrWithALatencyNoRunCanMeetIsRefusedWhenRead(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("slos.json");
+    Map<String, String> refused = Map.of(
+        "{\"route\": \"/roles\", \"availability\": 99.9, \"p95_ms\": 250, \"p99_ms\": 750}", "has no method",
+        "{\"method\": \"POST\", \"route\": \"\", \"availability\": 99.9, \"p95_ms\": 250, \"p99_ms\": 750}", "has no route",
+        "{\"method\": \"POST\", \"route\": \"/roles\", \"availability\": 99.9, \"p99_ms\": 750}", "POST /roles: p95_ms missing is not",
+        "{\"method\": \"POST\", \"route\": \"/roles\", \"availability\": 99.9, \"p95_ms\": 0, \"p99_ms\": 750}", "POST /roles: p95_ms 0 is not",
+        "{\"method\": \"POST\", \"route\": \"/roles\", \"availability\": 99.9, \"p95_ms\": 250, \"p99_ms\": 2.5}", "POST /roles: p99_ms 2.5 is not",
+        "{\"method\": \"POST\", \"route\": \"/roles\", \"availability\": 99.9, \"p95_ms\": 250, \"p99_ms\": 100}", "POST /roles: p99_ms 100 is below p95_ms 250");
+    for (Map.Entry<String, String> objective : refused.entrySet()) {
+      Files.writeString(file, "{\"period_days\": 30, \"slos\": [" + objective.getKey() + "]}", StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> SloRules.read(file)).as(objective.getKey())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith(file + ": ")
+          .hasMessageContaining(objective.getValue());
+    }
+  }
+
+  @Test
   void anAvailabilityObjectiveBetweenZeroAndAHundredPerCentIsReadAsWritten(@TempDir Path dir) throws IOException {
     assertThat(SloRules.read(definitions(dir, "\"availability\": 99.999,")).get(1).availabilityPercent()).isEqualByComparingTo("99.999");
     assertThat(SloRules.read(definitions(dir, "\"availability\": \"99.95\",")).get(1).availabilityPercent()).isEqualByComparingTo("99.95");
