@@ -14,11 +14,6 @@ import org.weltgewebe.scenarios.definition.ScenarioDefinition;
  * for a p99 verdict, at a rate derived from the sustainable one.
  */
 final class CoveragePhase {
-  /**
-   * Requests the coverage phase brings every API route of the mix to: a p99 verdict needs 500
-   * answered ones (see Judge), with room for shed and failed ones.
-   */
-  static final long COVERAGE_TARGET = 600;
   /** The coverage phase's lowest rate, as a share of the sustainable one. */
   static final double COVERAGE_MIN_SHARE = 0.1;
   /** The most the coverage phase offers, as a share of the sustainable rate, when a quarter would not do within its bound. */
@@ -28,21 +23,22 @@ final class CoveragePhase {
 
   /**
    * Tops up the main phase for a verdict on every API route: the routes of the mix (and logging
-   * in and registering) that got fewer than {@link #COVERAGE_TARGET} requests get equal shares of the
+   * in and registering) that got fewer than {@code target} requests ({@link RunOptions#COVERAGE_REQUESTS}
+   * by default) get equal shares of the
    * lowest rate that brings them there within {@code max} (a tenth to a half of the sustainable rate), until the scarcest would reach it or {@code max} (--coverage, default 120 s) has passed. A
    * day's rare writes (a profile update, an untwist) otherwise stay at a handful of requests.
    */
-  static void run(Load load, ScenarioDefinition scenario, double sustainable, Duration max, Progress progress,
+  static void run(Load load, ScenarioDefinition scenario, double sustainable, Duration max, long target, Progress progress,
       ServerSampler server, PrintStream out) {
     if (!load.mergesPhases() || !(sustainable > 0) || max.isZero()) {
       return;
     }
-    Map<Action, Long> lacking = lacking(scenario, load.measures("main"));
+    Map<Action, Long> lacking = lacking(scenario, load.measures("main"), target);
     if (lacking.isEmpty()) {
       return;
     }
     long scarcest = lacking.values().stream().mapToLong(Long::longValue).min().orElse(0);
-    long deficit = (COVERAGE_TARGET - scarcest) * lacking.size();
+    long deficit = (target - scarcest) * lacking.size();
     // as slow as reaches the target within max: the coverage routes are mostly writes, several
     // times dearer than the read-heavy mix the sustainable rate was found with (at a quarter of
     // it, 352 req/s, the writes were shed); at least a tenth, at most half of the sustainable rate
@@ -52,14 +48,14 @@ final class CoveragePhase {
     Map<Action, Double> equal = new EnumMap<>(Action.class);
     lacking.keySet().forEach(a -> equal.put(a, 1.0));
     out.printf("%ncoverage: %d routes below %d requests (%s) get equal shares of %.0f req/s for %.0f s%n",
-        lacking.size(), COVERAGE_TARGET, lacking.keySet().stream().map(a -> a.method() + " " + a.route()).toList(), rate, seconds);
+        lacking.size(), target, lacking.keySet().stream().map(a -> a.method() + " " + a.route()).toList(), rate, seconds);
     progress.phase("coverage");
     server.phase("coverage");
     load.run(new Load.Requests("coverage", Duration.ofMillis(Math.round(seconds * 1000)), rate, rate, equal));
   }
 
-  /** The mix's API actions, logging in and registering whose route had fewer than {@link #COVERAGE_TARGET} requests, with their counts. */
-  static Map<Action, Long> lacking(ScenarioDefinition scenario, List<RouteMeasure> main) {
+  /** The mix's API actions, logging in and registering whose route had fewer than {@code target} requests, with their counts. */
+  static Map<Action, Long> lacking(ScenarioDefinition scenario, List<RouteMeasure> main, long target) {
     Map<Action, Long> lacking = new EnumMap<>(Action.class);
     List<Action> candidates = new ArrayList<>(scenario.apiMix().keySet());
     candidates.add(Action.LOGIN);
@@ -67,7 +63,7 @@ final class CoveragePhase {
     for (Action a : candidates) {
       long count = main.stream().filter(m -> m.method().equals(a.method()) && m.route().equals(a.route()))
           .mapToLong(RouteMeasure::requests).sum();
-      if (count < COVERAGE_TARGET) {
+      if (count < target) {
         lacking.put(a, count);
       }
     }

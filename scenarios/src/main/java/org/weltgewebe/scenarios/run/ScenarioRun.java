@@ -170,7 +170,7 @@ public final class ScenarioRun {
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             }
-            CoveragePhase.run(load, scenario, sustainable, options.coverageMax(), progress, server, out);
+            CoveragePhase.run(load, scenario, sustainable, options.coverageMax(), options.coverageRequests(), progress, server, out);
           }
         }
         // the consistency watch may have stopped the probe or the overload

@@ -24,6 +24,12 @@ final class Summary {
           route.verdict().met() ? "met" : route.verdict().notEnoughData() ? "not enough data: " + route.verdict().reason()
               : "MISSED: " + route.verdict().reason());
     }
+    long unjudged = r.routes().stream().filter(route -> route.verdict().notEnoughData()).count();
+    if (unjudged > 0) {
+      long needed = r.routes().stream().mapToLong(route -> route.verdict().requestsNeeded()).max().orElse(0);
+      out.printf("  %d route(s) not judged for want of requests; the most any needs is %,d: --coverage-requests %d tops every"
+          + " route up to that (give --coverage the time it takes)%n", unjudged, needed, needed);
+    }
     RunReport.Overload o = r.overload();
     out.printf("  overload %.1fx of %.0f req/s (%s): offered %d, ok %d, shed %.1f %%, timeouts %d, goodput %.0f/s = %.2f of sustainable, accepted p99 %.1f ms (objective %.0f), 503 p99 %.1f ms%n",
         o.factor(), o.sustainablePerSecond(), o.sustainableSource(), o.offered(), o.ok(), o.shedShare() * 100, o.timeouts(),
