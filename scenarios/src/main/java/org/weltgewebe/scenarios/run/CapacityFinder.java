@@ -172,7 +172,7 @@ public final class CapacityFinder {
       // the step's own time, from its first request to its last answer, when the driver knows it
       double wall = load.activeSeconds(phase).orElse((System.nanoTime() - startNanos) / 1e9);
       OptionalDouble cpuAfter = platform.cpuSeconds();
-      HostCpu host = HostCpu.between(hostBefore, HostCpu.now());
+      HostCpu host = HostCpu.between(hostBefore, HostCpu.now(), (System.nanoTime() - startNanos) / 1e9, wall);
       double cpu = cpuBefore.isPresent() && cpuAfter.isPresent() ? cpuAfter.getAsDouble() - cpuBefore.getAsDouble() : 0;
       CapacityReport.Step step = step(rate, options.stepDuration(), wall, cpu, host, rerun, load.measures(phase), judge);
       steps.add(step);

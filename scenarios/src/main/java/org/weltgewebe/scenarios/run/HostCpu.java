@@ -53,11 +53,18 @@ record HostCpu(double busySeconds, int cores) {
     return busy < 0 || cores == 0 ? Optional.empty() : Optional.of(new HostCpu(busy / ChildProcesses.TICKS_PER_SECOND, cores));
   }
 
-  /** What the host spent between {@code earlier} and this reading; {@link #NOT_MEASURED} when either is missing. */
-  static HostCpu between(Optional<HostCpu> earlier, Optional<HostCpu> later) {
-    if (earlier.isEmpty() || later.isEmpty()) {
+  /**
+   * What the host spent in {@code activeSeconds} of a step whose readings {@code earlier} and
+   * {@code later} lie {@code readSeconds} apart: the mean busy cores between the readings times the
+   * active time. The readings bracket the generator's start and its report of the step as well, so
+   * their plain difference over the step's active time overstated the busy cores (2.13 of 2 in a
+   * search here); {@link #NOT_MEASURED} when either reading or the interval is missing.
+   */
+  static HostCpu between(Optional<HostCpu> earlier, Optional<HostCpu> later, double readSeconds, double activeSeconds) {
+    if (earlier.isEmpty() || later.isEmpty() || !(readSeconds > 0) || !(activeSeconds > 0)) {
       return NOT_MEASURED;
     }
-    return new HostCpu(Math.max(0, later.get().busySeconds() - earlier.get().busySeconds()), later.get().cores());
+    double busyCores = Math.max(0, later.get().busySeconds() - earlier.get().busySeconds()) / readSeconds;
+    return new HostCpu(busyCores * activeSeconds, later.get().cores());
   }
 }

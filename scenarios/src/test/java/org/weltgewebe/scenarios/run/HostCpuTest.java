@@ -30,11 +30,16 @@ class HostCpuTest {
   }
 
   @Test
-  void aStepRecordsTheDifferenceOfTwoReadingsOrNothingWhenEitherIsMissing() {
+  void aStepRecordsTheBusyCoresBetweenItsReadingsOverItsActiveTimeOrNothingWhenEitherIsMissing() {
     HostCpu before = new HostCpu(1000, 2);
     HostCpu after = new HostCpu(1037.5, 2);
-    assertThat(HostCpu.between(Optional.of(before), Optional.of(after))).isEqualTo(new HostCpu(37.5, 2));
-    assertThat(HostCpu.between(Optional.empty(), Optional.of(after))).isEqualTo(HostCpu.NOT_MEASURED);
+    // 37.5 busy seconds over 25 s between the readings = 1.5 cores, over the step's 20 active seconds
+    assertThat(HostCpu.between(Optional.of(before), Optional.of(after), 25, 20)).isEqualTo(new HostCpu(30, 2));
+    // both cores busy throughout: never more than the cores, however short the active part
+    HostCpu saturated = HostCpu.between(Optional.of(before), Optional.of(new HostCpu(1060, 2)), 30, 25);
+    assertThat(saturated.busySeconds() / 25).isCloseTo(2.0, within(1e-9));
+    assertThat(HostCpu.between(Optional.empty(), Optional.of(after), 25, 20)).isEqualTo(HostCpu.NOT_MEASURED);
+    assertThat(HostCpu.between(Optional.of(before), Optional.of(after), 0, 20)).isEqualTo(HostCpu.NOT_MEASURED);
     assertThat(HostCpu.NOT_MEASURED.cores()).isZero();
   }
 
