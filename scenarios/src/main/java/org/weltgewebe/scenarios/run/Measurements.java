@@ -75,6 +75,22 @@ final class Measurements {
         okLatency.recordValue(v);
       }
     }
+
+    /** Adds {@code other}'s requests and histograms to these (this one is not shared yet). */
+    void add(Stats other) {
+      synchronized (other) {
+        all.add(other.all);
+        okLatency.add(other.okLatency);
+        shedLatency.add(other.shedLatency);
+        requests += other.requests;
+        ok += other.ok;
+        clientErrors += other.clientErrors;
+        shed += other.shed;
+        serverErrors += other.serverErrors;
+        timeouts += other.timeouts;
+        bytes += other.bytes;
+      }
+    }
   }
 
   /** One request: its phase, route, when it started, how long it took, its status (0 when none came). */
@@ -129,18 +145,7 @@ final class Measurements {
         continue;
       }
       Stats into = merged.computeIfAbsent(s.method + ' ' + s.route, k -> new Stats(phases.get(0), s.method, s.route, -1));
-      synchronized (s) {
-        into.all.add(s.all);
-        into.okLatency.add(s.okLatency);
-        into.shedLatency.add(s.shedLatency);
-        into.requests += s.requests;
-        into.ok += s.ok;
-        into.clientErrors += s.clientErrors;
-        into.shed += s.shed;
-        into.serverErrors += s.serverErrors;
-        into.timeouts += s.timeouts;
-        into.bytes += s.bytes;
-      }
+      into.add(s);
     }
     List<RouteMeasure> list = new ArrayList<>();
     for (Stats s : merged.values()) {
@@ -192,16 +197,7 @@ final class Measurements {
         continue;
       }
       Stats window = new Stats(phase, "*", "*", whole.get(i).window);
-      for (Stats s : whole.subList(i, i + seconds)) {
-        synchronized (s) {
-          window.all.add(s.all);
-          window.requests += s.requests;
-          window.ok += s.ok;
-          window.shed += s.shed;
-          window.serverErrors += s.serverErrors;
-          window.timeouts += s.timeouts;
-        }
-      }
+      whole.subList(i, i + seconds).forEach(window::add);
       list.add(new RunReport.Window(phase, window.window - startMillis / 1000.0, "*", "*",
           window.requests, window.ok, window.shed, window.shed + window.serverErrors + window.timeouts,
           ms(window.all, 50), ms(window.all, 95), ms(window.all, 99)));
