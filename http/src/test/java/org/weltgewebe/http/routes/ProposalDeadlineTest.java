@@ -16,14 +16,18 @@ import org.weltgewebe.http.TestApi;
 import org.weltgewebe.persistence.readmodel.ReadModels;
 
 /**
- * A payout proposal's whole life on a node of its own whose domain clock runs 20,160 times faster
- * (seven days in 30 s): donated, proposed, objected to, voted on with a delegation, counted at its
+ * A payout proposal's whole life on a node of its own whose domain clock runs 40,320 times faster
+ * (seven days in 15 s): donated, proposed, objected to, voted on with a delegation, counted at its
  * deadline and paid out. Idle entities passivate after 3 s, so the proposal sleeps through its
  * deadline and its own timer is lost with it; the deadline sweeper (every second) finds it overdue
  * in the proposal view and wakes it. (The test asserts the outcome, not which of the two woke it.)
  */
 class ProposalDeadlineTest {
-  private static final double COMPRESSION = 20_160;
+  /**
+   * Seven days in 15 s: the objection must come within them and the delegation and both votes
+   * within the next 15 s, each a request that fails anyway after the facade's 5-s ask timeout.
+   */
+  private static final double COMPRESSION = 40_320;
 
   @RegisterExtension
   static final OwnNode own = OwnNode.with("weltgewebe.clock.compression = " + COMPRESSION + "\n"
@@ -51,7 +55,7 @@ class ProposalDeadlineTest {
     assertThat(api.put("/proposals/" + id + "/vote", "{\"choice\":\"YES\"}", ada.token()).statusCode()).isEqualTo(200);
     assertThat(api.put("/proposals/" + id + "/vote", "{\"choice\":\"NO\"}", bob.token()).statusCode()).isEqualTo(200);
 
-    // 14 virtual days are 60 s here; the sweeper needs the proposal view and then a second.
+    // 14 virtual days are 30 s here; the sweeper needs the proposal view and then a second.
     JsonNode closed = Awaitility.await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2))
         .until(() -> TestApi.json(api.get("/proposals/" + id)), p -> "PAID".equals(p.get("payoutStatus").asText()));
 
