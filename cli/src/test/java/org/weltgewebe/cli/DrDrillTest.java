@@ -26,7 +26,9 @@ class DrDrillTest {
     DrDrill.Outcome outcome =
         new DrDrill(
                 new DrDrill.Settings(
-                    ServeCommandLine.thisProgram(), reports, 3, Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofMillis(50), false),
+                    // 3 writers every 50 ms: a few seconds before the kill leave hundreds of acknowledged
+                    // writes and some in flight; recovery is awaited by its first write, not by these seconds
+                    ServeCommandLine.thisProgram(), reports, 3, Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofMillis(50), false),
                 progress::add)
             .run();
     DrReport r = outcome.report();
