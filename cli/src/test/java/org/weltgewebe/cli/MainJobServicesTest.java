@@ -48,7 +48,8 @@ class MainJobServicesTest {
     String postmasterStartBefore = postmasterStart(systemDb);
     String systemNatsBefore = natsServerId(4222);
 
-    Outcome run = cli("scenario", "run", "S1", "--compress", "720", "--duration", "15s", "--sustainable", "40",
+    // A short run (one evening hour, a few seconds of overload): what is judged here is where it ran.
+    Outcome run = cli("scenario", "run", "S1", "--compress", "720", "--duration", "5s", "--sustainable", "40",
         "--overload-duration", "5s", "--coverage", "0", "--reports-dir", reports.toString(), "--run-id", "S1-front-door");
 
     assertThat(run.out()).contains("services: private PostgreSQL (embedded, wal_level = logical)")
