@@ -49,8 +49,14 @@ final class OverloadCheck {
         .max();
   }
 
-  /** Length of the probe's sliding windows: short enough to resolve its ramp, long enough for a p99 of hundreds of requests. */
-  static final int KNEE_WINDOW_SECONDS = 2;
+  /**
+   * Length of the probe's sliding windows. Long enough for an overshoot to show: the ramp climbs
+   * about 60 req/s each second, and a rate a tenth past the knee takes seconds to queue up to the
+   * objective, so 2-s windows passed 530 req/s in a probe where the capacity search on the same build
+   * sustained 405 (`S1-20261207-051934`, `CAP-S1-20261207-051024`). Sliding by a second, there are
+   * about twenty of them in a 30-s probe rather than one or two whole ones.
+   */
+  static final int KNEE_WINDOW_SECONDS = 10;
 
   /** The sustainable rate and a sentence saying how it was found. */
   record Sustainable(double perSecond, String source) {}
@@ -60,18 +66,18 @@ final class OverloadCheck {
    * goodput of a window in which the platform still met the mix's p99 objective and failed at most
    * {@link #KNEE_ERRORS} of the requests. A window past the knee may answer more 2xx per second while
    * its latency climbs (seen here: 583 ok/s in a window with p99 3.96 s), and 3× a rate past the
-   * knee overloads a platform that is already queueing. The windows are the phase's
-   * {@link #KNEE_WINDOW_SECONDS}-s sliding ones ({@code sliding}) when the driver keeps seconds: a
-   * 10-s window of a 30-s ramp spans a third of it, and the whole window after the last one within
-   * the objective served twice its goodput at 13 % shed. Otherwise its whole 10-s windows of
-   * {@code windows} (the first and last, cut by the phase's start and end, left out). Without any
-   * window within the objective, the highest goodput of any.
+   * knee overloads a platform that is already queueing. The windows are the phase's sliding ones
+   * of {@code slidingSeconds} ({@link #KNEE_WINDOW_SECONDS} in a run) when the driver keeps seconds:
+   * whole 10-s windows are one or two of a 30-s ramp, and when none of them kept the objective the
+   * run fell back to the highest goodput of any. Otherwise its whole 10-s windows of {@code windows}
+   * (the first and last, cut by the phase's start and end, left out). Without any window within the
+   * objective, the highest goodput of any.
    */
-  static Sustainable probed(
-      List<RunReport.Window> sliding, List<RunReport.Window> windows, String phase, double objective, double from, double to) {
-    double seconds = sliding.isEmpty() ? 10 : KNEE_WINDOW_SECONDS;
+  static Sustainable probed(List<RunReport.Window> sliding, int slidingSeconds, List<RunReport.Window> windows, String phase,
+      double objective, double from, double to) {
+    double seconds = sliding.isEmpty() ? 10 : slidingSeconds;
     List<RunReport.Window> judged = sliding.isEmpty() ? wholeWindows(windows, phase) : sliding;
-    String kind = sliding.isEmpty() ? "a whole 10-s window" : String.format("a %d-s window (sliding by 1 s)", KNEE_WINDOW_SECONDS);
+    String kind = sliding.isEmpty() ? "a whole 10-s window" : String.format("a %d-s window (sliding by 1 s)", slidingSeconds);
     OptionalDouble within = kneeRate(judged, seconds, objective);
     if (within.isPresent()) {
       boolean lastWithin = kneeRate(judged.subList(judged.size() - 1, judged.size()), seconds, objective).isPresent();

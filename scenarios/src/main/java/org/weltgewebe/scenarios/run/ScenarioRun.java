@@ -146,7 +146,7 @@ public final class ScenarioRun {
               double to = Math.max(PROBE_CEILING, 2 * mainPeak);
               load.run(new Load.Requests("probe", PROBE, from, to, mix));
               OverloadCheck.Sustainable probed = OverloadCheck.probed(
-                  load.slidingWindows("probe", OverloadCheck.KNEE_WINDOW_SECONDS), load.windows(), "probe",
+                  load.slidingWindows("probe", OverloadCheck.KNEE_WINDOW_SECONDS), OverloadCheck.KNEE_WINDOW_SECONDS, load.windows(), "probe",
                   OverloadCheck.p99Objective(load.measures("probe"), judgeFor(objectives, scenario, slice)), from, to);
               sustainable = probed.perSecond();
               sustainableSource = probed.source();

@@ -26,7 +26,7 @@ class SustainableRateTest {
         window(120, 10_195, 9_000, 1_195, 3_540),
         window(130, 16_000, 14_500, 12, 900),
         window(140, 5_665, 5_356, 102, 53.7));
-    OverloadCheck.Sustainable tenSeconds = OverloadCheck.probed(List.of(), windows, "probe", 750, 10, 2_000);
+    OverloadCheck.Sustainable tenSeconds = OverloadCheck.probed(List.of(), 10, windows, "probe", 750, 10, 2_000);
     assertThat(tenSeconds.perSecond()).isEqualTo(787.5);
     assertThat(tenSeconds.source()).contains("a whole 10-s window with p99 ≤ 750 ms");
   }
@@ -35,7 +35,7 @@ class SustainableRateTest {
   void noWindowWithinTheObjectiveGivesTheHighestGoodputAndSaysSo() {
     List<RunReport.Window> windows = List.of(
         window(100, 100, 100, 0, 900), window(110, 200, 200, 0, 900), window(120, 300, 300, 0, 900));
-    OverloadCheck.Sustainable rate = OverloadCheck.probed(List.of(), windows, "probe", 750, 10, 400);
+    OverloadCheck.Sustainable rate = OverloadCheck.probed(List.of(), 10, windows, "probe", 750, 10, 400);
     // the first and last windows are cut by the phase's start and end
     assertThat(rate.perSecond()).isEqualTo(20);
     assertThat(rate.source()).contains("no window kept p99 ≤ 750 ms");
@@ -60,14 +60,38 @@ class SustainableRateTest {
     assertThat(sliding).hasSize(9);
     assertThat(sliding.get(0).requests()).isEqualTo(350 + 400);
     assertThat(sliding.get(8).requests()).isEqualTo(750 + 800);
-    OverloadCheck.Sustainable rate = OverloadCheck.probed(sliding, m.windows(), "probe", 750, 300, 850);
+    OverloadCheck.Sustainable rate = OverloadCheck.probed(sliding, 2, m.windows(), "probe", 750, 300, 850);
     // the last window within the objective: seconds 7 and 8, 650 + 700 requests, all 2xx
     assertThat(rate.perSecond()).isEqualTo(675);
     assertThat(rate.source()).contains("a 2-s window (sliding by 1 s) with p99 ≤ 750 ms").doesNotContain("lower bound");
     // a ramp that ended before the knee says its rate is only a lower bound
-    OverloadCheck.Sustainable early = OverloadCheck.probed(sliding.subList(0, 5), m.windows(), "probe", 750, 300, 600);
+    OverloadCheck.Sustainable early = OverloadCheck.probed(sliding.subList(0, 5), 2, m.windows(), "probe", 750, 300, 600);
     assertThat(early.perSecond()).isEqualTo(575);
     assertThat(early.source()).contains("the rate is a lower bound");
+  }
+
+  @Test
+  void tenSecondWindowsDoNotCountTheSecondsAnOvershootTakesToQueueUp() {
+    // a 30-s ramp 100 → 680 req/s over a knee at 500 (second 20): the two seconds past it still look
+    // fine while the queue builds, from second 22 on a fifth is shed and p99 is 900 ms
+    Measurements m = new Measurements();
+    long origin = 3_000_000L;
+    for (int second = 0; second < 30; second++) {
+      int offered = 100 + 20 * second;
+      for (int i = 0; i < offered; i++) {
+        boolean over = second >= 22;
+        m.record("probe", "GET", "/knots/{id}", origin + second * 1_000L + i * 1_000L / offered, over ? 900_000 : 5_000,
+            over && i % 5 == 0 ? 503 : 200, 100, false);
+      }
+    }
+    // 2-s windows count the overshoot: seconds 20 and 21, (500 + 520) / 2
+    assertThat(OverloadCheck.probed(m.slidingWindows("probe", 2), 2, m.windows(), "probe", 750, 100, 680).perSecond())
+        .isEqualTo(510);
+    // 10-s windows: seconds 12 to 21, the mean of 340 … 520
+    OverloadCheck.Sustainable rate = OverloadCheck.probed(
+        m.slidingWindows("probe", OverloadCheck.KNEE_WINDOW_SECONDS), OverloadCheck.KNEE_WINDOW_SECONDS, m.windows(), "probe", 750, 100, 680);
+    assertThat(rate.perSecond()).isEqualTo(430);
+    assertThat(rate.source()).contains("a 10-s window (sliding by 1 s)");
   }
 
   @Test
