@@ -44,17 +44,7 @@ class SustainableRateTest {
   @Test
   void slidingWindowsFindTheKneeInsideATenSecondWindow() {
     // a ramp through the knee: 2xx at the offered rate up to 700 req/s, then 15 % shed and p99 climbing
-    Measurements m = new Measurements();
-    long origin = 1_000_000L;
-    for (int second = 0; second < 12; second++) {
-      int offered = 300 + 50 * second;
-      boolean pastKnee = offered > 700;
-      for (int i = 0; i < offered; i++) {
-        long start = origin + second * 1_000L + i * 1_000L / offered;
-        boolean shed = pastKnee && i % 100 < 15;
-        m.record("probe", "GET", "/knots/{id}", start, pastKnee ? 900_000 : 5_000, shed ? 503 : 200, 100, false);
-      }
-    }
+    Measurements m = ramp(12, 300, 50, 9, 15);
     List<RunReport.Window> sliding = m.slidingWindows("probe", 2);
     // 12 seconds, the first and last cut: 10 whole ones, 9 windows of two
     assertThat(sliding).hasSize(9);
@@ -74,16 +64,7 @@ class SustainableRateTest {
   void tenSecondWindowsDoNotCountTheSecondsAnOvershootTakesToQueueUp() {
     // a 30-s ramp 100 → 680 req/s over a knee at 500 (second 20): the two seconds past it still look
     // fine while the queue builds, from second 22 on a fifth is shed and p99 is 900 ms
-    Measurements m = new Measurements();
-    long origin = 3_000_000L;
-    for (int second = 0; second < 30; second++) {
-      int offered = 100 + 20 * second;
-      for (int i = 0; i < offered; i++) {
-        boolean over = second >= 22;
-        m.record("probe", "GET", "/knots/{id}", origin + second * 1_000L + i * 1_000L / offered, over ? 900_000 : 5_000,
-            over && i % 5 == 0 ? 503 : 200, 100, false);
-      }
-    }
+    Measurements m = ramp(30, 100, 20, 22, 20);
     // 2-s windows count the overshoot: seconds 20 and 21, (500 + 520) / 2
     assertThat(OverloadCheck.probed(m.slidingWindows("probe", 2), 2, m.windows(), "probe", 750, 100, 680).perSecond())
         .isEqualTo(510);
@@ -92,6 +73,25 @@ class SustainableRateTest {
         m.slidingWindows("probe", OverloadCheck.KNEE_WINDOW_SECONDS), OverloadCheck.KNEE_WINDOW_SECONDS, m.windows(), "probe", 750, 100, 680);
     assertThat(rate.perSecond()).isEqualTo(430);
     assertThat(rate.source()).contains("a 10-s window (sliding by 1 s)");
+  }
+
+  /**
+   * A probe's requests, one knot read after another at {@code from + step × second} req/s for
+   * {@code seconds}: answered in 5 ms until second {@code pastKnee}, from then on in 900 ms with
+   * {@code shedPercent} % of them shed.
+   */
+  private static Measurements ramp(int seconds, int from, int step, int pastKnee, int shedPercent) {
+    Measurements m = new Measurements();
+    long origin = 1_000_000L;
+    for (int second = 0; second < seconds; second++) {
+      int offered = from + step * second;
+      boolean over = second >= pastKnee;
+      for (int i = 0; i < offered; i++) {
+        m.record("probe", "GET", "/knots/{id}", origin + second * 1_000L + i * 1_000L / offered, over ? 900_000 : 5_000,
+            over && i % 100 < shedPercent ? 503 : 200, 100, false);
+      }
+    }
+    return m;
   }
 
   @Test
