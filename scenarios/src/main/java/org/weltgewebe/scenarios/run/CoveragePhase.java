@@ -11,12 +11,13 @@ import org.weltgewebe.scenarios.definition.ScenarioDefinition;
 
 /**
  * The coverage phase of a run: tops up the API routes the main phase left with too few requests
- * for a p99 verdict, at a rate derived from the sustainable one.
+ * for a p99 verdict, at a rate derived from a reference rate the node is known to serve: the given
+ * sustainable rate, or the main phase's peak goodput (the phase runs before the probe measures one).
  */
 final class CoveragePhase {
-  /** The coverage phase's lowest rate, as a share of the sustainable one. */
+  /** The coverage phase's lowest rate, as a share of the reference rate. */
   static final double COVERAGE_MIN_SHARE = 0.1;
-  /** The most the coverage phase offers, as a share of the sustainable rate, when a quarter would not do within its bound. */
+  /** The most the coverage phase offers, as a share of the reference rate. */
   static final double COVERAGE_MAX_SHARE = 0.5;
 
   private CoveragePhase() {}
@@ -25,12 +26,14 @@ final class CoveragePhase {
    * Tops up the main phase for a verdict on every API route: the routes of the mix (and logging
    * in and registering) that got fewer than {@code target} requests ({@link RunOptions#COVERAGE_REQUESTS}
    * by default) get equal shares of the
-   * lowest rate that brings them there within {@code max} (a tenth to a half of the sustainable rate), until the scarcest would reach it or {@code max} (--coverage, default 120 s) has passed. A
-   * day's rare writes (a profile update, an untwist) otherwise stay at a handful of requests.
+   * lowest rate that brings them there within {@code max} (a tenth to a half of {@code reference},
+   * which {@code referenceName} names), until the scarcest would reach it or {@code max} (--coverage,
+   * default 120 s) has passed. A day's rare writes (a profile update, an untwist) otherwise stay at a
+   * handful of requests.
    */
-  static void run(Load load, ScenarioDefinition scenario, double sustainable, Duration max, long target, Progress progress,
-      ServerSampler server, PrintStream out) {
-    if (!load.mergesPhases() || !(sustainable > 0) || max.isZero()) {
+  static void run(Load load, ScenarioDefinition scenario, double reference, String referenceName, Duration max, long target,
+      Progress progress, ServerSampler server, PrintStream out) {
+    if (!load.mergesPhases() || !(reference > 0) || max.isZero()) {
       return;
     }
     Map<Action, Long> lacking = lacking(scenario, load.measures("main"), target);
@@ -40,15 +43,16 @@ final class CoveragePhase {
     long scarcest = lacking.values().stream().mapToLong(Long::longValue).min().orElse(0);
     long deficit = (target - scarcest) * lacking.size();
     // as slow as reaches the target within max: the coverage routes are mostly writes, several
-    // times dearer than the read-heavy mix the sustainable rate was found with (at a quarter of
-    // it, 352 req/s, the writes were shed); at least a tenth, at most half of the sustainable rate
-    double rate = Math.min(COVERAGE_MAX_SHARE * sustainable,
-        Math.max(COVERAGE_MIN_SHARE * sustainable, deficit / (double) Math.max(1, max.toSeconds())));
+    // times dearer than the read-heavy mixes the reference rates come from (at a quarter of a
+    // sustainable 1,408 req/s the writes were shed); at least a tenth, at most half of the reference
+    double rate = Math.min(COVERAGE_MAX_SHARE * reference,
+        Math.max(COVERAGE_MIN_SHARE * reference, deficit / (double) Math.max(1, max.toSeconds())));
     double seconds = Math.min(max.toSeconds(), Math.ceil(deficit / rate));
     Map<Action, Double> equal = new EnumMap<>(Action.class);
     lacking.keySet().forEach(a -> equal.put(a, 1.0));
-    out.printf("%ncoverage: %d routes below %d requests (%s) get equal shares of %.0f req/s for %.0f s%n",
-        lacking.size(), target, lacking.keySet().stream().map(a -> a.method() + " " + a.route()).toList(), rate, seconds);
+    out.printf("%ncoverage: %d routes below %d requests (%s) get equal shares of %.0f req/s for %.0f s (a tenth to a half of %s, %.0f req/s)%n",
+        lacking.size(), target, lacking.keySet().stream().map(a -> a.method() + " " + a.route()).toList(), rate, seconds,
+        referenceName, reference);
     progress.phase("coverage");
     server.phase("coverage");
     load.run(new Load.Requests("coverage", Duration.ofMillis(Math.round(seconds * 1000)), rate, rate, equal));
