@@ -19,6 +19,19 @@ final class CoveragePhase {
   static final double COVERAGE_MIN_SHARE = 0.1;
   /** The most the coverage phase offers, as a share of the reference rate. */
   static final double COVERAGE_MAX_SHARE = 0.5;
+  /**
+   * Requests per route the warm-up sends before the coverage phase is judged: HotSpot interprets a
+   * method for its first 200 calls (Tier3InvocationThreshold) and compiles it after, and a route the
+   * day sent a dozen times has code nothing else calls. Without it, the judged phase's first 40–60 s
+   * ran that code interpreted on a machine whose two cores it saturated: p99 2–6 s and sheds, then
+   * p95 under 100 ms once compiled (docs/performance.md, 2026-12-07).
+   */
+  static final long WARM_UP_PER_ROUTE = 200;
+  /** The warm-up's first rate, as a share of the coverage phase's: it climbs to that rate. */
+  static final double WARM_UP_FROM_SHARE = 0.1;
+
+  /** The warm-up's phase name: its requests are in the timeline, never in a route's verdict. */
+  static final String WARM_UP = "coverage-warm-up";
 
   private CoveragePhase() {}
 
@@ -29,7 +42,8 @@ final class CoveragePhase {
    * lowest rate that brings them there within {@code max} (a tenth to a half of {@code reference},
    * which {@code referenceName} names), until the scarcest would reach it or {@code max} (--coverage,
    * default 120 s) has passed. A day's rare writes (a profile update, an untwist) otherwise stay at a
-   * handful of requests.
+   * handful of requests. Before it, a warm-up that is not judged sends each of these routes about
+   * {@link #WARM_UP_PER_ROUTE} requests (at most half of {@code max} long).
    */
   static void run(Load load, ScenarioDefinition scenario, double reference, String referenceName, Duration max, long target,
       Progress progress, ServerSampler server, PrintStream out) {
@@ -53,6 +67,14 @@ final class CoveragePhase {
     out.printf("%ncoverage: %d routes below %d requests (%s) get equal shares of %.0f req/s for %.0f s (a tenth to a half of %s, %.0f req/s)%n",
         lacking.size(), target, lacking.keySet().stream().map(a -> a.method() + " " + a.route()).toList(), rate, seconds,
         referenceName, reference);
+    // a ramp from a tenth of the rate to the rate averages 0.55 of it; at most half the phase's bound
+    double rampAverage = rate * (1 + WARM_UP_FROM_SHARE) / 2;
+    double warmUpSeconds = Math.max(1, Math.min(max.toSeconds() / 2, Math.ceil(WARM_UP_PER_ROUTE * lacking.size() / rampAverage)));
+    out.printf("coverage warm-up: about %.0f requests per route, not judged, climbing from %.0f to %.0f req/s over %.0f s%n",
+        rampAverage * warmUpSeconds / lacking.size(), WARM_UP_FROM_SHARE * rate, rate, warmUpSeconds);
+    progress.phase(WARM_UP);
+    server.phase(WARM_UP);
+    load.run(new Load.Requests(WARM_UP, Duration.ofSeconds((long) warmUpSeconds), WARM_UP_FROM_SHARE * rate, rate, equal));
     progress.phase("coverage");
     server.phase("coverage");
     load.run(new Load.Requests("coverage", Duration.ofMillis(Math.round(seconds * 1000)), rate, rate, equal));

@@ -53,7 +53,7 @@ final class Summary {
         s.cpuSeconds(), s.heapUsedMeanBytes() / 1048576, s.journalBytesGrowth() / 1048576.0, s.streamBytesPerMessage());
     r.verdict().failures().forEach(f -> out.println("  ✗ " + f));
     java.nio.file.Path gatling = file.resolveSibling("gatling");
-    for (String phase : java.util.List.of("ceiling", "main", "probe", "overload")) {
+    for (String phase : java.util.List.of("ceiling", "main", CoveragePhase.WARM_UP, "coverage", "probe", "overload")) {
       java.nio.file.Path index = gatling.resolve(phase).resolve("index.html");
       if (java.nio.file.Files.exists(index)) {
         out.println("gatling " + phase + ": " + index);
