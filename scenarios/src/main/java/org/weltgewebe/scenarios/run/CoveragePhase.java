@@ -69,7 +69,7 @@ final class CoveragePhase {
         referenceName, reference);
     // a ramp from a tenth of the rate to the rate averages 0.55 of it; at most half the phase's bound
     double rampAverage = rate * (1 + WARM_UP_FROM_SHARE) / 2;
-    double warmUpSeconds = Math.max(1, Math.min(max.toSeconds() / 2, Math.ceil(WARM_UP_PER_ROUTE * lacking.size() / rampAverage)));
+    double warmUpSeconds = Math.max(1, Math.min(Math.floor(max.toSeconds() / 2.0), Math.ceil(WARM_UP_PER_ROUTE * lacking.size() / rampAverage)));
     out.printf("coverage warm-up: about %.0f requests per route, not judged, climbing from %.0f to %.0f req/s over %.0f s%n",
         rampAverage * warmUpSeconds / lacking.size(), WARM_UP_FROM_SHARE * rate, rate, warmUpSeconds);
     progress.phase(WARM_UP);
