@@ -22,6 +22,13 @@ node_start() {
   done
   node_db=$db
   base="http://127.0.0.1:$port"
+  # A node stopped a moment ago may still hold its replication slot (its WAL sender lingers): end
+  # that sender and drop the slot, or DROP DATABASE refuses.
+  psql -h 127.0.0.1 -U postgres -q -At postgres >/dev/null <<SQL
+SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = '$db' AND active;
+SELECT pg_sleep(0.5);
+SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '$db' AND NOT active;
+SQL
   psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" postgres
   node_log="$(mktemp -t "$db-node.XXXXXX.log")"
   WELTGEWEBE_OUTBOX_SLOT="$db" WELTGEWEBE_NATS_STREAM="${db^^}" WELTGEWEBE_NATS_SUBJECT_PREFIX="$db.events" \

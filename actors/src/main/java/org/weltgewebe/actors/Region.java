@@ -29,6 +29,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * event is newer than the last one it applied from the same entity, so a replayed or repeated feed
  * changes nothing. Knots past their dissolution time and threads that have faded out leave the
  * picture when it is read, by the region's clock.
+ *
+ * <p>A busy region is read far more often than it changes (map viewers poll it; in S1's compressed
+ * day its picture grows to hundreds of knots and about 200 KB of JSON), so a picture is built once
+ * and answered again, the same {@link View} object, until an update arrives, a knot dissolves or
+ * a thread fades out, {@link #REUSE_VIRTUAL} of the region's clock passes (fade levels move by a
+ * thousandth) or {@link #REUSE_WALL} of real time passes. The view says when it was taken
+ * ({@link View#at}); a reused one is exact as of then. Identical answers let the HTTP layer reuse
+ * its serialised bytes too.
  */
 public final class Region extends AbstractBehavior<Region.Command> {
 
@@ -38,6 +46,12 @@ public final class Region extends AbstractBehavior<Region.Command> {
 
   /** How long a thread takes to fade out. */
   public static final Duration FADE_TIME = Duration.ofDays(7);
+
+  /** The longest a picture is answered again by the region's clock: a thousandth of the fade time, about 10 minutes. */
+  static final Duration REUSE_VIRTUAL = FADE_TIME.dividedBy(1000);
+
+  /** The longest a picture is answered again in real time. */
+  static final Duration REUSE_WALL = Duration.ofSeconds(1);
 
   /** Everything a region understands. */
   public sealed interface Command extends WeaveSerializable permits Update, GetView, Recovered {}
@@ -183,6 +197,10 @@ public final class Region extends AbstractBehavior<Region.Command> {
   private final Map<String, RoleSpinning> roles = new HashMap<>();
   private final Map<String, ThreadChanged> threads = new HashMap<>();
   private long updatesApplied;
+  // The last picture built, while no update, dissolution or fading has changed it (see the class comment).
+  private View lastView;
+  private Instant lastViewValidUntil = Instant.MIN;
+  private long lastViewNanos;
 
   private Region(ActorContext<Command> context, String cell, WeaveClock clock, Recovered recovered) {
     super(context);
@@ -245,6 +263,11 @@ public final class Region extends AbstractBehavior<Region.Command> {
 
   private Behavior<Command> onGetView(GetView query) {
     Instant now = clock.now();
+    if (lastView != null && lastView.updatesApplied() == updatesApplied && now.isBefore(lastViewValidUntil)
+        && !now.isBefore(lastView.at()) && System.nanoTime() - lastViewNanos < REUSE_WALL.toNanos()) {
+      query.replyTo().tell(lastView);
+      return this;
+    }
     knots.values().removeIf(k -> k.dissolvesAt() != null && !k.dissolvesAt().isAfter(now));
     threads.values().removeIf(t -> fadeLevel(t.fadeFrom(), t.yarn(), now) >= 1.0);
 
@@ -266,9 +289,29 @@ public final class Region extends AbstractBehavior<Region.Command> {
               fadeLevel(t.fadeFrom(), t.yarn(), now)));
     }
     threadEntries.sort(Comparator.comparing(ThreadEntry::threadId));
-    query.replyTo().tell(
-        new View(cell, now, List.copyOf(knotEntries), List.copyOf(roleEntries),
-            List.copyOf(threadEntries), updatesApplied));
+    lastView = new View(cell, now, List.copyOf(knotEntries), List.copyOf(roleEntries), List.copyOf(threadEntries), updatesApplied);
+    lastViewValidUntil = nextChange(now);
+    lastViewNanos = System.nanoTime();
+    query.replyTo().tell(lastView);
     return this;
+  }
+
+  /**
+   * Until when a picture taken at {@code now} stays exact but for fade levels: the first knot's
+   * dissolution or thread's fading out after it, at most {@link #REUSE_VIRTUAL} later.
+   */
+  private Instant nextChange(Instant now) {
+    Instant until = now.plus(REUSE_VIRTUAL);
+    for (KnotChanged k : knots.values()) {
+      if (k.dissolvesAt() != null && k.dissolvesAt().isBefore(until)) {
+        until = k.dissolvesAt();
+      }
+    }
+    for (ThreadChanged t : threads.values()) {
+      if (!t.yarn() && t.fadeFrom().plus(FADE_TIME).isBefore(until)) {
+        until = t.fadeFrom().plus(FADE_TIME);
+      }
+    }
+    return until;
   }
 }

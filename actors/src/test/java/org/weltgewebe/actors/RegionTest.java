@@ -86,6 +86,42 @@ class RegionTest {
     assertEquals(0, view(region).knots().size());
   }
 
+  @Test
+  void answersTheSamePictureAgainUntilSomethingInItChanges() throws InterruptedException {
+    ManualClock clock = new ManualClock(T0);
+    ActorRef<Region.Command> region = testKit.spawn(Region.create(CELL, clock));
+    region.tell(new Region.KnotChanged(id("knot|k1", 1), "k1", "IDEA", "Garten", KNOT_PLACE, T0.plus(Duration.ofHours(1))));
+    region.tell(new Region.ThreadChanged(id("thread|t1", 1), "t1", "r1", "k1", "VOTE", KNOT_PLACE, T0.minus(Region.FADE_TIME).plusSeconds(90), false));
+    Region.View first = view(region);
+    assertEquals(T0, first.at());
+    assertEquals(1, first.threads().size());
+
+    clock.advance(Duration.ofSeconds(30));
+    assertEquals(first, view(region), "nothing changed: the picture taken at T0 is answered again");
+
+    clock.advance(Duration.ofSeconds(60)); // T0 + 90 s: the thread fades out
+    Region.View faded = view(region);
+    assertEquals(T0.plusSeconds(90), faded.at());
+    assertTrue(faded.threads().isEmpty(), "a thread that faded out is not kept in a reused picture");
+
+    region.tell(new Region.KnotChanged(id("knot|k2", 1), "k2", "TOOL", "Rad", KNOT_PLACE, null));
+    Region.View updated = view(region);
+    assertEquals(2, updated.knots().size(), "an update ends the reuse");
+    assertEquals(T0.plusSeconds(90), updated.at());
+
+    clock.advance(Duration.ofHours(1)); // k1 dissolves at T0 + 1 h
+    Region.View dissolved = view(region);
+    assertEquals(1, dissolved.knots().size(), "a dissolved knot is not kept in a reused picture");
+
+    clock.advance(Region.REUSE_VIRTUAL);
+    Region.View later = view(region);
+    assertEquals(dissolved.at().plus(Region.REUSE_VIRTUAL), later.at(), "at most REUSE_VIRTUAL of the region's clock");
+
+    clock.advance(Duration.ofSeconds(1));
+    Thread.sleep(Region.REUSE_WALL.toMillis() + 100);
+    assertEquals(later.at().plusSeconds(1), view(region).at(), "at most REUSE_WALL of real time");
+  }
+
   private static Region.View view(ActorRef<Region.Command> region) {
     TestProbe<Region.View> probe = testKit.createTestProbe();
     region.tell(new Region.GetView(probe.getRef()));
