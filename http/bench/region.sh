@@ -3,7 +3,8 @@
 # many knots (S1's compressed day grows its busiest cells to about 170 KB of JSON per answer), with
 # WG_REGION_WRITERS writers meanwhile creating knots in that cell, so the picture keeps changing.
 #   1. creates WG_REGION_KNOTS knots (default 500) in the cell of (52.4986, 13.4033);
-#   2. reads the region with wrk, WG_REGION_CONNECTIONS connections (default 8), for the given
+#   2. reads the region (or, with WG_REGION_READ=knots, the cell's knot list, GET /knots?cell=…,
+#      which the main job's map viewers also make) with wrk, WG_REGION_CONNECTIONS connections (default 8), for the given
 #      seconds, while the writers add a knot every WG_REGION_WRITE_MS milliseconds (default 20);
 # and prints reads/s, p50/p99, the answer's size and the node's CPU milliseconds per read.
 # Usage: http/bench/region.sh [seconds, default 20]
@@ -20,6 +21,11 @@ connections="${WG_REGION_CONNECTIONS:-8}"
 write_ms="${WG_REGION_WRITE_MS:-20}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 cell="871f18b25ffffff" # the region of (52.4986, 13.4033)
+case "${WG_REGION_READ:-region}" in
+  region) read_path="/regions/$cell" ;;
+  knots) read_path="/knots?cell=$cell" ;;
+  *) echo "WG_REGION_READ is region or knots" >&2; exit 2 ;;
+esac
 
 node_start wg_region "$port"
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
@@ -43,16 +49,16 @@ for _ in $(seq 1 120); do
   [ "$shown" -ge "$knots" ] && break
   sleep 0.5
 done
-bytes=$(curl -fs "$base/regions/$cell" | wc -c)
+bytes=$(curl -fs "$base$read_path" | wc -c)
 
 writer() { local n=100000; while :; do create_knot $((n++)) || true; sleep "$(awk -v m="$write_ms" 'BEGIN {print m / 1000}')"; done; }
-wrk -t2 -c"$connections" -d5s "$base/regions/$cell" >/dev/null # warm-up
+wrk -t2 -c"$connections" -d5s "$base$read_path" >/dev/null # warm-up
 writer &
 writer_pid=$!
 trap 'kill $writer_pid 2>/dev/null || true; node_stop' EXIT
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 before=$(node_cpu)
-out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$base/regions/$cell")
+out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency "$base$read_path")
 after=$(node_cpu)
 kill "$writer_pid" 2>/dev/null || true
 shown=$(curl -fs "$base/regions/$cell" | json "['knots'].__len__()")
@@ -60,7 +66,7 @@ rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
 non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
 ms() { echo "$out" | awk -v q="$1" '$1 == q {v = $2; if (v ~ /us$/) {sub(/us/, "", v); v /= 1000} else if (v ~ /ms$/) {sub(/ms/, "", v)} else if (v ~ /s$/) {sub(/s/, "", v); v *= 1000}; printf "%.2f", v}'; }
 echo
-echo "Weltgewebe region read (GET /regions/$cell, $connections connections, $duration s; a knot written every $write_ms ms meanwhile)"
+echo "Weltgewebe region read (GET $read_path, $connections connections, $duration s; a knot written every $write_ms ms meanwhile)"
 echo "node: ${WG_NODE_TREE:-this checkout}; load average before: $load; node log $node_log"
 printf 'knots in the region: %s at the start, %s at the end; answer %s bytes at the start\n' "$knots" "$shown" "$bytes"
 printf 'reads/s %s  p50 %s ms  p99 %s ms  non-2xx %s  node CPU %s ms per read (writes included)\n' \

@@ -46,6 +46,11 @@ public final class KnotRoutes extends ResourceRoutes {
   /** The knots standing in a viewport or cell, and the region cells that were read. */
   record KnotList(List<Region.KnotEntry> knots, List<String> cells) {}
 
+  /** The most bytes of rendered cell lists kept ({@link RenderedViews}). */
+  static final long RENDERED_BYTES = 16L << 20;
+
+  private final RenderedViews cellLists = new RenderedViews(RENDERED_BYTES);
+
   public KnotRoutes(Weave weave, Responses responses, JsonBody body, Authentication auth) {
     super(weave, responses, body, auth);
   }
@@ -151,7 +156,7 @@ public final class KnotRoutes extends ResourceRoutes {
                             if (!RegionRoutes.isRegion(cell.get())) {
                               return done(responses.badRequest(notARegion(cell.get()), instance));
                             }
-                            return knotsIn(List.of(cell.get()), null);
+                            return knotsOf(cell.get());
                           }
                           BoundingBox.Result parsed = BoundingBox.parse(bbox.get());
                           if (parsed.problem() != null) {
@@ -181,6 +186,15 @@ public final class KnotRoutes extends ResourceRoutes {
   static String notARegion(String cell) {
     return "\"" + cell + "\" is not an H3 cell at resolution " + RegionCells.REGION_RESOLUTION
         + " (a region is a resolution-" + RegionCells.REGION_RESOLUTION + " cell, e.g. 871f18b25ffffff, Berlin-Kreuzberg)";
+  }
+
+  /**
+   * The knots of one cell: its picture's knots as they are (sorted by id there too), the answer
+   * rendered once per picture ({@link RenderedViews}); the main job's map viewers list by cell.
+   */
+  private CompletionStage<HttpResponse> knotsOf(String cell) {
+    return weave.regionView(cell)
+        .thenApply(view -> cellLists.answer(cell, view, v -> responses.ok(new KnotList(v.knots(), List.of(cell)))));
   }
 
   private CompletionStage<HttpResponse> knotsIn(List<String> cells, BoundingBox box) {

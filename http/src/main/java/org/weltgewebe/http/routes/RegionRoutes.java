@@ -1,7 +1,5 @@
 package org.weltgewebe.http.routes;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -17,11 +15,8 @@ import org.weltgewebe.http.shedding.Priority;
  * and the threads to its knots with their fade level — answered from the region actor's memory.
  * (The live feed of a region, {@code /regions/{cell}/feed}, will be {@code RegionFeedRoutes}.)
  *
- * <p>A region answers the same picture again while nothing in it changed ({@link Region}), and a
- * busy one is hundreds of kilobytes of JSON: the last answer of each cell is kept, serialised, and
- * sent again when the region answers with the same picture object (up to {@link #RENDERED_BYTES}
- * bytes of answers in all). A region on another node answers a copy, which is serialised anew: a
- * copy's fields cannot tell it from a later picture of a region that restarted on a frozen clock.
+ * <p>A region answers the same picture again while nothing in it changed ({@link Region}); its
+ * serialised answer is sent again with it ({@link RenderedViews}, up to {@link #RENDERED_BYTES}).
  */
 public final class RegionRoutes {
   /** The most bytes of serialised pictures kept, over all cells. */
@@ -29,16 +24,7 @@ public final class RegionRoutes {
 
   private final Weave weave;
   private final Responses responses;
-  private final Cache<String, Rendered> rendered =
-      Caffeine.newBuilder().maximumWeight(RENDERED_BYTES).weigher((String cell, Rendered r) -> r.bytes()).build();
-
-  /** A picture and its answer. */
-  private record Rendered(Region.View view, HttpResponse response, int bytes) {
-    @SuppressWarnings("ReferenceEquality") // identity is the point: equal fields do not prove the same picture (class comment)
-    boolean answers(Region.View other) {
-      return view == other;
-    }
-  }
+  private final RenderedViews rendered = new RenderedViews(RENDERED_BYTES);
 
   public RegionRoutes(Weave weave, Responses responses) {
     this.weave = weave;
@@ -58,13 +44,7 @@ public final class RegionRoutes {
   }
 
   private HttpResponse answer(String cell, Region.View view) {
-    Rendered last = rendered.getIfPresent(cell);
-    if (last != null && last.answers(view)) {
-      return last.response();
-    }
-    HttpResponse response = responses.ok(view);
-    rendered.put(cell, new Rendered(view, response, (int) Math.min(Integer.MAX_VALUE, response.entity().getContentLengthOption().orElse(0L))));
-    return response;
+    return rendered.answer(cell, view, responses::ok);
   }
 
   /**
