@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The region read as the main job's map viewers make it: GET /regions/{cell} of one H3 cell holding
-# many knots (S1's compressed day grows its busiest cells to about 170 KB of JSON per answer), with
-# WG_REGION_WRITERS writers meanwhile creating knots in that cell, so the picture keeps changing.
+# many knots (S1's compressed day grows its busiest cells to about 170 KB of JSON per answer), while
+# one writer keeps creating knots in that cell, so the picture keeps changing.
 #   1. creates WG_REGION_KNOTS knots (default 500) in the cell of (52.4986, 13.4033);
-#   2. reads the region (or, with WG_REGION_READ=knots, the cell's knot list, GET /knots?cell=…,
-#      which the main job's map viewers also make) with wrk, WG_REGION_CONNECTIONS connections (default 8), for the given
-#      seconds, while the writers add a knot every WG_REGION_WRITE_MS milliseconds (default 20);
+#   2. reads the region (with WG_REGION_READ=knots the cell's knot list, GET /knots?cell=…, which
+#      the map viewers also make) with wrk, WG_REGION_CONNECTIONS connections (default 8), for the
+#      given seconds, the writer adding a knot every WG_REGION_WRITE_MS milliseconds (default 20)
+#      plus a curl's start;
 # and prints reads/s, p50/p99, the answer's size and the node's CPU milliseconds per read.
 # Usage: http/bench/region.sh [seconds, default 20]
 #   WG_BENCH_PORT (18082); WG_NODE_TREE runs another built checkout's node (node.sh);

@@ -2,7 +2,6 @@ package org.weltgewebe.http.routes;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.weltgewebe.actors.Region;
 import org.weltgewebe.actors.RegionCells;
@@ -39,12 +38,8 @@ public final class RegionRoutes {
     return responses.answer(
         instance ->
             isRegion(cell)
-                ? weave.regionView(cell).thenApply(view -> answer(cell, view))
+                ? weave.regionView(cell).thenApply(view -> rendered.answer(cell, view, responses::ok))
                 : CompletableFuture.completedFuture(responses.badRequest(KnotRoutes.notARegion(cell), instance)));
-  }
-
-  private HttpResponse answer(String cell, Region.View view) {
-    return rendered.answer(cell, view, responses::ok);
   }
 
   /**
