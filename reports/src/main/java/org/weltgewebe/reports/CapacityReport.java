@@ -59,6 +59,9 @@ public record CapacityReport(
    * counts against availability instead. {@code achievedPerSecond} and {@code goodputPerSecond} are
    * answered and OK requests over {@code wallSeconds}, the step's wall time until its last request
    * was answered (at least the step's seconds); {@code rerun} marks the second run at a rate whose first run broke.
+   * {@code processes} splits the host's busy CPU by who spent it (the node, PostgreSQL, NATS, the
+   * load generator, the rest), over the same interval as {@code hostCpuSeconds} ({@link ProcessCpu});
+   * empty when not measured (a remote target's processes, or a capacity.json from before it was recorded).
    */
   public record Step(
       double offeredPerSecond,
@@ -77,7 +80,31 @@ public record CapacityReport(
       List<String> failures,
       List<RouteStep> routes,
       double wallSeconds,
-      boolean rerun) {}
+      boolean rerun,
+      List<ProcessCpu> processes) {
+
+    public Step {
+      processes = processes == null ? List.of() : List.copyOf(processes);
+    }
+
+    /** Busy cores of the whole host over the step's wall time; 0 when not measured. */
+    public double hostBusyCores() {
+      return hostCores > 0 && wallSeconds > 0 ? hostCpuSeconds / wallSeconds : 0;
+    }
+  }
+
+  /**
+   * CPU seconds one kind of process spent on the search's host during a step: {@link #NODE} the
+   * platform's node(s), {@link #OTHER} what the host spent beyond every named one (the kernel's own
+   * work, processes that ended within the step, anything else running on the machine).
+   */
+  public record ProcessCpu(String name, double cpuSeconds) {
+    public static final String NODE = "node";
+    public static final String POSTGRESQL = "PostgreSQL";
+    public static final String NATS = "NATS";
+    public static final String GENERATOR = "load generator";
+    public static final String OTHER = "other";
+  }
 
   /** One route within a step. */
   public record RouteStep(String method, String route, long requests, long ok, long bad, RunReport.Latency latency) {}
@@ -89,6 +116,8 @@ public record CapacityReport(
    * offered); {@code peakTilesPerSecond} the tiles beside them, which the edge is meant to serve.
    * {@code mixAsMeasured} is false when the scenario's request mix differs from the one the search
    * offered: then its node count assumes its requests cost what the measured mix's did.
+   * {@code dayRequests} counts the JSON API requests of its whole day (0 in a capacity.json from
+   * before it was recorded): what a time-compressed replay of the day sends ({@link CapacityLimit}).
    */
   public record ScenarioNeed(
       String scenarioId,
@@ -96,5 +125,6 @@ public record CapacityReport(
       double nodesExact,
       int nodes,
       double peakTilesPerSecond,
-      boolean mixAsMeasured) {}
+      boolean mixAsMeasured,
+      double dayRequests) {}
 }

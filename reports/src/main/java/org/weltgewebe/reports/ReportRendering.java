@@ -12,7 +12,7 @@ import java.util.Optional;
  * {@code report.html} and {@code report.md} beside it, and writes the cost KPIs for operators' own
  * tools as {@code cost.json} ({@link CostKpis}) with the same prices. A proxied run's {@code
  * topology.json} adds its section to both readable forms and its measured edge quota to cost.json, a fault run's {@code
- * faults.json} its faults section, a capacity.json the stations' what-if model checked against it ({@link AdmissionQueueModel}). The scenario runner calls
+ * faults.json} its faults section, a capacity.json what stops one node ({@link CapacityLimit}) and the stations' what-if model checked against it ({@link AdmissionQueueModel}). The scenario runner calls
  * {@link #renderAll(Path)} at the end of a run; {@code weltgewebe report render} does the same for
  * any run directory.
  */
@@ -54,12 +54,15 @@ public final class ReportRendering {
     Optional<FaultReport> faults = FaultReport.read(dir);
     // the stations' model of the capacity search, right after the CPU-only what-if it corrects
     Optional<AdmissionQueueModel> stations = capacity.flatMap(AdmissionQueueModel::of);
+    // what stops one node and what that means for a whole day replayed, before the model of it
+    String limitHtml = capacity.flatMap(c -> CapacityLimit.of(c).map(l -> l.htmlSection(c))).orElse("");
+    String limitMarkdown = capacity.flatMap(c -> CapacityLimit.of(c).map(l -> l.markdownSection(c))).orElse("");
     Path html = dir.resolve(HTML_FILE);
     Path md = dir.resolve(MARKDOWN_FILE);
     try {
-      Files.writeString(html, HtmlReport.render(report, pricing, whatIf, stations.map(AdmissionQueueModel::htmlSection).orElse("")
+      Files.writeString(html, HtmlReport.render(report, pricing, whatIf, limitHtml + stations.map(AdmissionQueueModel::htmlSection).orElse("")
           + faults.map(FaultSection::html).orElse("") + topology.map(TopologySection::html).orElse("")), StandardCharsets.UTF_8);
-      Files.writeString(md, MarkdownReport.render(report, pricing, whatIf, stations.map(AdmissionQueueModel::markdownSection).orElse("")
+      Files.writeString(md, MarkdownReport.render(report, pricing, whatIf, limitMarkdown + stations.map(AdmissionQueueModel::markdownSection).orElse("")
           + faults.map(FaultSection::markdown).orElse("") + topology.map(TopologySection::markdown).orElse("")), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the reports into " + dir, e);

@@ -29,7 +29,7 @@ class AdmissionQueueModelTest {
         busyCores * WALL, cores, met, List.of(), List.of(
             new CapacityReport.RouteStep("GET", "/knots/{id}", reads, reads, 0, new RunReport.Latency(1, 2, 3, 4, 5, readMs)),
             new CapacityReport.RouteStep("POST", "/conversations/{id}/messages", writes, writes, 0,
-                new RunReport.Latency(1, 2, 3, 4, 5, writeMs))), WALL, false);
+                new RunReport.Latency(1, 2, 3, 4, 5, writeMs))), WALL, false, List.of());
   }
 
   /** A step whose host keeps {@code backgroundCores} + {@code demandMillis} per answered request busy, of 2 cores. */

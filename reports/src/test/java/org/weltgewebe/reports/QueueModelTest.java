@@ -87,8 +87,8 @@ class QueueModelTest {
     RunReport.Latency lat = new RunReport.Latency(5, 10, 20, 40, 80, 8);
     CapacityReport capacity = new CapacityReport(1, "cap", run.startedAt(), run.finishedAt(), "S1", "http://x", 1, 2, "vm, 2 cores", "test", 0, 10,
         List.of(
-            new CapacityReport.Step(100, 100, 100, 1000, 1000, 0, 0, 0, lat, 10, 0, 0, true, List.of(), List.of(), 10, false),
-            new CapacityReport.Step(400, 390, 380, 4000, 3800, 200, 0, 0, lat, 10, 0, 0, true, List.of(), List.of(), 10, false)),
+            new CapacityReport.Step(100, 100, 100, 1000, 1000, 0, 0, 0, lat, 10, 0, 0, true, List.of(), List.of(), 10, false, List.of()),
+            new CapacityReport.Step(400, 390, 380, 4000, 3800, 200, 0, 0, lat, 10, 0, 0, true, List.of(), List.of(), 10, false, List.of())),
         300, 300, 350, "cpu", 0.6, List.of(), "test data", "test data", 3, 2);
     WhatIf w = WhatIf.of(run, Optional.of(capacity), Prices.current()).orElseThrow();
     QueueModel atRun = new QueueModel(w.runRatePerSecond(), 1 / w.serviceSecondsPerRequest(), 2);

@@ -13,9 +13,9 @@ package org.weltgewebe.scenarios.definition;
  *
  * <p>An hour's mean: arrivals within it are Poisson and a session spans {@code sessionMinutes}, so
  * single minutes run higher and the spill into the next hour lower; the target utilisation of a
- * plan is what absorbs the former.
+ * plan is what absorbs the former. {@code daySessions} is the whole day's sessions, every hour's.
  */
-public record PeakHour(int hour, double sessions, double apiPerSession, double apiPerSecond, double tilesPerSecond) {
+public record PeakHour(int hour, double sessions, double apiPerSession, double apiPerSecond, double tilesPerSecond, double daySessions) {
 
   /** The peak hour of {@code scenario}. */
   public static PeakHour of(ScenarioDefinition scenario) {
@@ -33,6 +33,15 @@ public record PeakHour(int hour, double sessions, double apiPerSession, double a
       }
     }
     double sessions = perHour[peak];
-    return new PeakHour(peak, sessions, api, sessions * api / 3600, sessions * scenario.perSession(Action.TILE) / 3600);
+    double day = 0;
+    for (double h : perHour) {
+      day += h;
+    }
+    return new PeakHour(peak, sessions, api, sessions * api / 3600, sessions * scenario.perSession(Action.TILE) / 3600, day);
+  }
+
+  /** The JSON API requests of the whole day, the peak hour's kind of request. */
+  public double dayApiRequests() {
+    return daySessions * apiPerSession;
   }
 }

@@ -165,6 +165,7 @@ public final class CapacityFinder {
       String phase = String.format("step-%02d", steps.size() + 1);
       OptionalDouble cpuBefore = platform.cpuSeconds();
       Optional<HostCpu> hostBefore = HostCpu.now();
+      Optional<HostProcesses> processesBefore = HostProcesses.now();
       long startNanos = System.nanoTime();
       try (Ticker ticker = new Ticker(out, load, phase, rate, rerun, options.stepDuration())) {
         load.run(new Load.Requests(phase, options.stepDuration(), rate, rate, mix));
@@ -172,9 +173,15 @@ public final class CapacityFinder {
       // the step's own time, from its first request to its last answer, when the driver knows it
       double wall = load.activeSeconds(phase).orElse((System.nanoTime() - startNanos) / 1e9);
       OptionalDouble cpuAfter = platform.cpuSeconds();
-      HostCpu host = HostCpu.between(hostBefore, HostCpu.now(), (System.nanoTime() - startNanos) / 1e9, wall);
+      Optional<HostProcesses> processesAfter = HostProcesses.now();
+      double readSeconds = (System.nanoTime() - startNanos) / 1e9;
+      HostCpu host = HostCpu.between(hostBefore, HostCpu.now(), readSeconds, wall);
       double cpu = cpuBefore.isPresent() && cpuAfter.isPresent() ? cpuAfter.getAsDouble() - cpuBefore.getAsDouble() : 0;
-      CapacityReport.Step step = step(rate, options.stepDuration(), wall, cpu, host, rerun, load.measures(phase), judge);
+      // who spent the host's CPU; without the node's own figure (a remote target) its share would fall to "other"
+      List<CapacityReport.ProcessCpu> processes = cpuBefore.isPresent() && cpuAfter.isPresent()
+          ? HostProcesses.between(processesBefore, processesAfter, cpu, host, readSeconds, wall)
+          : List.of();
+      CapacityReport.Step step = step(rate, options.stepDuration(), wall, cpu, host, processes, rerun, load.measures(phase), judge);
       steps.add(step);
       CapacitySummary.printStep(steps.size(), step, out);
       StepRule.Next next = StepRule.next(steps, options.factor(), options.maxPerSecond());
@@ -200,8 +207,8 @@ public final class CapacityFinder {
    * returns, which includes the generator's start and its report of the phase).
    */
   static CapacityReport.Step step(
-      double offered, Duration stepDuration, double wallSeconds, double cpuSeconds, HostCpu host, boolean rerun, List<RouteMeasure> measures,
-      Judge judge) {
+      double offered, Duration stepDuration, double wallSeconds, double cpuSeconds, HostCpu host, List<CapacityReport.ProcessCpu> processes,
+      boolean rerun, List<RouteMeasure> measures, Judge judge) {
     long requests = 0;
     long ok = 0;
     long shed = 0;
@@ -233,7 +240,7 @@ public final class CapacityFinder {
     }
     return new CapacityReport.Step(
         offered, achieved, ok / wall, requests, ok, shed, serverErrors, timeouts, MixedLatency.of(answered), cpuSeconds,
-        host.busySeconds(), host.cores(), failures.isEmpty(), List.copyOf(failures), List.copyOf(routes), wall, rerun);
+        host.busySeconds(), host.cores(), failures.isEmpty(), List.copyOf(failures), List.copyOf(routes), wall, rerun, processes);
   }
 
   /**
@@ -331,7 +338,8 @@ public final class CapacityFinder {
     PeakHour peak = PeakHour.of(scenario);
     double exact = peak.apiPerSecond() / (perNode * utilisation);
     return new CapacityReport.ScenarioNeed(
-        scenario.id(), peak.apiPerSecond(), exact, Math.max(1, (int) Math.ceil(exact)), peak.tilesPerSecond(), mixAsMeasured);
+        scenario.id(), peak.apiPerSecond(), exact, Math.max(1, (int) Math.ceil(exact)), peak.tilesPerSecond(), mixAsMeasured,
+        peak.dayApiRequests());
   }
 
   /** What ended the search, in a sentence. */

@@ -3,6 +3,7 @@ package org.weltgewebe.scenarios.run;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import org.weltgewebe.reports.AdmissionQueueModel;
+import org.weltgewebe.reports.CapacityLimit;
 import org.weltgewebe.reports.CapacityReport;
 
 /** What a capacity search prints: a line per step as it ends, then the table and the answer. */
@@ -64,6 +65,7 @@ final class CapacitySummary {
       }
       out.println("  (API requests only; tiles are immutable and meant for the edge, pages are served by the frontend)");
     }
+    CapacityLimit.of(report).ifPresent(l -> out.print("what stops one node:\n" + l.markdown(report)));
     AdmissionQueueModel.of(report).ifPresentOrElse(
         m -> out.print("what-if model:\n" + m.markdown()),
         () -> out.println("what-if model: fewer than two steps met every objective (one to fit, one to predict)"));

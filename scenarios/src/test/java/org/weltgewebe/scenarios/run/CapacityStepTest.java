@@ -29,7 +29,7 @@ class CapacityStepTest {
 
   @Test
   void aStepWithinEveryObjectiveIsMet() {
-    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 2.5, new HostCpu(7.5, 2), false, List.of(knotReads(100, 0, 20, 40)), JUDGE);
+    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 2.5, new HostCpu(7.5, 2), List.of(), false, List.of(knotReads(100, 0, 20, 40)), JUDGE);
     assertThat(s.met()).isTrue();
     assertThat(s.failures()).isEmpty();
     assertThat(s.achievedPerSecond()).isEqualTo(10.0);
@@ -44,7 +44,7 @@ class CapacityStepTest {
 
   @Test
   void aSingleShedRequestBreaksAvailability() {
-    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, false, List.of(knotReads(99, 1, 20, 40)), JUDGE);
+    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(99, 1, 20, 40)), JUDGE);
     assertThat(s.met()).isFalse();
     assertThat(s.shed()).isEqualTo(1);
     assertThat(s.failures()).singleElement().asString().contains("availability 99.00 % < 99.90 %").contains("1 shed");
@@ -52,42 +52,42 @@ class CapacityStepTest {
 
   @Test
   void aSlowP95BreaksOnlyWithEnoughAnsweredRequestsToBeMoreThanTheMaximum() {
-    CapacityReport.Step few = CapacityFinder.step(2, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, false, List.of(knotReads(19, 0, 80, 90)), JUDGE);
+    CapacityReport.Step few = CapacityFinder.step(2, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(19, 0, 80, 90)), JUDGE);
     assertThat(few.met()).isTrue();
-    CapacityReport.Step enough = CapacityFinder.step(2, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, false, List.of(knotReads(20, 0, 80, 90)), JUDGE);
+    CapacityReport.Step enough = CapacityFinder.step(2, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(20, 0, 80, 90)), JUDGE);
     assertThat(enough.met()).isFalse();
     assertThat(enough.failures()).singleElement().asString().contains("p95 80.0 ms > 50 ms").doesNotContain("p99");
   }
 
   @Test
   void aSlowP99BreaksFromAHundredAnsweredRequests() {
-    assertThat(CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, false, List.of(knotReads(99, 0, 20, 300)), JUDGE).met()).isTrue();
-    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, false, List.of(knotReads(100, 0, 20, 300)), JUDGE);
+    assertThat(CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(99, 0, 20, 300)), JUDGE).met()).isTrue();
+    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(100, 0, 20, 300)), JUDGE);
     assertThat(s.failures()).singleElement().asString().contains("p99 300.0 ms > 250 ms");
   }
 
   @Test
   void aStepThatTakesLongerThanItsArrivalsBreaks() {
     // 100 requests sent in 10 s, the last answered 12 s after the first was due: 8.3/s < 0.9 × 10/s
-    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 12.0, 0, HostCpu.NOT_MEASURED, false, List.of(knotReads(100, 0, 20, 40)), JUDGE);
+    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 12.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(100, 0, 20, 40)), JUDGE);
     assertThat(s.met()).isFalse();
     assertThat(s.achievedPerSecond()).isCloseTo(100 / 12.0, within(1e-9));
     assertThat(s.failures()).singleElement().asString().startsWith("answered 8.3 req/s of 10.0 req/s sent");
     // 11 s is within 90 %
-    assertThat(CapacityFinder.step(10, TEN_SECONDS, 11.0, 0, HostCpu.NOT_MEASURED, false, List.of(knotReads(100, 0, 20, 40)), JUDGE).met()).isTrue();
+    assertThat(CapacityFinder.step(10, TEN_SECONDS, 11.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(100, 0, 20, 40)), JUDGE).met()).isTrue();
   }
 
   @Test
   void aStepThatEndsBeforeItsDurationCountsItsWholeDuration() {
     // Poisson arrivals: the last one can come before the step's end, and then all is answered early
-    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 9.5, 0, HostCpu.NOT_MEASURED, false, List.of(knotReads(100, 0, 20, 40)), JUDGE);
+    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 9.5, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(100, 0, 20, 40)), JUDGE);
     assertThat(s.wallSeconds()).isEqualTo(10);
     assertThat(s.achievedPerSecond()).isEqualTo(10);
   }
 
   @Test
   void aStepWithoutRequestsIsNotMet() {
-    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, false, List.of(), JUDGE);
+    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(), JUDGE);
     assertThat(s.met()).isFalse();
     assertThat(s.failures()).containsExactly("no request was measured");
   }
@@ -123,6 +123,8 @@ class CapacityStepTest {
     assertThat(s4Need.nodesExact()).isCloseTo(s4Need.peakRequestsPerSecond() / 60, within(1e-9));
     assertThat(s4Need.nodes()).isEqualTo(4);
     assertThat(s4Need.mixAsMeasured()).isFalse();
+    // its whole day: 100,000 sessions of 90.8019 API requests (what a replay of the day sends)
+    assertThat(s4Need.dayRequests()).isCloseTo(100_000 * 90.8019, within(1e-3));
     assertThat(CapacityFinder.need(S3, true, 100, 0.6).nodes()).isEqualTo(1);
   }
 }

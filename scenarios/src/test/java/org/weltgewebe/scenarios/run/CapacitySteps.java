@@ -20,6 +20,6 @@ final class CapacitySteps {
     return new CapacityReport.Step(
         offered, achieved, achieved, Math.round(achieved * wallSeconds), Math.round(achieved * wallSeconds), 0, 0, 0,
         new RunReport.Latency(p95 / 2, p95 * 0.9, p95, p95 * 1.5, p95 * 2, p95 / 2), cpuSeconds, 0, 0, met,
-        met ? List.of() : List.of("synthetic"), List.of(), wallSeconds, rerun);
+        met ? List.of() : List.of("synthetic"), List.of(), wallSeconds, rerun, List.of());
   }
 }
