@@ -28,7 +28,10 @@ import org.weltgewebe.reports.SectionText.Table;
  *       shed 503s among its failures: the node's admission limit turned work away that the CPU
  *       could have done (a few sheds of one route suffice: its objective allows 0.1–0.5 %);
  *   <li>{@link Kind#WAIT} when cores were left idle and the objectives broke on latency: a wait
- *       outside the CPU (the journal's commits, a pool, locks, collection pauses);
+ *       outside the CPU (the journal's commits, a pool, locks, collection pauses) or, from
+ *       {@value #CONTENDED_PERCENT} % of the cores busy, the wait for a core itself, which the text
+ *       then gives as an M/M/c queue's mean wait (Erlang C; at 76 % of 2 cores, 1.4× a request's
+ *       own CPU time), and the same for {@link Kind#ADMISSION}, whose limit reacts to that latency;
  *   <li>{@link Kind#NOT_REACHED} when the last step still met every objective, and
  *       {@link Kind#NOT_MEASURED} when the platform is remote and the generator's host was not busy.
  * </ul>
@@ -48,6 +51,8 @@ public record CapacityLimit(
     List<DayReplay> days) {
 
   static final int SATURATED_PERCENT = 90;
+  /** From this share of the host's cores busy, the wait for a core is a latency of its own (M/M/2: 1.3× the CPU time at 75 %). */
+  static final int CONTENDED_PERCENT = 70;
   static final String TITLE = "Capacity: what stops one node";
   private static final double MINUTES_PER_DAY = 24 * 60;
   /** A replay of the whole day in 60 minutes runs its clock this many times faster. */
@@ -134,16 +139,32 @@ public record CapacityLimit(
               sustainable, brokeAt, days);
     }
     double shedShare = last.requests() == 0 ? 0 : (double) last.shed() / last.requests();
-    String idle = String.format(Locale.ROOT, "at %s req/s offered %s%s", ReportNumbers.num(brokeAt, 1), hostBusy, split(last));
+    double utilisation = last.hostCores() > 0 ? busy / last.hostCores() : 0;
+    boolean contended = utilisation >= CONTENDED_PERCENT / 100.0;
+    String idle = String.format(Locale.ROOT, "at %s req/s offered %s%s%s", ReportNumbers.num(brokeAt, 1), hostBusy, split(last),
+        contended ? coreWait(busy, last.hostCores()) : "");
     // a shed request counts against availability, so one route's few sheds can end the search
     if (last.shed() > 0 && last.failures().stream().anyMatch(f -> f.contains("availability"))) {
-      return new CapacityLimit(Kind.ADMISSION, "the node's admission limit, with cores idle",
-          String.format(Locale.ROOT, "%s; %s of %s requests (%s %%) were shed with 503: %s", idle, ReportNumbers.num(last.shed(), 0), ReportNumbers.num(last.requests(), 0),
-              ReportNumbers.num(100 * shedShare, 2), first(last.failures())),
+      return new CapacityLimit(Kind.ADMISSION,
+          "the node's admission limit" + (contended ? ", reacting to the wait for the cores" : ", with cores idle"),
+          String.format(Locale.ROOT, "%s; %s of %s requests (%s %%) were shed with 503: %s", idle, ReportNumbers.num(last.shed(), 0),
+              ReportNumbers.num(last.requests(), 0), ReportNumbers.num(100 * shedShare, 2), first(last.failures())),
           sustainable, brokeAt, days);
     }
-    return new CapacityLimit(Kind.WAIT, "a wait outside the CPU, with cores idle (the journal's commits, a pool, locks or collection pauses)",
+    return new CapacityLimit(Kind.WAIT,
+        contended ? "latency: the wait for the cores, before all of them are busy"
+            : "a wait outside the CPU, with cores idle (the journal's commits, a pool, locks or collection pauses)",
         String.format(Locale.ROOT, "%s; %s", idle, first(last.failures())), sustainable, brokeAt, days);
+  }
+
+  /**
+   * How long a request waits for a core at {@code busy} of {@code cores} busy, in multiples of its
+   * own CPU time: the mean wait of an M/M/c queue (Erlang C) with a service time of one.
+   */
+  private static String coreWait(double busy, int cores) {
+    QueueModel cpu = new QueueModel(Math.min(busy, cores * 0.999), 1, cores);
+    return String.format(Locale.ROOT, " (at %s %% busy a request already waits %s× its own CPU time for a core on average: M/M/%d, Erlang C)",
+        ReportNumbers.num(100 * busy / cores, 0), ReportNumbers.num(cpu.meanWaitSeconds(), 2), cores);
   }
 
   /** The first three reasons a step broke, and how many more there were. */

@@ -92,6 +92,19 @@ class CapacityLimitTest {
   }
 
   @Test
+  void fromSeventyPercentOfTheCoresBusyTheWaitForACoreIsNamedAndPricedByErlangC() {
+    // CAP-S4-bulk0.85-r1's end: writes' p95 broke at 1.52 of 2 cores busy
+    CapacityReport contended = search(2000, 566.9, List.of(step(793.7, false, 0, 1.52, 0.78, List.of("POST /knots: p95 283.6 ms > 250 ms"))));
+    CapacityLimit limit = CapacityLimit.of(contended).orElseThrow();
+    assertThat(limit.kind()).isEqualTo(CapacityLimit.Kind.WAIT);
+    assertThat(limit.resource()).isEqualTo("latency: the wait for the cores, before all of them are busy");
+    // M/M/2 at ρ = 0.76: C = 2ρ² / (1 + ρ) = 0.656, W_q = C / (2 − 1.52) = 1.37 service times
+    assertThat(limit.evidence()).contains("at 76 % busy a request already waits 1.37× its own CPU time for a core on average: M/M/2, Erlang C");
+    CapacityReport shedding = search(2000, 566.9, List.of(step(793.7, false, 6, 1.52, 0.78, List.of("GET /search: availability 99.22 % < 99.50 %"))));
+    assertThat(CapacityLimit.of(shedding).orElseThrow().resource()).isEqualTo("the node's admission limit, reacting to the wait for the cores");
+  }
+
+  @Test
   void nearTheGeneratorsCeilingTheGeneratorIsTheLimitAndANodeThatNeverBrokeHasNoLimitYet() {
     CapacityReport atCeiling = search(1000, 700, List.of(step(950, false, 0, 1.96, 1.2, List.of("p99"))));
     assertThat(CapacityLimit.of(atCeiling).orElseThrow().kind()).isEqualTo(CapacityLimit.Kind.GENERATOR);
