@@ -73,7 +73,20 @@ class CapacityFinderTest {
         assertThat(s.wallSeconds()).isGreaterThanOrEqualTo(4);
         assertThat(s.met()).isEqualTo(s.failures().isEmpty());
         assertThat(s.routes()).extracting(CapacityReport.RouteStep::route).contains("/regions/{cell}");
+        // the host's CPU split by who spent it: the node, this machine's PostgreSQL and NATS, Gatling in this JVM
+        assertThat(s.processes()).extracting(CapacityReport.ProcessCpu::name).containsExactly(
+            CapacityReport.ProcessCpu.NODE, CapacityReport.ProcessCpu.POSTGRESQL, CapacityReport.ProcessCpu.NATS,
+            CapacityReport.ProcessCpu.GENERATOR, CapacityReport.ProcessCpu.OTHER);
+        assertThat(s.processes().get(0).cpuSeconds()).isPositive();
+        assertThat(s.processes().get(3).cpuSeconds()).isPositive();
+        // nothing counted twice: the named processes fit in what the whole host spent (a few ticks of
+        // accounting apart: /proc/<pid>/stat and /proc/stat count separately)
+        double named = s.processes().stream().filter(p -> !p.name().equals(CapacityReport.ProcessCpu.OTHER))
+            .mapToDouble(CapacityReport.ProcessCpu::cpuSeconds).sum();
+        assertThat(named).isLessThanOrEqualTo(s.hostCpuSeconds() * 1.1 + 0.1);
       });
+      // every scenario's whole day: S4's is 100,000 sessions of about 91 API requests
+      assertThat(report.nodesNeeded().get(3).dayRequests()).isGreaterThan(9_000_000);
       assertThat(report.steps().get(0).offeredPerSecond()).isEqualTo(5);
       assertThat(report.sustainablePerSecond()).isPositive();
       assertThat(report.sustainablePerSecondPerNode()).isEqualTo(report.sustainablePerSecond());
@@ -86,7 +99,8 @@ class CapacityFinderTest {
       assertThat(Files.exists(outcome.directory().resolve("platform.log"))).isTrue();
     }
     assertThat(printed.toString(StandardCharsets.UTF_8))
-        .contains("offered/s").contains("sustainable: ").contains("knee: ").contains("capacity: ");
+        .contains("offered/s").contains("sustainable: ").contains("knee: ").contains("capacity: ")
+        .contains("what stops one node:").contains("Cores busy per step, by process").contains("| S4 | 9,080,190 | 221.4 | 5,315 |");
   }
 
   /**
