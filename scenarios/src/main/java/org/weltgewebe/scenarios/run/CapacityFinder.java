@@ -47,12 +47,19 @@ public final class CapacityFinder {
   static final double MIN_ACHIEVED_SHARE = 0.9;
   /** How a step is judged, for the report. */
   static final String STEP_VERDICT = "a step breaks on any route's availability (shed 503s, other 5xx and unanswered"
-      + " requests count as bad), on a route's p95 once it has >= 20 answered requests in the step and its p99 once it has"
-      + " >= 100, or when fewer than 90 % of the requests sent are answered per second of the step's wall time";
-  /** Answered requests a route needs in a step before its p95 is judged: fewer, and the p95 is its maximum. */
-  static final int MIN_FOR_P95 = 20;
-  /** Answered requests a route needs in a step before its p99 is judged. */
-  static final int MIN_FOR_P99 = 100;
+      + " requests count as bad), on a route's p95 once it has >= 100 answered requests in the step and its p99 once it has"
+      + " >= 500 (five expected exceedances, as a run's verdict), or when fewer than 90 % of the requests sent are answered"
+      + " per second of the step's wall time";
+  /**
+   * Answered requests a route needs in a step before its p95 is judged: ⌈5 / (1 − 0.95)⌉, the run
+   * verdict's rule ({@link Judge#requiredRequests}). With 20, a write route's p95 at the lowest steps
+   * was its second-slowest answer, and this machine's disk holds 1 in 400 fdatasyncs for 100–270 ms
+   * (journal commits of 67–197 ms in the same second as the slow writes, JFR): the searches broke at
+   * 27–75 req/s with a third of a core busy and passed the same rate again (docs/performance.md).
+   */
+  static final int MIN_FOR_P95 = (int) Judge.requiredRequests(0.95);
+  /** Answered requests a route needs in a step before its p99 is judged: ⌈5 / (1 − 0.99)⌉. */
+  static final int MIN_FOR_P99 = (int) Judge.requiredRequests(0.99);
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
 
   /**

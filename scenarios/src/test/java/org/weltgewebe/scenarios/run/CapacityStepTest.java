@@ -51,18 +51,18 @@ class CapacityStepTest {
   }
 
   @Test
-  void aSlowP95BreaksOnlyWithEnoughAnsweredRequestsToBeMoreThanTheMaximum() {
-    CapacityReport.Step few = CapacityFinder.step(2, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(19, 0, 80, 90)), JUDGE);
+  void aSlowP95BreaksOnlyWithFiveExpectedExceedancesAsARunsVerdictWants() {
+    CapacityReport.Step few = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(99, 0, 80, 90)), JUDGE);
     assertThat(few.met()).isTrue();
-    CapacityReport.Step enough = CapacityFinder.step(2, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(20, 0, 80, 90)), JUDGE);
+    CapacityReport.Step enough = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(100, 0, 80, 90)), JUDGE);
     assertThat(enough.met()).isFalse();
     assertThat(enough.failures()).singleElement().asString().contains("p95 80.0 ms > 50 ms").doesNotContain("p99");
   }
 
   @Test
-  void aSlowP99BreaksFromAHundredAnsweredRequests() {
-    assertThat(CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(99, 0, 20, 300)), JUDGE).met()).isTrue();
-    CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(100, 0, 20, 300)), JUDGE);
+  void aSlowP99BreaksFromFiveHundredAnsweredRequests() {
+    assertThat(CapacityFinder.step(50, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(499, 0, 20, 300)), JUDGE).met()).isTrue();
+    CapacityReport.Step s = CapacityFinder.step(50, TEN_SECONDS, 10.0, 0, HostCpu.NOT_MEASURED, List.of(), false, List.of(knotReads(500, 0, 20, 300)), JUDGE);
     assertThat(s.failures()).singleElement().asString().contains("p99 300.0 ms > 250 ms");
   }
 
