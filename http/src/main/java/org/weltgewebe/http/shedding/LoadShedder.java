@@ -31,7 +31,7 @@ import java.util.function.LongSupplier;
  * dispatcher, the entity mailboxes or the PostgreSQL pool) and raises it while latency stays flat,
  * but never below {@code min-limit} ({@code write-min-limit} for session writes; latency also rises
  * when the CPU is busy answering 503s, and a lower limit then only cuts goodput) nor above
- * {@code max-limit}. In a lasting overload, while reads are being shed, session writes are held
+ * {@code max-limit} ({@code write-max-limit}). In a lasting overload, while reads are being shed, session writes are held
  * below their floor ({@link WriteCap}), so that the admitted mix does not turn write-heavy. Vegas
  * is not offered: it has no
  * floor, and its no-load baseline is the minimum latency ever seen, which on a busy, shared machine
@@ -100,16 +100,19 @@ public final class LoadShedder {
   /** The shedder {@code weltgewebe.http.shedding} describes: one limit of that kind per class. */
   public static LoadShedder from(Config shedding) {
     Map<Priority, Limit> limits = new EnumMap<>(Priority.class);
-    limits.put(Priority.SESSION_WRITE, limit(shedding, shedding.getInt("write-min-limit")));
-    limits.put(Priority.READ, limit(shedding, shedding.getInt("min-limit")));
+    limits.put(Priority.SESSION_WRITE, limit(shedding, shedding.getInt("write-min-limit"), shedding.getInt("write-max-limit")));
+    limits.put(Priority.READ, limit(shedding, shedding.getInt("min-limit"), shedding.getInt("max-limit")));
     WriteCap writeCap = new WriteCap(shedding.getInt("write-overload-limit"), shedding.getDouble("overload-read-shed-share"),
         shedding.getDuration("window", TimeUnit.NANOSECONDS), shedding.getInt("window-samples"));
     return new LoadShedder(limits, shedding.getDouble("share.bulk"), shedding.getInt("bulk-limit"),
         shedding.getInt("erasure-limit"), writeCap, System::nanoTime);
   }
 
-  /** The limit {@code shedding} describes, never below {@code floor} (gradient2). */
-  private static Limit limit(Config shedding, int floor) {
+  /** The limit {@code shedding} describes, between {@code floor} and {@code ceiling} (gradient2). */
+  private static Limit limit(Config shedding, int floor, int ceiling) {
+    if (ceiling < floor) {
+      throw new IllegalArgumentException("weltgewebe.http.shedding: a class's max limit (" + ceiling + ") is below its min limit (" + floor + ")");
+    }
     int initial = shedding.getInt("initial-limit");
     String algorithm = shedding.getString("algorithm");
     if (algorithm.equals("fixed")) {
@@ -125,7 +128,7 @@ public final class LoadShedder {
               Gradient2Limit.newBuilder()
                   .initialLimit(Math.max(initial, floor))
                   .minLimit(floor)
-                  .maxConcurrency(shedding.getInt("max-limit"))
+                  .maxConcurrency(ceiling)
                   .queueSize(shedding.getInt("queue-size"))
                   .rttTolerance(shedding.getDouble("rtt-tolerance"))
                   .build());
