@@ -148,13 +148,13 @@ public record CapacityLimit(
       return new CapacityLimit(Kind.ADMISSION,
           "the node's admission limit" + (contended ? ", reacting to the wait for the cores" : ", with cores idle"),
           String.format(Locale.ROOT, "%s; %s of %s requests (%s %%) were shed with 503: %s", idle, ReportNumbers.num(last.shed(), 0),
-              ReportNumbers.num(last.requests(), 0), ReportNumbers.num(100 * shedShare, 2), first(last.failures())),
+              ReportNumbers.num(last.requests(), 0), ReportNumbers.num(100 * shedShare, 2), firstReasons(last.failures())),
           sustainable, brokeAt, days);
     }
     return new CapacityLimit(Kind.WAIT,
         contended ? "latency: the wait for the cores, before all of them are busy"
             : "a wait outside the CPU, with cores idle (the journal's commits, a pool, locks or collection pauses)",
-        String.format(Locale.ROOT, "%s; %s", idle, first(last.failures())), sustainable, brokeAt, days);
+        String.format(Locale.ROOT, "%s; %s", idle, firstReasons(last.failures())), sustainable, brokeAt, days);
   }
 
   /**
@@ -168,7 +168,7 @@ public record CapacityLimit(
   }
 
   /** The first three reasons a step broke, and how many more there were. */
-  private static String first(List<String> failures) {
+  public static String firstReasons(List<String> failures) {
     List<String> shown = failures.subList(0, Math.min(3, failures.size()));
     return String.join("; ", shown) + (failures.size() > shown.size() ? "; and " + (failures.size() - shown.size()) + " more" : "");
   }

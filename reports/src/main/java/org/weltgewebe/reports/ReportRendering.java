@@ -55,8 +55,9 @@ public final class ReportRendering {
     // the stations' model of the capacity search, right after the CPU-only what-if it corrects
     Optional<AdmissionQueueModel> stations = capacity.flatMap(AdmissionQueueModel::of);
     // what stops one node and what that means for a whole day replayed, before the model of it
-    String limitHtml = capacity.flatMap(c -> CapacityLimit.of(c).map(l -> l.htmlSection(c))).orElse("");
-    String limitMarkdown = capacity.flatMap(c -> CapacityLimit.of(c).map(l -> l.markdownSection(c))).orElse("");
+    Optional<CapacityLimit> limit = capacity.flatMap(CapacityLimit::of);
+    String limitHtml = limit.map(l -> l.htmlSection(capacity.get())).orElse("");
+    String limitMarkdown = limit.map(l -> l.markdownSection(capacity.get())).orElse("");
     Path html = dir.resolve(HTML_FILE);
     Path md = dir.resolve(MARKDOWN_FILE);
     try {

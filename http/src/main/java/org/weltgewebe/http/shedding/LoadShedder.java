@@ -31,10 +31,9 @@ import java.util.function.LongSupplier;
  * dispatcher, the entity mailboxes or the PostgreSQL pool) and raises it while latency stays flat,
  * but never below {@code min-limit} ({@code write-min-limit} for session writes; latency also rises
  * when the CPU is busy answering 503s, and a lower limit then only cuts goodput) nor above
- * {@code max-limit} ({@code write-max-limit}). In a lasting overload, while reads are being shed, session writes are held
- * below their floor ({@link WriteCap}), so that the admitted mix does not turn write-heavy. Vegas
- * is not offered: it has no
- * floor, and its no-load baseline is the minimum latency ever seen, which on a busy, shared machine
+ * {@code max-limit} ({@code write-max-limit}). In a lasting overload, while reads are being shed,
+ * session writes are held below their floor ({@link WriteCap}), so that the admitted mix does not
+ * turn write-heavy. Vegas is not offered: it has no floor, and its no-load baseline is the minimum latency ever seen, which on a busy, shared machine
  * is an outlier.
  *
  * <p>Tiles and search (bulk) have a fixed budget of their own and are shed first: as soon as reads

@@ -13,7 +13,7 @@ package org.weltgewebe.scenarios.definition;
  *
  * <p>An hour's mean: arrivals within it are Poisson and a session spans {@code sessionMinutes}, so
  * single minutes run higher and the spill into the next hour lower; the target utilisation of a
- * plan is what absorbs the former. {@code daySessions} is the whole day's sessions, every hour's.
+ * plan is what absorbs the former. {@code daySessions} is the whole day's sessions, peaks included.
  */
 public record PeakHour(int hour, double sessions, double apiPerSession, double apiPerSecond, double tilesPerSecond, double daySessions) {
 
@@ -33,11 +33,8 @@ public record PeakHour(int hour, double sessions, double apiPerSession, double a
       }
     }
     double sessions = perHour[peak];
-    double day = 0;
-    for (double h : perHour) {
-      day += h;
-    }
-    return new PeakHour(peak, sessions, api, sessions * api / 3600, sessions * scenario.perSession(Action.TILE) / 3600, day);
+    return new PeakHour(peak, sessions, api, sessions * api / 3600, sessions * scenario.perSession(Action.TILE) / 3600,
+        scenario.sessionsInDay());
   }
 
   /** The JSON API requests of the whole day, the peak hour's kind of request. */

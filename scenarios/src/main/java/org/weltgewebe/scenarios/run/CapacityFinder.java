@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.weltgewebe.reports.CapacityLimit;
 import org.weltgewebe.reports.CapacityReport;
 import org.weltgewebe.reports.RunReport;
 import org.weltgewebe.reports.RunReports;
@@ -357,9 +358,9 @@ public final class CapacityFinder {
           last.offeredPerSecond(), options.maxPerSecond());
     }
     if (!StepRule.confirmsBreak(steps)) {
-      return String.format("stopped at %.1f req/s after one broken run: %s%s", last.offeredPerSecond(), first(last.failures()), busy(last));
+      return String.format("stopped at %.1f req/s after one broken run: %s%s", last.offeredPerSecond(), CapacityLimit.firstReasons(last.failures()), busy(last));
     }
-    return String.format("%.1f req/s broke twice: %s%s", last.offeredPerSecond(), first(last.failures()), busy(last));
+    return String.format("%.1f req/s broke twice: %s%s", last.offeredPerSecond(), CapacityLimit.firstReasons(last.failures()), busy(last));
   }
 
   /**
@@ -376,11 +377,6 @@ public final class CapacityFinder {
     }
     return String.format(" (the platform kept %.2f of %d cores busy%s)", step.cpuSeconds() / step.wallSeconds(),
         Runtime.getRuntime().availableProcessors(), host.isEmpty() ? "" : ", " + host);
-  }
-
-  private static String first(List<String> failures) {
-    List<String> shown = failures.subList(0, Math.min(3, failures.size()));
-    return String.join("; ", shown) + (failures.size() > shown.size() ? "; and " + (failures.size() - shown.size()) + " more" : "");
   }
 
   private static Platform platform(Options options, ScenarioDefinition scenario, Path dir) {
