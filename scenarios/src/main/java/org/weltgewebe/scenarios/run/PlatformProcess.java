@@ -5,6 +5,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +73,43 @@ public final class PlatformProcess implements Platform {
       List<String> serveCommand, Map<String, String> environment, String runId, double compression, Instant virtualStart, Path log,
       Duration readyWithin) {
     // a known cluster port, so that an in-cluster load driver can join the node
-    return start(new Launch(serveCommand, environment, runId, compression, virtualStart, log, readyWithin), Ports.free(), List.of(), List.of());
+    Launch launch = new Launch(serveCommand, environment, runId, compression, virtualStart, log, readyWithin);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return start(launch, Ports.free(), List.of(), List.of());
+      } catch (StartFailure e) {
+        // A free port is only free when it is drawn: until the node binds it seconds later, any
+        // process's outgoing connection (the node's own pool among them) may take it. Draw again.
+        if (!e.portTaken() || attempt == PORT_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** How often a node that found one of its free ports taken is started on fresh ones. */
+  static final int PORT_ATTEMPTS = 3;
+
+  /** How many of the log's last lines a start failure quotes. */
+  static final int LOG_LINES_QUOTED = 12;
+
+  /**
+   * A node that stopped before it was ready. Its message quotes the last lines the node wrote, so
+   * that the cause is on record even when the log goes with a temporary directory.
+   */
+  public static final class StartFailure extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+    private final boolean portTaken;
+
+    StartFailure(String message, boolean portTaken) {
+      super(message);
+      this.portTaken = portTaken;
+    }
+
+    /** True when the node could not bind a port because another socket held it. */
+    public boolean portTaken() {
+      return portTaken;
+    }
   }
 
   /** How long the access tokens of a compressed run's platform last, in virtual time (see {@link #start}). */
@@ -88,9 +127,14 @@ public final class PlatformProcess implements Platform {
 
   /** The ports a node listens on: HTTP API, metrics and cluster (Artery). */
   public record Ports(int http, int metrics, int cluster) {
-    /** Three free ports. */
+    /** Three free ports, all different (the kernel may hand out one port twice in a row). */
     public static Ports free() {
-      return new Ports(ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort());
+      while (true) {
+        Ports ports = new Ports(ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort());
+        if (ports.http() != ports.metrics() && ports.http() != ports.cluster() && ports.metrics() != ports.cluster()) {
+          return ports;
+        }
+      }
     }
   }
 
@@ -117,6 +161,7 @@ public final class PlatformProcess implements Platform {
       throw new IllegalStateException("cannot create " + log.getParent(), e);
     }
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    long logStart = sizeOf(log);
     Map<String, String> environment = launch.environment();
     builder.environment().putAll(environment);
     builder.environment().put("WELTGEWEBE_CLOCK_COMPRESSION", String.valueOf(launch.compression()));
@@ -145,16 +190,39 @@ public final class PlatformProcess implements Platform {
             URI.create("http://127.0.0.1:" + ports.http()),
             URI.create("http://127.0.0.1:" + ports.metrics() + "/metrics"),
             ports.cluster());
-    platform.awaitReady(log, launch.readyWithin());
+    platform.awaitReady(log, logStart, launch.readyWithin());
     return platform;
   }
 
-  private void awaitReady(Path log, Duration readyWithin) {
+  private static long sizeOf(Path file) {
+    try {
+      return Files.exists(file) ? Files.size(file) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** The last {@code count} lines {@code log} got from byte {@code from} on (this start's, not an earlier one's). */
+  static List<String> lastLines(Path log, long from, int count) {
+    try (SeekableByteChannel channel = Files.newByteChannel(log)) {
+      channel.position(Math.min(from, channel.size()));
+      String text = new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
+      List<String> lines = text.lines().filter(l -> !l.isBlank()).toList();
+      return lines.subList(Math.max(0, lines.size() - count), lines.size());
+    } catch (IOException e) {
+      return List.of("(cannot read " + log + ": " + e.getMessage() + ")");
+    }
+  }
+
+  private void awaitReady(Path log, long logStart, Duration readyWithin) {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     Instant deadline = Instant.now().plus(readyWithin);
     while (Instant.now().isBefore(deadline)) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("the platform stopped while starting (exit " + process.exitValue() + "); its log: " + log);
+        List<String> last = lastLines(log, logStart, LOG_LINES_QUOTED);
+        boolean portTaken = last.stream().anyMatch(l -> l.contains("Address already in use") || l.contains("BindException"));
+        throw new StartFailure("the platform stopped while starting (exit " + process.exitValue() + "); its log: " + log
+            + "; its last lines:" + System.lineSeparator() + String.join(System.lineSeparator(), last), portTaken);
       }
       try {
         HttpResponse<String> ready = client.send(
