@@ -324,7 +324,8 @@ final class ScenarioCommand extends CommandGroup {
         "of rising rate (start, start x factor, ...) and judges each step against the",
         "per-route SLOs (availability with shed 503s counted as bad, p95, p99) and",
         "against answering at least 90 %% of what was sent. A broken step is run once",
-        "more at the same rate; two breaks in a row end the search.",
+        "more at the same rate; two breaks in a row end the stepping up, and the gap",
+        "below the break is then halved until it is at most --resolution.",
         "Prints a table of the steps, the highest sustainable rate per node, the knee",
         "of the latency curve (Kneedle), CPU per request when the platform runs here,",
         "and the nodes S1-S4 need at their peak hour; writes",
@@ -352,6 +353,10 @@ final class ScenarioCommand extends CommandGroup {
 
     @Option(names = "--max", paramLabel = "R", defaultValue = "2000", description = "No step above R req/s (default ${DEFAULT-VALUE}).")
     double max;
+
+    @Option(names = "--resolution", paramLabel = "Q", defaultValue = "1.1",
+        description = "After a break, run rates between the highest that held and the lowest that broke until they are at most Q apart; 1 refines nothing (default ${DEFAULT-VALUE}).")
+    double resolution;
 
     @Option(names = "--step-duration", paramLabel = "D", defaultValue = "25s", description = "Length of each step, e.g. 20s (default ${DEFAULT-VALUE}).")
     String stepDuration;
@@ -415,6 +420,7 @@ final class ScenarioCommand extends CommandGroup {
           start,
           factor,
           max,
+          resolution,
           Run.parseDuration(stepDuration),
           Run.parseDuration(warmup),
           Run.parseDuration(ceilingDuration),

@@ -46,6 +46,7 @@ class CapacityFinderTest {
           5,
           2,
           10,
+          1.1,
           Duration.ofSeconds(4),
           Duration.ofSeconds(3),
           Duration.ZERO,

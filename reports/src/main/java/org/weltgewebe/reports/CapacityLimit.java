@@ -17,7 +17,8 @@ import org.weltgewebe.reports.SectionText.Table;
  * scenario's whole day time-compressed (issue 14: the full S4 day in at most 60 minutes, or the
  * report says exactly which resource stops it and at what rate).
  *
- * <p>The resource is read off the step that ended the search (its last, broken step):
+ * <p>The resource is read off the step that ended the search ({@link CapacityReport#endingStep}: the
+ * latest run at the lowest rate that broke twice in a row, which a refining search follows with lower rates):
  * <ul>
  *   <li>{@link Kind#HOST_CPU} when the platform ran on the search's host and the host kept at least
  *       {@value #SATURATED_PERCENT} % of its cores busy: the node, PostgreSQL, NATS and the load
@@ -81,10 +82,11 @@ public record CapacityLimit(
 
   /** The limit of {@code search}; empty for a search without steps. */
   public static Optional<CapacityLimit> of(CapacityReport search) {
-    if (search.steps().isEmpty()) {
+    Optional<Step> ending = search.endingStep();
+    if (ending.isEmpty()) {
       return Optional.empty();
     }
-    Step last = search.steps().get(search.steps().size() - 1);
+    Step last = ending.get();
     double perNode = search.sustainablePerSecondPerNode();
     List<DayReplay> days = new ArrayList<>();
     if (perNode > 0) {

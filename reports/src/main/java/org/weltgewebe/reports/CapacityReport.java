@@ -2,6 +2,7 @@ package org.weltgewebe.reports;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What {@code ./weltgewebe scenario capacity S} found, as {@code reports/<run-id>/capacity.json}
@@ -45,6 +46,29 @@ public record CapacityReport(
     double marginalCpuMillisPerRequest) {
 
   public static final int SCHEMA_VERSION = 1;
+
+  /**
+   * The run that ended the search: the latest run at the lowest rate that broke in two runs in a
+   * row ({@link #brokenTwice}; a refining search runs lower rates after it, so it need not be the
+   * last run), else the last run; empty for a search without steps.
+   */
+  public Optional<Step> endingStep() {
+    return brokenTwice(steps).or(() -> steps.isEmpty() ? Optional.empty() : Optional.of(steps.get(steps.size() - 1)));
+  }
+
+  /** The latest run at the lowest rate of {@code steps} (in the order they ran) that broke in two runs in a row, if any. */
+  public static Optional<Step> brokenTwice(List<Step> steps) {
+    Step lowest = null;
+    for (int i = 1; i < steps.size(); i++) {
+      Step before = steps.get(i - 1);
+      Step run = steps.get(i);
+      boolean sameRate = Math.round(before.offeredPerSecond() * 1000) == Math.round(run.offeredPerSecond() * 1000);
+      if (!before.met() && !run.met() && sameRate && (lowest == null || run.offeredPerSecond() < lowest.offeredPerSecond())) {
+        lowest = run;
+      }
+    }
+    return Optional.ofNullable(lowest);
+  }
 
   /**
    * One load step: the scenario's request mix offered open-model at {@code offeredPerSecond} for

@@ -51,6 +51,30 @@ class CapacityLimitTest {
   }
 
   @Test
+  void aRefinedSearchIsReadOffItsLowestRateThatBrokeTwiceNotItsLastRun() {
+    Step broke = step(1555.7, false, 0, 1.96, 1.2, List.of("GET /regions/{cell}: p99 310 ms > 250 ms"), 1.2, 0.45, 0.08, 0.2, 0.03);
+    Step brokeAgain = step(1555.7, false, 0, 1.95, 1.2, List.of("GET /regions/{cell}: p99 320 ms > 250 ms"), 1.2, 0.45, 0.08, 0.2, 0.02);
+    Step middleBrokeOnce = step(1314.8, false, 3, 1.5, 0.9, List.of("POST /knots: availability 99.80 % < 99.95 %"));
+    Step middleHeld = step(1314.8, true, 0, 1.8, 1.1, List.of());
+    CapacityReport s = search(4000, 1314.8, List.of(step(1111.2, true, 0, 1.7, 1.0, List.of()), broke, brokeAgain, middleBrokeOnce, middleHeld));
+
+    assertThat(s.endingStep()).containsSame(brokeAgain);
+    assertThat(CapacityReport.brokenTwice(s.steps())).containsSame(brokeAgain);
+    CapacityLimit limit = CapacityLimit.of(s).orElseThrow();
+    assertThat(limit.kind()).isEqualTo(CapacityLimit.Kind.HOST_CPU);
+    assertThat(limit.brokeAtPerSecond()).isEqualTo(1555.7);
+    assertThat(limit.sustainablePerSecond()).isEqualTo(1314.8);
+    // a lower rate that broke twice after it is the lower break
+    Step lower = step(1208.0, false, 9, 1.6, 1.0, List.of("POST /knots: availability"));
+    Step lowerAgain = step(1208.0, false, 8, 1.6, 1.0, List.of("POST /knots: availability"));
+    CapacityReport refinedDown = search(4000, 1111.2, List.of(step(1111.2, true, 0, 1.7, 1.0, List.of()), broke, brokeAgain, lower, lowerAgain));
+    assertThat(refinedDown.endingStep()).containsSame(lowerAgain);
+    // no rate broke twice: the last run ended it (a search that reached --max, or stopped otherwise)
+    assertThat(search(4000, 1111.2, List.of(step(1111.2, true, 0, 1.7, 1.0, List.of()), broke)).endingStep()).containsSame(broke);
+    assertThat(search(4000, 0, List.of()).endingStep()).isEmpty();
+  }
+
+  @Test
   void aWholeDayInSixtyMinutesRunsItsPeakTwentyFourTimesFasterAndTheShortestReplayIsWhatOneNodeCarries() {
     CapacityReport s = search(2000, 1111.2, List.of(step(1555.7, false, 0, 1.96, 1.2, List.of("p99"), 1.2, 0.45, 0.08, 0.2, 0.03)));
     CapacityLimit.DayReplay s4 = CapacityLimit.of(s).orElseThrow().days().get(1);

@@ -33,7 +33,8 @@ import org.weltgewebe.scenarios.slo.SloRules;
  * of rising rate — start, start × factor, … — and judges every step on its own: each route against
  * its objective (availability with shed 503s counted as bad, p95 and p99 of answered requests) and
  * the step as a whole against "answered at least 90 % of what was sent". When a rate breaks twice in
- * a row ({@link StepRule}) the search stops. Reported: the highest sustainable rate, per node; the
+ * a row ({@link StepRule}) the stepping up stops, and rates between it and the highest rate that held
+ * are run until the two are at most the resolution apart. Reported: the highest sustainable rate, per node; the
  * knee of the latency curve ({@link LatencyKnee}: Kneedle); the platform's CPU seconds per step when
  * it runs here; and how many nodes S1–S4 need at their peak hour ({@link PeakHour}) at a target
  * utilisation. Written to {@code reports/<run-id>/capacity.json}.
@@ -77,6 +78,7 @@ public final class CapacityFinder {
       double startPerSecond,
       double factor,
       double maxPerSecond,
+      double resolution,
       Duration stepDuration,
       Duration warmup,
       Duration ceilingDuration,
@@ -94,6 +96,9 @@ public final class CapacityFinder {
       }
       if (!(factor > 1) || factor > 4) {
         throw new IllegalArgumentException("--factor must be above 1 and at most 4, got " + factor);
+      }
+      if (!(resolution >= 1)) {
+        throw new IllegalArgumentException("--resolution must be at least 1 (1: no refining), got " + resolution);
       }
       if (!(maxPerSecond >= startPerSecond)) {
         throw new IllegalArgumentException("--max (" + maxPerSecond + ") must be at least --start (" + startPerSecond + ")");
@@ -192,13 +197,18 @@ public final class CapacityFinder {
       CapacityReport.Step step = step(rate, options.stepDuration(), wall, cpu, host, processes, rerun, load.measures(phase), judge);
       steps.add(step);
       CapacitySummary.printStep(steps.size(), step, out);
-      StepRule.Next next = StepRule.next(steps, options.factor(), options.maxPerSecond());
+      StepRule.Next next = StepRule.next(steps, options.factor(), options.maxPerSecond(), options.resolution());
       if (next == StepRule.Next.STOP) {
         return steps;
       }
       if (next == StepRule.Next.REPEAT) {
         out.printf("  broke once at %.1f req/s: running the same rate again to tell noise from a limit%n", rate);
         rerun = true;
+      } else if (next == StepRule.Next.REFINE) {
+        rerun = false;
+        rate = StepRule.refineRate(steps, options.resolution()).orElseThrow();
+        out.printf("  refining: %.1f req/s, between the highest rate that held and the lowest that broke twice (%.1f)%n",
+            rate, StepRule.lowestBreak(steps).orElseThrow());
       } else {
         rerun = false;
         rate = rate * options.factor();
@@ -352,15 +362,17 @@ public final class CapacityFinder {
 
   /** What ended the search, in a sentence. */
   static String limitedBy(List<CapacityReport.Step> steps, Options options) {
+    Optional<CapacityReport.Step> broken = CapacityReport.brokenTwice(steps);
+    if (broken.isPresent()) {
+      CapacityReport.Step b = broken.get();
+      return String.format("%.1f req/s broke twice: %s%s", b.offeredPerSecond(), CapacityLimit.firstReasons(b.failures()), busy(b));
+    }
     CapacityReport.Step last = steps.get(steps.size() - 1);
     if (last.met()) {
       return String.format("nothing broke up to %.1f req/s: the next step would pass --max %.0f; the capacity is higher",
           last.offeredPerSecond(), options.maxPerSecond());
     }
-    if (!StepRule.confirmsBreak(steps)) {
-      return String.format("stopped at %.1f req/s after one broken run: %s%s", last.offeredPerSecond(), CapacityLimit.firstReasons(last.failures()), busy(last));
-    }
-    return String.format("%.1f req/s broke twice: %s%s", last.offeredPerSecond(), CapacityLimit.firstReasons(last.failures()), busy(last));
+    return String.format("stopped at %.1f req/s after one broken run: %s%s", last.offeredPerSecond(), CapacityLimit.firstReasons(last.failures()), busy(last));
   }
 
   /**

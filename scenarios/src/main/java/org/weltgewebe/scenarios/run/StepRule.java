@@ -17,26 +17,74 @@ import org.weltgewebe.reports.CapacityReport;
  * objective the first run was noise and the search goes on upward, if it breaks too the search
  * stops. It also stops when the next rate would pass the maximum. The sustainable rate is the
  * highest rate whose latest run met every objective.
+ *
+ * <p>A break found by stepping up lies somewhere between the rate below it that held and the rate
+ * that broke, a factor apart (1.4 by default: the answer, and the nodes a scenario needs, could be
+ * off by up to 40 %). So once a rate has broken twice the search refines: it runs the geometric
+ * middle of the highest held rate below the break and the lowest rate that broke twice, by the same
+ * rules (a broken middle is run again), and goes on halving the gap until the two are at most the
+ * resolution apart (1.1: 1.4 takes two middles, 1.18 and 1.09). A resolution of 1 does not refine.
  */
 final class StepRule {
-  static final String DESCRIPTION = "stop when the same rate breaks twice in a row (a broken step is re-run once;"
-      + " a re-run that meets every objective lets the search go on), or when the next rate would pass --max";
+  static final String DESCRIPTION = "a rate that breaks twice in a row ends the stepping up (a broken step is re-run once;"
+      + " a re-run that meets every objective lets the search go on), as does a next rate past --max; then the gap between"
+      + " the highest rate that held below the break and the lowest that broke twice is halved (geometric middle, same rules)"
+      + " until it is at most the resolution";
 
   /** What a search does after its latest step. */
-  enum Next { STEP_UP, REPEAT, STOP }
+  enum Next { STEP_UP, REPEAT, REFINE, STOP }
 
   private StepRule() {}
 
-  /** What comes after {@code steps} (in the order they ran), stepping up by {@code factor} to at most {@code max}. */
+  /** As {@link #next(List, double, double, double)} without refining (resolution 1). */
   static Next next(List<CapacityReport.Step> steps, double factor, double max) {
+    return next(steps, factor, max, 1);
+  }
+
+  /**
+   * What comes after {@code steps} (in the order they ran), stepping up by {@code factor} to at most
+   * {@code max}, and refining a confirmed break until the rates around it are at most {@code
+   * resolution} apart ({@link #refineRate}).
+   */
+  static Next next(List<CapacityReport.Step> steps, double factor, double max, double resolution) {
     if (steps.isEmpty()) {
       throw new IllegalArgumentException("no step has run yet");
     }
     CapacityReport.Step last = steps.get(steps.size() - 1);
-    if (!last.met()) {
-      return confirmsBreak(steps) ? Next.STOP : Next.REPEAT;
+    if (!last.met() && !confirmsBreak(steps)) {
+      return Next.REPEAT;
+    }
+    if (lowestBreak(steps).isPresent()) {
+      return refineRate(steps, resolution).isPresent() ? Next.REFINE : Next.STOP;
     }
     return last.offeredPerSecond() * factor > max * (1 + 1e-9) ? Next.STOP : Next.STEP_UP;
+  }
+
+  /**
+   * The next rate to refine at: the geometric middle of the highest rate below the lowest
+   * confirmed break whose latest run held and that break, while they are more than {@code
+   * resolution} apart; empty when they are not, when nothing broke twice or nothing below it held,
+   * and for a resolution of 1 (no refining).
+   */
+  static OptionalDouble refineRate(List<CapacityReport.Step> steps, double resolution) {
+    OptionalDouble broke = lowestBreak(steps);
+    if (broke.isEmpty() || resolution <= 1) {
+      return OptionalDouble.empty();
+    }
+    double b = broke.getAsDouble();
+    OptionalDouble held = latestPerRate(steps).stream()
+        .filter(s -> s.met() && rateKey(s.offeredPerSecond()) < rateKey(b))
+        .mapToDouble(CapacityReport.Step::offeredPerSecond)
+        .max();
+    if (held.isEmpty() || b <= held.getAsDouble() * resolution * (1 + 1e-9)) {
+      return OptionalDouble.empty();
+    }
+    return OptionalDouble.of(Math.sqrt(held.getAsDouble() * b));
+  }
+
+  /** The lowest rate that broke in two runs in a row, if any ({@link CapacityReport#brokenTwice}). */
+  static OptionalDouble lowestBreak(List<CapacityReport.Step> steps) {
+    return CapacityReport.brokenTwice(steps).map(s -> OptionalDouble.of(s.offeredPerSecond())).orElse(OptionalDouble.empty());
   }
 
   /** True when the latest step broke and the one before it broke at the same rate. */

@@ -63,4 +63,48 @@ class StepRuleTest {
     assertThat(StepRule.latestPerRate(steps)).extracting(CapacityReport.Step::offeredPerSecond).containsExactly(10.0, 15.0, 22.5);
     assertThat(StepRule.latestPerRate(steps).get(1).latency().p95Millis()).isEqualTo(6);
   }
+
+  @Test
+  void aConfirmedBreakIsRefinedByGeometricMiddlesUntilTheGapIsAtMostTheResolution() {
+    List<CapacityReport.Step> steps = new java.util.ArrayList<>(List.of(step(100, true, 5), step(140, false, 90), rerun(140, false, 95)));
+    // without refining the break ends the search, as before
+    assertThat(StepRule.next(steps, 1.4, 1000)).isEqualTo(StepRule.Next.STOP);
+    assertThat(StepRule.next(steps, 1.4, 1000, 1.1)).isEqualTo(StepRule.Next.REFINE);
+    assertThat(StepRule.refineRate(steps, 1.1).getAsDouble()).isCloseTo(Math.sqrt(100 * 140), org.assertj.core.data.Offset.offset(1e-9));
+
+    // the middle (118.3) holds: the gap is now 118.3..140 = 1.18, still above 1.1, so the next middle lies above it
+    steps.add(step(Math.sqrt(100 * 140), true, 7));
+    assertThat(StepRule.next(steps, 1.4, 1000, 1.1)).isEqualTo(StepRule.Next.REFINE);
+    double second = StepRule.refineRate(steps, 1.1).getAsDouble();
+    assertThat(second).isCloseTo(Math.sqrt(Math.sqrt(100 * 140) * 140), org.assertj.core.data.Offset.offset(1e-9));
+
+    // it breaks once: run again, as any step; it breaks again: it is the lowest break now, and the gap 1.088 is fine
+    steps.add(step(second, false, 80));
+    assertThat(StepRule.next(steps, 1.4, 1000, 1.1)).isEqualTo(StepRule.Next.REPEAT);
+    steps.add(rerun(second, false, 85));
+    assertThat(StepRule.lowestBreak(steps)).hasValue(second);
+    assertThat(StepRule.next(steps, 1.4, 1000, 1.1)).isEqualTo(StepRule.Next.STOP);
+    assertThat(StepRule.sustainable(steps).getAsDouble()).isCloseTo(Math.sqrt(100 * 140), org.assertj.core.data.Offset.offset(1e-9));
+  }
+
+  @Test
+  void aRefinedMiddleThatBreaksOnceAndThenHoldsCountsAsHeld() {
+    double middle = Math.sqrt(100 * 140);
+    List<CapacityReport.Step> steps = List.of(
+        step(100, true, 5), step(140, false, 90), rerun(140, false, 95), step(middle, false, 300), rerun(middle, true, 8));
+    assertThat(StepRule.next(steps, 1.4, 1000, 1.1)).isEqualTo(StepRule.Next.REFINE);
+    assertThat(StepRule.refineRate(steps, 1.1).getAsDouble()).isGreaterThan(middle).isLessThan(140);
+    assertThat(StepRule.lowestBreak(steps)).hasValue(140);
+  }
+
+  @Test
+  void nothingIsRefinedBelowAFirstRateThatBrokeTwiceNorAboveTheMaximum() {
+    List<CapacityReport.Step> first = List.of(step(10, false, 400), rerun(10, false, 380));
+    assertThat(StepRule.next(first, 1.4, 1000, 1.1)).isEqualTo(StepRule.Next.STOP);
+    assertThat(StepRule.refineRate(first, 1.1)).isEmpty();
+    // a search that reached --max without a break has nothing to refine
+    List<CapacityReport.Step> held = List.of(step(10, true, 5), step(14, true, 5));
+    assertThat(StepRule.next(held, 1.4, 15, 1.1)).isEqualTo(StepRule.Next.STOP);
+    assertThat(StepRule.refineRate(held, 1.1)).isEmpty();
+  }
 }
