@@ -52,8 +52,10 @@ import org.weltgewebe.reports.SectionText.Table;
  * answered requests) is added to every prediction, the way {@link WhatIf} keeps a fixed non-CPU
  * delay.
  *
- * <p>Hold-out: service times, the CPU line and δ come from the lower half of the steps that met
- * every objective (the fitted steps); every other step is predicted and its error shown, and
+ * <p>Hold-out: service times, the CPU line and δ come from the steps that met every objective at
+ * up to half the highest rate that did (the fitted steps; at least the lowest two, but one always
+ * held out); every other
+ * step is predicted and its error shown, and
  * {@link StepCheck#withinTolerance()} says whether it is inside ±{@value #TOLERANCE_PERCENT} %.
  * Nothing is fitted to the steps the model is judged on. A search without the host's CPU (a
  * capacity.json from before it was recorded) gets no CPU station, and the report says so.
@@ -70,6 +72,13 @@ public record AdmissionQueueModel(
     List<StepCheck> steps) {
 
   public static final int TOLERANCE_PERCENT = 15;
+  /**
+   * The model is fitted on the steps that held at up to this share of the highest rate that held:
+   * it predicts twice the load it saw. (The lower half of the steps, as before, was 10–77 req/s of a
+   * search that held 939: the host's background noise hid the requests' CPU there, and there was no
+   * CPU station at all.)
+   */
+  static final double FITTED_SHARE = 0.5;
   /** Servers of the read class: the lower end of the per-class Gradient2 band (16–48). */
   public static final int DEFAULT_READ_SERVERS = 16;
   /** Servers of the write class: the shared database pool (weltgewebe.db.pool-size). */
@@ -150,7 +159,7 @@ public record AdmissionQueueModel(
     if (met.size() < 2) {
       return Optional.empty();
     }
-    List<CapacityReport.Step> fitted = met.subList(0, met.size() / 2);
+    List<CapacityReport.Step> fitted = fitted(met);
     Map<String, double[]> sums = new LinkedHashMap<>(); // class -> {offered requests (all steps), answered (fitted), latency sum (fitted)}
     sums.put("reads", new double[3]);
     sums.put("writes", new double[3]);
@@ -222,6 +231,17 @@ public record AdmissionQueueModel(
   }
 
   /** GET is a read; every other method writes through the journal. */
+  /**
+   * The steps the model is fitted on: those that met every objective at up to half the highest rate
+   * that did ({@link #FITTED_SHARE}); when fewer than two are, the lowest two, but never all of
+   * them (one is left to predict).
+   */
+  static List<CapacityReport.Step> fitted(List<CapacityReport.Step> metByRate) {
+    double highest = metByRate.get(metByRate.size() - 1).offeredPerSecond();
+    List<CapacityReport.Step> low = metByRate.stream().filter(s -> s.offeredPerSecond() <= FITTED_SHARE * highest * (1 + 1e-9)).toList();
+    return low.size() >= 2 ? low : metByRate.subList(0, Math.min(2, metByRate.size() - 1));
+  }
+
   static String classOf(String method) {
     return "GET".equalsIgnoreCase(method) || "HEAD".equalsIgnoreCase(method) ? "reads" : "writes";
   }
@@ -383,7 +403,7 @@ public record AdmissionQueueModel(
     List<Block> blocks = new ArrayList<>();
     blocks.add(new Paragraph(String.format(Locale.ROOT,
         "Stations, each an M/M/c queue: reads on their admission limit, writes on the database pool, and every request waiting "
-            + "for one of the host's cores. Fitted on the lower half of the steps that met every objective (%d steps); every other "
+            + "for one of the host's cores. Fitted on the steps that met every objective at up to half the highest rate that did (%d steps); every other "
             + "step is held out and predicted.", fittedSteps)));
     List<List<String>> stations = new ArrayList<>();
     for (ClassFit k : classes) {
