@@ -361,8 +361,11 @@ final class ScenarioCommand extends CommandGroup {
     @Option(names = "--step-duration", paramLabel = "D", defaultValue = "25s", description = "Length of each step, e.g. 20s (default ${DEFAULT-VALUE}).")
     String stepDuration;
 
-    @Option(names = "--warmup", paramLabel = "D", defaultValue = "20s", description = "Unjudged load at the start rate before the first step; 0 skips it (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", paramLabel = "D", defaultValue = "60s", description = "Unjudged load before the first step, the mix climbing from --start to --warmup-rate; 0 skips it (default ${DEFAULT-VALUE}).")
     String warmup;
+
+    @Option(names = "--warmup-rate", paramLabel = "R", defaultValue = "300", description = "Where the warm-up's climb ends, in req/s (at most --max; default ${DEFAULT-VALUE}).")
+    double warmupRate;
 
     @Option(names = "--ceiling-duration", paramLabel = "D", defaultValue = "8s", description = "Measure the generator's own ceiling this long first; 0 skips it (default ${DEFAULT-VALUE}).")
     String ceilingDuration;
@@ -423,6 +426,7 @@ final class ScenarioCommand extends CommandGroup {
           resolution,
           Run.parseDuration(stepDuration),
           Run.parseDuration(warmup),
+          warmupRate,
           Run.parseDuration(ceilingDuration),
           utilisation,
           runId,

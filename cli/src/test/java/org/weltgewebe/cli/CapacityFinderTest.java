@@ -49,6 +49,7 @@ class CapacityFinderTest {
           1.1,
           Duration.ofSeconds(4),
           Duration.ofSeconds(3),
+          300,
           Duration.ZERO,
           0.6,
           "CAP-S1-test",

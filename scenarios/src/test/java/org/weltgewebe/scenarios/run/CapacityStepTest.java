@@ -28,6 +28,27 @@ class CapacityStepTest {
   }
 
   @Test
+  void theWarmUpClimbsToItsRateWithinStartAndMaxAndBadRatesAreRefused() {
+    assertThat(CapacityFinder.warmupTop(options(10, 2000, 300))).isEqualTo(300);
+    assertThat(CapacityFinder.warmupTop(options(10, 100, 300))).isEqualTo(100); // never above --max
+    assertThat(CapacityFinder.warmupTop(options(50, 2000, 20))).isEqualTo(50); // never below --start
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> options(10, 2000, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--warmup-rate");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> options(10, 2000, 300, 0.9))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--resolution");
+  }
+
+  private static CapacityFinder.Options options(double start, double max, double warmupRate) {
+    return options(start, max, warmupRate, 1.1);
+  }
+
+  private static CapacityFinder.Options options(double start, double max, double warmupRate, double resolution) {
+    return new CapacityFinder.Options("S1", java.util.Optional.of(java.net.URI.create("http://127.0.0.1:1")), java.util.OptionalInt.empty(),
+        java.util.OptionalInt.empty(), start, 1.4, max, resolution, Duration.ofSeconds(25), Duration.ofSeconds(60), warmupRate,
+        Duration.ZERO, 0.6, "CAP-S1-test", java.nio.file.Path.of("reports"), 1, List.of(), java.util.Map.of(), java.util.Optional.empty());
+  }
+
+  @Test
   void aStepWithinEveryObjectiveIsMet() {
     CapacityReport.Step s = CapacityFinder.step(10, TEN_SECONDS, 10.0, 2.5, new HostCpu(7.5, 2), List.of(), false, List.of(knotReads(100, 0, 20, 40)), JUDGE);
     assertThat(s.met()).isTrue();
