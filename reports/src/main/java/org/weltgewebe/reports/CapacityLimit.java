@@ -27,7 +27,8 @@ import org.weltgewebe.reports.SectionText.Table;
  *       generator's own ceiling, or the platform is remote and the generator's host was that busy;
  *   <li>{@link Kind#ADMISSION} when cores were left idle and a route broke its availability with
  *       shed 503s among its failures: the node's admission limit turned work away that the CPU
- *       could have done (a few sheds of one route suffice: its objective allows 0.1–0.5 %);
+ *       could have done (enough sheds of one route to miss its objective at 95 % confidence, as
+ *       a run's verdict judges it);
  *   <li>{@link Kind#WAIT} when cores were left idle and the objectives broke on latency: a wait
  *       outside the CPU (the journal's commits, a pool, locks, collection pauses) or, from
  *       {@value #CONTENDED_PERCENT} % of the cores busy, the wait for a core itself, which the text
