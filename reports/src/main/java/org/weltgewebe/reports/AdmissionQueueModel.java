@@ -54,8 +54,7 @@ import org.weltgewebe.reports.SectionText.Table;
  *
  * <p>Hold-out: service times, the CPU line and δ come from the steps that met every objective at
  * up to half the highest rate that did (the fitted steps; at least the lowest two, but one always
- * held out); every other
- * step is predicted and its error shown, and
+ * held out); every other step is predicted and its error shown, and
  * {@link StepCheck#withinTolerance()} says whether it is inside ±{@value #TOLERANCE_PERCENT} %.
  * Nothing is fitted to the steps the model is judged on. A search without the host's CPU (a
  * capacity.json from before it was recorded) gets no CPU station, and the report says so.
@@ -230,7 +229,6 @@ public record AdmissionQueueModel(
         WhatIf.relativeError(capacityPerSecond, sustainable), offset, List.copyOf(checks)));
   }
 
-  /** GET is a read; every other method writes through the journal. */
   /**
    * The steps the model is fitted on: those that met every objective at up to half the highest rate
    * that did ({@link #FITTED_SHARE}); when fewer than two are, the lowest two, but never all of
@@ -242,6 +240,7 @@ public record AdmissionQueueModel(
     return low.size() >= 2 ? low : metByRate.subList(0, Math.min(2, metByRate.size() - 1));
   }
 
+  /** GET is a read; every other method writes through the journal. */
   static String classOf(String method) {
     return "GET".equalsIgnoreCase(method) || "HEAD".equalsIgnoreCase(method) ? "reads" : "writes";
   }
@@ -403,8 +402,8 @@ public record AdmissionQueueModel(
     List<Block> blocks = new ArrayList<>();
     blocks.add(new Paragraph(String.format(Locale.ROOT,
         "Stations, each an M/M/c queue: reads on their admission limit, writes on the database pool, and every request waiting "
-            + "for one of the host's cores. Fitted on the steps that met every objective at up to half the highest rate that did (%d steps); every other "
-            + "step is held out and predicted.", fittedSteps)));
+            + "for one of the host's cores. Fitted on the steps that met every objective at up to half the highest rate that did "
+            + "(%d steps); every other step is held out and predicted.", fittedSteps)));
     List<List<String>> stations = new ArrayList<>();
     for (ClassFit k : classes) {
       stations.add(List.of(k.station(), k.servers() + " servers", String.format(Locale.ROOT,

@@ -56,13 +56,18 @@ public record CapacityReport(
     return brokenTwice(steps).or(() -> steps.isEmpty() ? Optional.empty() : Optional.of(steps.get(steps.size() - 1)));
   }
 
+  /** A step's rate as a key: rates are products of the search's factor, and equal to a thousandth of a request per second is the same step. */
+  public static long rateKey(double perSecond) {
+    return Math.round(perSecond * 1000);
+  }
+
   /** The latest run at the lowest rate of {@code steps} (in the order they ran) that broke in two runs in a row, if any. */
   public static Optional<Step> brokenTwice(List<Step> steps) {
     Step lowest = null;
     for (int i = 1; i < steps.size(); i++) {
       Step before = steps.get(i - 1);
       Step run = steps.get(i);
-      boolean sameRate = Math.round(before.offeredPerSecond() * 1000) == Math.round(run.offeredPerSecond() * 1000);
+      boolean sameRate = rateKey(before.offeredPerSecond()) == rateKey(run.offeredPerSecond());
       if (!before.met() && !run.met() && sameRate && (lowest == null || run.offeredPerSecond() < lowest.offeredPerSecond())) {
         lowest = run;
       }

@@ -33,8 +33,8 @@ import java.util.function.LongSupplier;
  * when the CPU is busy answering 503s, and a lower limit then only cuts goodput) nor above
  * {@code max-limit} ({@code write-max-limit}). In a lasting overload, while reads are being shed,
  * session writes are held below their floor ({@link WriteCap}), so that the admitted mix does not
- * turn write-heavy. Vegas is not offered: it has no floor, and its no-load baseline is the minimum latency ever seen, which on a busy, shared machine
- * is an outlier.
+ * turn write-heavy. Vegas is not offered: it has no floor, and its no-load baseline is the minimum
+ * latency ever seen, which on a busy, shared machine is an outlier.
  *
  * <p>Tiles and search (bulk) have a fixed budget of their own and are shed first: as soon as reads
  * or session writes fill {@code share.bulk} of their limit (see {@link #tryAcquireBulk}). Leaves

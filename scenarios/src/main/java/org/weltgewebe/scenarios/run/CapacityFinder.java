@@ -33,9 +33,9 @@ import org.weltgewebe.scenarios.slo.SloRules;
  * of rising rate — start, start × factor, … — and judges every step on its own: each route against
  * its objective (availability with shed 503s counted as bad, p95 and p99 of answered requests) and
  * the step as a whole against "answered at least 90 % of what was sent". When a rate breaks twice in
- * a row ({@link StepRule}) the stepping up stops, and rates between it and the highest rate that held
- * are run until the two are at most the resolution apart. Reported: the highest sustainable rate, per node; the
- * knee of the latency curve ({@link LatencyKnee}: Kneedle); the platform's CPU seconds per step when
+ * a row ({@link StepRule}) the stepping up stops, and rates between it and the highest rate that
+ * held are run until the two are at most the resolution apart. Reported: the highest sustainable
+ * rate, per node; the knee of the latency curve ({@link LatencyKnee}: Kneedle); the platform's CPU seconds per step when
  * it runs here; and how many nodes S1–S4 need at their peak hour ({@link PeakHour}) at a target
  * utilisation. Written to {@code reports/<run-id>/capacity.json}.
  *
@@ -49,9 +49,9 @@ public final class CapacityFinder {
   static final double MIN_ACHIEVED_SHARE = 0.9;
   /** How a step is judged, for the report. */
   static final String STEP_VERDICT = "a step breaks on any route's availability (shed 503s, other 5xx and unanswered"
-      + " requests count as bad; missed by the run verdict's exact binomial test at 95 % confidence), on a route's p95 once it has >= 100 answered requests in the step and its p99 once it has"
-      + " >= 500 (five expected exceedances, as a run's verdict), or when fewer than 90 % of the requests sent are answered"
-      + " per second of the step's wall time";
+      + " requests count as bad; missed by the run verdict's exact binomial test at 95 % confidence), on a route's p95 once"
+      + " it has >= 100 answered requests in the step and its p99 once it has >= 500 (five expected exceedances, as a run's"
+      + " verdict), or when fewer than 90 % of the requests sent are answered per second of the step's wall time";
   /**
    * Answered requests a route needs in a step before its p95 is judged: ⌈5 / (1 − 0.95)⌉, the run
    * verdict's rule ({@link Judge#requiredRequests}). With 20, a write route's p95 at the lowest steps
@@ -280,8 +280,9 @@ public final class CapacityFinder {
 
   /**
    * Why a route broke its objective in a step, if it did. Availability breaks when the step's bad
-   * requests show the objective missed at 95 % confidence (as in a run's verdict); a latency percentile counts only when the route had enough answered requests in the
-   * step for it to be more than its slowest few ({@link #MIN_FOR_P95}, {@link #MIN_FOR_P99}): at low
+   * requests show the objective missed at 95 % confidence (as in a run's verdict); a latency
+   * percentile counts only when the route had enough answered requests in the step for it to be
+   * more than its slowest few ({@link #MIN_FOR_P95}, {@link #MIN_FOR_P99}): at low
    * rates a rare route has a handful of requests per step, and one slow answer on a busy machine
    * would end the search without saying anything about the platform's capacity. Higher steps carry
    * enough of every route to judge it.

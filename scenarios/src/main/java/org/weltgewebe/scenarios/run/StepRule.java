@@ -36,11 +36,6 @@ final class StepRule {
 
   private StepRule() {}
 
-  /** As {@link #next(List, double, double, double)} without refining (resolution 1). */
-  static Next next(List<CapacityReport.Step> steps, double factor, double max) {
-    return next(steps, factor, max, 1);
-  }
-
   /**
    * What comes after {@code steps} (in the order they ran), stepping up by {@code factor} to at most
    * {@code max}, and refining a confirmed break until the rates around it are at most {@code
@@ -73,7 +68,7 @@ final class StepRule {
     }
     double b = broke.getAsDouble();
     OptionalDouble held = latestPerRate(steps).stream()
-        .filter(s -> s.met() && rateKey(s.offeredPerSecond()) < rateKey(b))
+        .filter(s -> s.met() && CapacityReport.rateKey(s.offeredPerSecond()) < CapacityReport.rateKey(b))
         .mapToDouble(CapacityReport.Step::offeredPerSecond)
         .max();
     if (held.isEmpty() || b <= held.getAsDouble() * resolution * (1 + 1e-9)) {
@@ -110,7 +105,7 @@ final class StepRule {
   static List<CapacityReport.Step> latestPerRate(List<CapacityReport.Step> steps) {
     Map<Long, CapacityReport.Step> latest = new LinkedHashMap<>();
     for (CapacityReport.Step s : steps) {
-      latest.put(rateKey(s.offeredPerSecond()), s);
+      latest.put(CapacityReport.rateKey(s.offeredPerSecond()), s);
     }
     List<CapacityReport.Step> list = new ArrayList<>(latest.values());
     list.sort(Comparator.comparingDouble(CapacityReport.Step::offeredPerSecond));
@@ -118,11 +113,6 @@ final class StepRule {
   }
 
   private static boolean sameRate(CapacityReport.Step a, CapacityReport.Step b) {
-    return rateKey(a.offeredPerSecond()) == rateKey(b.offeredPerSecond());
-  }
-
-  /** Rates are products of the factor: equal to a thousandth of a request per second is the same step. */
-  private static long rateKey(double perSecond) {
-    return Math.round(perSecond * 1000);
+    return CapacityReport.rateKey(a.offeredPerSecond()) == CapacityReport.rateKey(b.offeredPerSecond());
   }
 }

@@ -13,22 +13,22 @@ class StepRuleTest {
 
   @Test
   void aMetStepStepsUpUntilTheNextRateWouldPassTheMaximum() {
-    assertThat(StepRule.next(List.of(step(10, true, 5)), 1.5, 100)).isEqualTo(StepRule.Next.STEP_UP);
-    assertThat(StepRule.next(List.of(step(10, true, 5), step(15, true, 5)), 1.5, 22.5)).isEqualTo(StepRule.Next.STEP_UP);
-    assertThat(StepRule.next(List.of(step(10, true, 5), step(15, true, 5)), 1.5, 22.4)).isEqualTo(StepRule.Next.STOP);
+    assertThat(StepRule.next(List.of(step(10, true, 5)), 1.5, 100, 1)).isEqualTo(StepRule.Next.STEP_UP);
+    assertThat(StepRule.next(List.of(step(10, true, 5), step(15, true, 5)), 1.5, 22.5, 1)).isEqualTo(StepRule.Next.STEP_UP);
+    assertThat(StepRule.next(List.of(step(10, true, 5), step(15, true, 5)), 1.5, 22.4, 1)).isEqualTo(StepRule.Next.STOP);
   }
 
   @Test
   void aSingleBrokenStepIsRunAgainAtTheSameRate() {
     List<CapacityReport.Step> steps = List.of(step(10, true, 5), step(15, false, 90));
-    assertThat(StepRule.next(steps, 1.5, 1000)).isEqualTo(StepRule.Next.REPEAT);
+    assertThat(StepRule.next(steps, 1.5, 1000, 1)).isEqualTo(StepRule.Next.REPEAT);
     assertThat(StepRule.confirmsBreak(steps)).isFalse();
   }
 
   @Test
   void aBreakAtTheSameRateTwiceStopsTheSearchAndTheRateBelowIsSustainable() {
     List<CapacityReport.Step> steps = List.of(step(10, true, 5), step(15, true, 6), step(22.5, false, 90), rerun(22.5, false, 120));
-    assertThat(StepRule.next(steps, 1.5, 1000)).isEqualTo(StepRule.Next.STOP);
+    assertThat(StepRule.next(steps, 1.5, 1000, 1)).isEqualTo(StepRule.Next.STOP);
     assertThat(StepRule.confirmsBreak(steps)).isTrue();
     assertThat(StepRule.sustainable(steps)).hasValue(15);
   }
@@ -36,10 +36,10 @@ class StepRuleTest {
   @Test
   void aNoisyBreakWhoseRerunMeetsLetsTheSearchGoOnAndCountsTheRate() {
     List<CapacityReport.Step> steps = List.of(step(10, true, 5), step(15, false, 300), rerun(15, true, 6));
-    assertThat(StepRule.next(steps, 1.5, 1000)).isEqualTo(StepRule.Next.STEP_UP);
+    assertThat(StepRule.next(steps, 1.5, 1000, 1)).isEqualTo(StepRule.Next.STEP_UP);
     List<CapacityReport.Step> later = List.of(
         step(10, true, 5), step(15, false, 300), rerun(15, true, 6), step(22.5, true, 7), step(33.75, false, 80), rerun(33.75, false, 95));
-    assertThat(StepRule.next(later, 1.5, 1000)).isEqualTo(StepRule.Next.STOP);
+    assertThat(StepRule.next(later, 1.5, 1000, 1)).isEqualTo(StepRule.Next.STOP);
     assertThat(StepRule.sustainable(later)).hasValue(22.5);
   }
 
@@ -47,13 +47,13 @@ class StepRuleTest {
   void twoBreaksAtDifferentRatesAreNotABreakConfirmed() {
     // the re-run of 15 met, 22.5 broke once: 22.5 is run again, not the end
     List<CapacityReport.Step> steps = List.of(step(15, false, 300), rerun(15, true, 6), step(22.5, false, 90));
-    assertThat(StepRule.next(steps, 1.5, 1000)).isEqualTo(StepRule.Next.REPEAT);
+    assertThat(StepRule.next(steps, 1.5, 1000, 1)).isEqualTo(StepRule.Next.REPEAT);
   }
 
   @Test
   void whenEvenTheFirstRateBreaksTwiceNothingIsSustainable() {
     List<CapacityReport.Step> steps = List.of(step(10, false, 400), rerun(10, false, 380));
-    assertThat(StepRule.next(steps, 1.5, 1000)).isEqualTo(StepRule.Next.STOP);
+    assertThat(StepRule.next(steps, 1.5, 1000, 1)).isEqualTo(StepRule.Next.STOP);
     assertThat(StepRule.sustainable(steps)).isEmpty();
   }
 
@@ -68,7 +68,7 @@ class StepRuleTest {
   void aConfirmedBreakIsRefinedByGeometricMiddlesUntilTheGapIsAtMostTheResolution() {
     List<CapacityReport.Step> steps = new java.util.ArrayList<>(List.of(step(100, true, 5), step(140, false, 90), rerun(140, false, 95)));
     // without refining the break ends the search, as before
-    assertThat(StepRule.next(steps, 1.4, 1000)).isEqualTo(StepRule.Next.STOP);
+    assertThat(StepRule.next(steps, 1.4, 1000, 1)).isEqualTo(StepRule.Next.STOP);
     assertThat(StepRule.next(steps, 1.4, 1000, 1.1)).isEqualTo(StepRule.Next.REFINE);
     assertThat(StepRule.refineRate(steps, 1.1).getAsDouble()).isCloseTo(Math.sqrt(100 * 140), org.assertj.core.data.Offset.offset(1e-9));
 
