@@ -25,6 +25,8 @@ threads=2
 base="http://127.0.0.1:$port"
 db="wg_bench"
 
+# shellcheck source=node.sh
+source "$here/node.sh" # node_warm only: this benchmark starts its node itself
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 command -v curl >/dev/null || { echo "curl is missing" >&2; exit 1; }
 command -v psql >/dev/null || { echo "psql is missing (PostgreSQL client)" >&2; exit 1; }
@@ -99,7 +101,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # Warm-up: JIT, connection pools, the region and conversation entities.
 wrk -t$threads -c$connections -d5s "$base/health/live" >/dev/null
 wrk -t$threads -c$connections -d5s "$base/regions/$cell" >/dev/null
-WG_RUN=warm wrk -t$threads -c$connections -d10s -s "$here/write.lua" "$base/" >/dev/null
+# The write route until its rate stops rising (node_warm in node.sh: a node's first minute of
+# writes runs about half as fast as the minutes after it, while the JIT compiles).
+node_warm -t$threads -c$connections -s "$here/write.lua" "$base/"
 
 run bare -t$threads -c$connections -d${duration}s "$base/health/live"
 run read -t$threads -c$connections -d${duration}s "$base/regions/$cell"
@@ -114,6 +118,7 @@ WG_RUN=raw run raw -t$overload -c$overload -d${duration}s -s "$here/write.lua" "
 peak=$(field "$out/write.txt" ok_per_s)
 echo
 echo "Weltgewebe HTTP benchmark: $duration s per run, $connections connections ($threads wrk threads), node log $log"
+echo "warm-up (the write route, $connections connections): $warm_rounds"
 echo "load average before the runs: $load_before (the machine has $(nproc) cores; CPU seconds below are of $duration s x $(nproc) cores)"
 printf '%-34s %12s %10s   %s\n' "route" "requests/s" "p99 ms" "CPU s"
 printf '%-34s %12s %10s   %s\n' "GET /health/live (bare)" "$(rps "$out/bare.txt")" "$(p99 "$out/bare.txt")" "$(cat "$out/bare.cpu")"

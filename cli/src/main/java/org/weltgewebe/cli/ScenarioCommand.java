@@ -367,6 +367,10 @@ final class ScenarioCommand extends CommandGroup {
     @Option(names = "--warmup-rate", paramLabel = "R", defaultValue = "300", description = "Where the warm-up's climb ends, in req/s (at most --max; default ${DEFAULT-VALUE}).")
     double warmupRate;
 
+    @Option(names = "--warmup-max", paramLabel = "D", defaultValue = "300s",
+        description = "After the climb, hold --warmup-rate in 20-s rounds until the node's CPU per request stops falling by 5 %% (the JIT compiling), for at most D; 0 holds nothing (default ${DEFAULT-VALUE}).")
+    String warmupMax;
+
     @Option(names = "--ceiling-duration", paramLabel = "D", defaultValue = "8s", description = "Measure the generator's own ceiling this long first; 0 skips it (default ${DEFAULT-VALUE}).")
     String ceilingDuration;
 
@@ -427,6 +431,7 @@ final class ScenarioCommand extends CommandGroup {
           Run.parseDuration(stepDuration),
           Run.parseDuration(warmup),
           warmupRate,
+          Run.parseDuration(warmupMax),
           Run.parseDuration(ceilingDuration),
           utilisation,
           runId,

@@ -50,6 +50,7 @@ class CapacityFinderTest {
           Duration.ofSeconds(4),
           Duration.ofSeconds(3),
           300,
+          Duration.ofSeconds(4),
           Duration.ZERO,
           0.6,
           "CAP-S1-test",
@@ -69,6 +70,13 @@ class CapacityFinderTest {
       assertThat(report.nodes()).isEqualTo(1);
       assertThat(report.coresPerNode()).isEqualTo(Runtime.getRuntime().availableProcessors());
       assertThat(report.steps()).hasSizeGreaterThanOrEqualTo(2);
+      // the climb (3 s), then one hold round of --warmup-max's 4 s at the warm-up rate (max 10), measured like a step
+      assertThat(report.warmup()).singleElement().satisfies(w -> {
+        assertThat(w.offeredPerSecond()).isEqualTo(10);
+        assertThat(w.requests()).isPositive();
+        assertThat(w.cpuSeconds()).isPositive();
+      });
+      assertThat(printed.toString(StandardCharsets.UTF_8)).contains("warm-up round 1 at 10.0 req/s: node CPU");
       assertThat(report.steps()).allSatisfy(s -> {
         assertThat(s.requests()).isPositive();
         assertThat(s.cpuSeconds()).isPositive();

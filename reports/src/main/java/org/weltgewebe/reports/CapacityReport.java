@@ -19,6 +19,9 @@ import java.util.Optional;
  * not measured. {@code marginalCpuMillisPerRequest} is the slope of CPU over request rate across
  * those steps, without what an idle node spends; 0 when it could not be told.
  * {@code sustainablePerSecond} is 0 when not even the first step met every objective.
+ * {@code warmup} holds the warm-up's rounds at its top rate after the climb, measured like steps but
+ * not judged (their {@code met} says nothing): the node's CPU per request falling round by round is
+ * the JIT compiling; empty when there were none (or in a capacity.json written before they were).
  */
 public record CapacityReport(
     int schemaVersion,
@@ -43,9 +46,14 @@ public record CapacityReport(
     String kneeMethod,
     String stopRule,
     double cpuMillisPerRequest,
-    double marginalCpuMillisPerRequest) {
+    double marginalCpuMillisPerRequest,
+    List<Step> warmup) {
 
   public static final int SCHEMA_VERSION = 1;
+
+  public CapacityReport {
+    warmup = warmup == null ? List.of() : List.copyOf(warmup);
+  }
 
   /**
    * The run that ended the search: the latest run at the lowest rate that broke in two runs in a

@@ -39,7 +39,7 @@ class AdmissionQueueModelTest {
 
   private static CapacityReport search(List<CapacityReport.Step> steps, double sustainable) {
     return new CapacityReport(1, "cap", T, T, "S1", "http://x", 1, 2, "vm, 2 cores", "test", 0, 10, steps, sustainable, sustainable, 0,
-        "test", 0.6, List.of(), "test", "test", 0, 0);
+        "test", 0.6, List.of(), "test", "test", 0, 0, List.of());
   }
 
   @Test

@@ -32,7 +32,7 @@ class CapacityLimitTest {
 
   private static CapacityReport search(double ceiling, double sustainable, List<Step> steps) {
     return new CapacityReport(1, "CAP-S1-test", T, T, "S1", "http://127.0.0.1:8080", 1, 2, "vm, 2 cores", "test", ceiling, WALL, steps,
-        sustainable, sustainable, 0, "test", 0.6, List.of(S1, S4), "test", "test", 1, 0.5);
+        sustainable, sustainable, 0, "test", 0.6, List.of(S1, S4), "test", "test", 1, 0.5, List.of());
   }
 
   @Test

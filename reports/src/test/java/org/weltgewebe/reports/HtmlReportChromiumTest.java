@@ -100,7 +100,7 @@ class HtmlReportChromiumTest {
     return new CapacityReport(1, "capacity-test", run.startedAt(), run.finishedAt(), "S1", "http://127.0.0.1", 1, 2, "vm, 2 cores", "test", 2700, 10,
         List.of(new CapacityReport.Step(50, 50, 50, 500, 500, 0, 0, 0, low, 2, 0, 0, true, List.of(), List.of(), 10, false, List.of()),
             new CapacityReport.Step(300, 298, 296, 3000, 2960, 0, 0, 0, high, 9, 0, 0, true, List.of(), List.of(), 10, false, List.of())),
-        300, 300, 280, "p99 latency", 0.6, List.of(), "test data", "test data", 3, 2);
+        300, 300, 280, "p99 latency", 0.6, List.of(), "test data", "test data", 3, 2, List.of());
   }
 
   private record Browser(String dom, List<String> consoleErrors) {}

@@ -89,7 +89,7 @@ class QueueModelTest {
         List.of(
             new CapacityReport.Step(100, 100, 100, 1000, 1000, 0, 0, 0, lat, 10, 0, 0, true, List.of(), List.of(), 10, false, List.of()),
             new CapacityReport.Step(400, 390, 380, 4000, 3800, 200, 0, 0, lat, 10, 0, 0, true, List.of(), List.of(), 10, false, List.of())),
-        300, 300, 350, "cpu", 0.6, List.of(), "test data", "test data", 3, 2);
+        300, 300, 350, "cpu", 0.6, List.of(), "test data", "test data", 3, 2, List.of());
     WhatIf w = WhatIf.of(run, Optional.of(capacity), Prices.current()).orElseThrow();
     QueueModel atRun = new QueueModel(w.runRatePerSecond(), 1 / w.serviceSecondsPerRequest(), 2);
     // at the run's own rate the calibrated prediction is the measured p95

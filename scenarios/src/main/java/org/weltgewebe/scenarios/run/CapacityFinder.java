@@ -82,6 +82,7 @@ public final class CapacityFinder {
       Duration stepDuration,
       Duration warmup,
       double warmupPerSecond,
+      Duration warmupMax,
       Duration ceilingDuration,
       double utilisation,
       String runId,
@@ -107,8 +108,8 @@ public final class CapacityFinder {
       if (stepDuration.compareTo(Duration.ofSeconds(2)) < 0) {
         throw new IllegalArgumentException("--step-duration must be at least 2s, got " + stepDuration.toMillis() / 1000.0 + "s");
       }
-      if (warmup.isNegative() || ceilingDuration.isNegative()) {
-        throw new IllegalArgumentException("--warmup and --ceiling-duration must not be negative");
+      if (warmup.isNegative() || warmupMax.isNegative() || ceilingDuration.isNegative()) {
+        throw new IllegalArgumentException("--warmup, --warmup-max and --ceiling-duration must not be negative");
       }
       if (!(warmupPerSecond > 0)) {
         throw new IllegalArgumentException("--warmup-rate must be a positive rate (req/s), got " + warmupPerSecond);
@@ -166,8 +167,9 @@ public final class CapacityFinder {
               options.startPerSecond(), to, options.warmup().toSeconds());
           load.run(new Load.Requests("warmup", options.warmup(), options.startPerSecond(), to, mix));
         }
+        List<CapacityReport.Step> warm = holdWarm(options, platform, load, mix, judge, out);
         List<CapacityReport.Step> steps = search(options, platform, load, mix, judge, out);
-        CapacityReport report = assemble(options, scenario, mix, platform, load, ceiling, started, loadAtStart, steps);
+        CapacityReport report = assemble(options, scenario, mix, platform, load, ceiling, started, loadAtStart, steps, warm);
         Path file = RunReports.writeCapacity(report, dir);
         CapacitySummary.print(report, file, out);
         return new Outcome(report, dir);
@@ -193,25 +195,7 @@ public final class CapacityFinder {
     boolean rerun = false;
     while (true) {
       String phase = String.format("step-%02d", steps.size() + 1);
-      OptionalDouble cpuBefore = platform.cpuSeconds();
-      Optional<HostCpu> hostBefore = HostCpu.now();
-      Optional<HostProcesses> processesBefore = HostProcesses.now();
-      long startNanos = System.nanoTime();
-      try (Ticker ticker = new Ticker(out, load, phase, rate, rerun, options.stepDuration())) {
-        load.run(new Load.Requests(phase, options.stepDuration(), rate, rate, mix));
-      }
-      // the step's own time, from its first request to its last answer, when the driver knows it
-      double wall = load.activeSeconds(phase).orElse((System.nanoTime() - startNanos) / 1e9);
-      OptionalDouble cpuAfter = platform.cpuSeconds();
-      Optional<HostProcesses> processesAfter = HostProcesses.now();
-      double readSeconds = (System.nanoTime() - startNanos) / 1e9;
-      HostCpu host = HostCpu.between(hostBefore, HostCpu.now(), readSeconds, wall);
-      double cpu = cpuBefore.isPresent() && cpuAfter.isPresent() ? cpuAfter.getAsDouble() - cpuBefore.getAsDouble() : 0;
-      // who spent the host's CPU; without the node's own figure (a remote target) its share would fall to "other"
-      List<CapacityReport.ProcessCpu> processes = cpuBefore.isPresent() && cpuAfter.isPresent()
-          ? HostProcesses.between(processesBefore, processesAfter, cpu, host, readSeconds, wall)
-          : List.of();
-      CapacityReport.Step step = step(rate, options.stepDuration(), wall, cpu, host, processes, rerun, load.measures(phase), judge);
+      CapacityReport.Step step = measured(phase, rate, options.stepDuration(), rerun, platform, load, mix, judge, out);
       steps.add(step);
       CapacitySummary.printStep(steps.size(), step, out);
       StepRule.Next next = StepRule.next(steps, options.factor(), options.maxPerSecond(), options.resolution());
@@ -229,6 +213,62 @@ public final class CapacityFinder {
       } else {
         rerun = false;
         rate = rate * options.factor();
+      }
+    }
+  }
+
+  /** Offers {@code mix} at {@code rate} for {@code duration} as phase {@code phase} and measures it on both sides, as a step. */
+  private static CapacityReport.Step measured(
+      String phase, double rate, Duration duration, boolean rerun, Platform platform, Load load, Map<Action, Double> mix, Judge judge,
+      PrintStream out) {
+    OptionalDouble cpuBefore = platform.cpuSeconds();
+    Optional<HostCpu> hostBefore = HostCpu.now();
+    Optional<HostProcesses> processesBefore = HostProcesses.now();
+    long startNanos = System.nanoTime();
+    try (Ticker ticker = new Ticker(out, load, phase, rate, rerun, duration)) {
+      load.run(new Load.Requests(phase, duration, rate, rate, mix));
+    }
+    // the step's own time, from its first request to its last answer, when the driver knows it
+    double wall = load.activeSeconds(phase).orElse((System.nanoTime() - startNanos) / 1e9);
+    OptionalDouble cpuAfter = platform.cpuSeconds();
+    Optional<HostProcesses> processesAfter = HostProcesses.now();
+    double readSeconds = (System.nanoTime() - startNanos) / 1e9;
+    HostCpu host = HostCpu.between(hostBefore, HostCpu.now(), readSeconds, wall);
+    double cpu = cpuBefore.isPresent() && cpuAfter.isPresent() ? cpuAfter.getAsDouble() - cpuBefore.getAsDouble() : 0;
+    // who spent the host's CPU; without the node's own figure (a remote target) its share would fall to "other"
+    List<CapacityReport.ProcessCpu> processes = cpuBefore.isPresent() && cpuAfter.isPresent()
+        ? HostProcesses.between(processesBefore, processesAfter, cpu, host, readSeconds, wall)
+        : List.of();
+    return step(rate, duration, wall, cpu, host, processes, rerun, load.measures(phase), judge);
+  }
+
+  /**
+   * The warm-up's rounds after its climb: the climb's top rate in rounds of {@link WarmUp#ROUND}
+   * until {@link WarmUp#settled} (the node no longer gets cheaper per request) or {@code max} is
+   * spent. Not judged; returned for the report.
+   */
+  private static List<CapacityReport.Step> holdWarm(
+      Options options, Platform platform, Load load, Map<Action, Double> mix, Judge judge, PrintStream out) {
+    List<CapacityReport.Step> rounds = new ArrayList<>();
+    if (options.warmupMax().isZero() || options.warmup().isZero()) {
+      return rounds;
+    }
+    double rate = warmupTop(options);
+    Duration round = WarmUp.round(options.warmupMax());
+    long spent = 0;
+    while (true) {
+      CapacityReport.Step step = measured(
+          String.format("warmup-%02d", rounds.size() + 1), rate, round, false, platform, load, mix, judge, out);
+      rounds.add(step);
+      spent += round.toSeconds();
+      out.println("  " + WarmUp.describe(rounds.size(), step));
+      if (WarmUp.settled(rounds)) {
+        out.printf("warm-up: settled after %d rounds (%s)%n", rounds.size(), WarmUp.RULE);
+        return rounds;
+      }
+      if (spent >= options.warmupMax().toSeconds()) {
+        out.printf("warm-up: still getting cheaper after %d s (--warmup-max): the first steps may measure a node that is not yet warm%n", spent);
+        return rounds;
       }
     }
   }
@@ -315,7 +355,7 @@ public final class CapacityFinder {
 
   private static CapacityReport assemble(
       Options options, ScenarioDefinition scenario, Map<Action, Double> mix, Platform platform, Load load, double ceiling,
-      Instant started, OptionalDouble loadAtStart, List<CapacityReport.Step> steps) {
+      Instant started, OptionalDouble loadAtStart, List<CapacityReport.Step> steps, List<CapacityReport.Step> warm) {
     int nodes = options.nodes().orElse(platform.nodes());
     int cores = options.coresPerNode().orElse(platform.startedByRun() ? Runtime.getRuntime().availableProcessors() : 0);
     double sustainable = StepRule.sustainable(steps).orElse(0);
@@ -345,7 +385,7 @@ public final class CapacityFinder {
         host(loadAtStart), load.generator(), ceiling, options.stepDuration().toMillis() / 1000.0, List.copyOf(steps), sustainable, perNode,
         knee.perSecond().orElse(0), limitedBy(steps, options), options.utilisation(), List.copyOf(needs),
         knee.explanation() + " [" + LatencyKnee.METHOD + "]", StepRule.DESCRIPTION + "; " + STEP_VERDICT, cpuMillisPerRequest,
-        marginalCpuMillisPerRequest(steps));
+        marginalCpuMillisPerRequest(steps), List.copyOf(warm));
   }
 
   /**

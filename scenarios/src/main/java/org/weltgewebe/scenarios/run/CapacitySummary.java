@@ -2,6 +2,7 @@ package org.weltgewebe.scenarios.run;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import org.weltgewebe.reports.AdmissionQueueModel;
 import org.weltgewebe.reports.CapacityLimit;
 import org.weltgewebe.reports.CapacityReport;
@@ -29,6 +30,9 @@ final class CapacitySummary {
     }
     out.println();
     out.println("host: " + report.host());
+    if (!report.warmup().isEmpty()) {
+      out.println("warm-up held: " + warmUp(report.warmup()));
+    }
     out.println("stop rule: " + report.stopRule());
     out.println("what ended it: " + report.limitedBy());
     if (report.sustainablePerSecond() > 0) {
@@ -80,5 +84,16 @@ final class CapacitySummary {
     return String.format("%4d %9.1f %9.1f %9.1f %9.1f %9.1f %7.2f %8.2f %7.2f %9s  %s%s",
         number, s.offeredPerSecond(), s.achievedPerSecond(), s.goodputPerSecond(), s.latency().p95Millis(), s.latency().p99Millis(),
         shedShare, s.cpuSeconds(), cpuPerRequest, hostBusy, s.met() ? "met" : "BROKE", s.rerun() ? " (re-run)" : "");
+  }
+
+  /** The warm-up's hold rounds in a line: their rate and what each cost ({@link WarmUp#cost}). */
+  static String warmUp(List<CapacityReport.Step> rounds) {
+    boolean cpu = rounds.stream().allMatch(r -> r.cpuSeconds() > 0 && r.requests() > 0);
+    StringBuilder costs = new StringBuilder();
+    for (CapacityReport.Step r : rounds) {
+      costs.append(costs.length() == 0 ? "" : ", ").append(String.format("%.2f", WarmUp.cost(r)));
+    }
+    return String.format("%d round%s of %.0f s at %.1f req/s, %s %s", rounds.size(), rounds.size() == 1 ? "" : "s",
+        rounds.get(0).wallSeconds(), rounds.get(0).offeredPerSecond(), cpu ? "node CPU ms per request" : "p50 ms", costs);
   }
 }

@@ -45,7 +45,7 @@ class CapacityStepTest {
   private static CapacityFinder.Options options(double start, double max, double warmupRate, double resolution) {
     return new CapacityFinder.Options("S1", java.util.Optional.of(java.net.URI.create("http://127.0.0.1:1")), java.util.OptionalInt.empty(),
         java.util.OptionalInt.empty(), start, 1.4, max, resolution, Duration.ofSeconds(25), Duration.ofSeconds(60), warmupRate,
-        Duration.ZERO, 0.6, "CAP-S1-test", java.nio.file.Path.of("reports"), 1, List.of(), java.util.Map.of(), java.util.Optional.empty());
+        Duration.ofSeconds(300), Duration.ZERO, 0.6, "CAP-S1-test", java.nio.file.Path.of("reports"), 1, List.of(), java.util.Map.of(), java.util.Optional.empty());
   }
 
   @Test
