@@ -63,6 +63,26 @@ public class RequestRefusalTest {
   }
 
   @Test
+  void aChunkedBodyIsReadAsAStreamAndHeldToTheLimitWhileReading() throws Exception {
+    // no Content-Length: the JDK client sends an input stream chunked, so the node reads it as a
+    // stream (a body that comes with its length in one piece is parsed without one)
+    String body = "{\"displayName\":\"Chunked\",\"homeAddress\":\"Oranienstr. 2, Berlin\",\"home\":{\"lat\":52.5,\"lon\":13.4}}";
+    HttpResponse<String> created = api.send(chunked("/roles", body));
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(created.body()).contains("\"displayName\":\"Chunked\"");
+
+    String huge = "{\"displayName\":\"" + "x".repeat(70 * 1024) + "\"}";
+    assertProblem(api.send(chunked("/roles", huge)), 413, "at most 65536 bytes");
+    assertProblem(api.send(chunked("/roles", "{\"displayName\": \"A\",")), 400, "malformed JSON at line 1");
+  }
+
+  private static HttpRequest chunked(String path, String body) {
+    byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return api.request(path).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes))).build();
+  }
+
+  @Test
   void aBodyThatIsNotJsonIs415() throws Exception {
     HttpResponse<String> response =
         api.send(api.request("/roles").header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("hi")).build());
