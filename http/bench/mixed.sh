@@ -11,7 +11,7 @@
 #   3. one short run per request kind alone (8 connections) under JDK Flight Recorder, printing the
 #      top frames of each (jfr-top.py), so that every gain or loss can be explained.
 # One connection per wrk thread, so that mixed.lua can time kinds and statuses apart.
-# The node is warmed with the mix first until its rate stops rising (node_warm in node.sh).
+# The node is warmed with the mix first until its rate is steady (node_warm in node.sh).
 # Usage: http/bench/mixed.sh [seconds per run, default 20]
 #   WG_BENCH_PORT (18081), WG_MIXED_CONNECTIONS ("8 64"), WG_PROFILE=0 skips the JFR runs,
 #   WG_POLITE=0 skips the polite overload run,
@@ -55,7 +55,7 @@ run() { # name connections [env...]: wrk's output in $out/name.txt, the node's C
   awk -v b="$before" -v a="$(node_cpu)" 'BEGIN {printf "%.2f\n", a - b}' >"$out/$name.cpu"
 }
 
-# Warm-up until the rate stops rising (node_warm): JIT, pools, entities of every conversation.
+# Warm-up until the rate is steady (node_warm): JIT, pools, entities of every conversation.
 node_warm -t8 -c8 -s "$here/mixed.lua" "$base/"
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 for c in "${runs[@]}"; do run "c$c" "$c"; done

@@ -101,7 +101,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # Warm-up: JIT, connection pools, the region and conversation entities.
 wrk -t$threads -c$connections -d5s "$base/health/live" >/dev/null
 wrk -t$threads -c$connections -d5s "$base/regions/$cell" >/dev/null
-# The write route until its rate stops rising (node_warm in node.sh: a node's first minute of
+# The write route until its rate is steady (node_warm in node.sh: a node's first minute of
 # writes runs about half as fast as the minutes after it, while the JIT compiles).
 node_warm -t$threads -c$connections -s "$here/write.lua" "$base/"
 
