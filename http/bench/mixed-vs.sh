@@ -54,6 +54,9 @@ for i, label in enumerate(labels, start=1):
     b = [float(r[i]) for r in base]
     t = [float(r[i]) for r in this]
     ratios = [y / x for x, y in zip(b, t) if x > 0]
+    if not ratios:  # e.g. a 503 p99 when nothing was shed: nothing to compare
+        print(f"{label:28s} not measured in any baseline run (0: e.g. nothing shed)")
+        continue
     print(f"{label:28s} median baseline {statistics.median(b):9.2f}  this {statistics.median(t):9.2f}  "
           f"paired ratios {', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f})")
 PY

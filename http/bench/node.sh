@@ -54,18 +54,20 @@ node_jfr_start() { jcmd "$node" JFR.start name="$1" settings=profile >/dev/null;
 node_jfr_stop() { jcmd "$node" JFR.stop name="$1" filename="$2" >/dev/null; }
 
 # node_warm WRK_ARGS... URL: warms the node with that wrk load in rounds of WG_WARM_ROUND seconds
-# (10) until a round's requests/s is within 5 % of the round before it, after at least 3 rounds
-# and for at most WG_WARM_MAX seconds (300); each round runs as WG_RUN=warm-N, so that
+# (10) for at least 60 s and until two rounds in a row are each within 5 % of the round before
+# them, for at most WG_WARM_MAX seconds (300); each round runs as WG_RUN=warm-N, so that
 # scripts that write send fresh message ids (a repeated id is answered from the entity's record of
 # it, without a write, and would fake a rise). Why: a node answers its first minute of load about
 # 2x slower than after it, while the JIT compiles the hot paths (mixed load, 8 connections, 20-s
 # rounds on a fresh node: 693, 1,059, 1,599, 1,607, 1,608 req/s; the compiler threads used 7, 8,
 # 6, 3 and 1 s of CPU in them; docs/performance.md). A 10-s warm-up measured that compile. Writes
 # can also start fast and fall (507, 367, 411 req/s: the outbox relay and the read-model consumer
-# take their share of the cores only once events flow), hence "within 5 %", not "no longer rising".
+# take their share of the cores only once events flow), hence "within 5 %", not "no longer rising";
+# and a cold node can pause on its way up (writes alone: 187, 271, 283 req/s, then measured at 288
+# where the node before it warmed to 550-760), hence 60 s and two steady rounds.
 # Prints each round on stderr and sets warm_rounds to "r1 r2 ... (N s)" for the report.
 node_warm() {
-  local round="${WG_WARM_ROUND:-10}" max="${WG_WARM_MAX:-300}" before=0 n=0 rate
+  local round="${WG_WARM_ROUND:-10}" max="${WG_WARM_MAX:-300}" before=0 n=0 steady=0 rate
   warm_rounds=""
   while :; do
     n=$((n + 1))
@@ -73,7 +75,12 @@ node_warm() {
     [ -n "$rate" ] || { echo "warm-up round $n: wrk printed no rate" >&2; return 1; }
     warm_rounds="$warm_rounds${warm_rounds:+ }$(printf '%.0f' "$rate")"
     echo "warm-up round $n: $rate requests/s" >&2
-    if [ "$n" -ge 3 ] && awk -v r="$rate" -v b="$before" 'BEGIN {exit !(r > 0.95 * b && r < 1.05 * b)}'; then
+    if awk -v r="$rate" -v b="$before" 'BEGIN {exit !(r > 0.95 * b && r < 1.05 * b)}'; then
+      steady=$((steady + 1))
+    else
+      steady=0
+    fi
+    if [ "$steady" -ge 2 ] && [ $((n * round)) -ge 60 ]; then
       warm_rounds="$warm_rounds req/s (${round}-s rounds, $((n * round)) s): steady"
       return 0
     fi
