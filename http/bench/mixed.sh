@@ -14,7 +14,8 @@
 # The node is warmed with the mix first until its rate is steady (node_warm in node.sh).
 # Usage: http/bench/mixed.sh [seconds per run, default 20]
 #   WG_BENCH_PORT (18081), WG_MIXED_CONNECTIONS ("8 64"), WG_PROFILE=0 skips the JFR runs,
-#   WG_POLITE=0 skips the polite overload run,
+#   WG_POLITE=0 skips the polite overload run, WG_MIXED_CONVERSATIONS (32) the conversations,
+#   WG_ONLY=1|2|3 runs one kind alone (conversation reads, knot reads, writes),
 #   WELTGEWEBE_JAVA_OPTS for the node (default -Xms1g -Xmx1g).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,6 +24,8 @@ source "$here/node.sh"
 duration="${1:-20}"
 port="${WG_BENCH_PORT:-18081}"
 read -r -a runs <<<"${WG_MIXED_CONNECTIONS:-8 64}"
+# Writes slow down as the conversations grow long (docs/performance.md): more of them keep each short.
+conversation_count="${WG_MIXED_CONVERSATIONS:-32}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
 node_start wg_mixed "$port"
@@ -37,7 +40,7 @@ token=${tokens%%,*}
 knot=$(curl -fs -X POST "$base/knots" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
   -d '{"type":"IDEA","title":"Bench knot","location":{"lat":52.4986,"lon":13.4033}}' | json "['knot']['knotId']")
 conversations=""
-for i in $(seq 1 32); do
+for i in $(seq 1 "$conversation_count"); do
   conversation=$(curl -fs -X POST "$base/knots/$knot/conversations" -H 'Content-Type: application/json' \
     -H "Authorization: Bearer $token" -d "{\"title\":\"Bench $i\",\"text\":\"first\"}" | json "['conversation']['conversationId']")
   conversations="$conversations${conversations:+,}$conversation"
@@ -66,9 +69,9 @@ if [ "${WG_POLITE:-1}" = 1 ] && [ "${#runs[@]}" -ge 2 ]; then
 fi
 
 echo
-echo "Weltgewebe mixed benchmark (75 % reads, 25 % writes, 32 conversations): $duration s per run"
+echo "Weltgewebe mixed benchmark (75 % reads, 25 % writes${WG_ONLY:+; WG_ONLY=$WG_ONLY: one kind alone}, $conversation_count conversations): $duration s per run"
 echo "load average before the measured runs: $load ($(nproc) cores shared by node, PostgreSQL, NATS and wrk); node log $node_log"
-echo "warm-up (the mix, 8 connections): $warm_rounds"
+echo "warm-up (${WG_ONLY:+WG_ONLY=$WG_ONLY of }the mix, 8 connections): $warm_rounds"
 report() { # name
   local f="$out/$1.txt" cpu; cpu=$(cat "$out/$1.cpu")
   local answered; answered=$(awk '/^WG kind=all/ {for (i = 2; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}; print v["ok"] + v["shed"] + v["other"]}' "$f")

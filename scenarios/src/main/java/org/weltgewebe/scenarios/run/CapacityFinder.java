@@ -255,12 +255,11 @@ public final class CapacityFinder {
     }
     double rate = warmupTop(options);
     Duration round = WarmUp.round(options.warmupMax());
-    long spent = 0;
     while (true) {
       CapacityReport.Step step = measured(
           String.format("warmup-%02d", rounds.size() + 1), rate, round, false, platform, load, mix, judge, out);
       rounds.add(step);
-      spent += round.toSeconds();
+      long spent = rounds.size() * round.toSeconds();
       out.println("  " + WarmUp.describe(rounds.size(), step));
       if (WarmUp.settled(rounds)) {
         out.printf("warm-up: settled after %d rounds (%s)%n", rounds.size(), WarmUp.RULE);

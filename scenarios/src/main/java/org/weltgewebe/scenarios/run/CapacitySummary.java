@@ -88,7 +88,7 @@ final class CapacitySummary {
 
   /** The warm-up's hold rounds in a line: their rate and what each cost ({@link WarmUp#cost}). */
   static String warmUp(List<CapacityReport.Step> rounds) {
-    boolean cpu = rounds.stream().allMatch(r -> r.cpuSeconds() > 0 && r.requests() > 0);
+    boolean cpu = rounds.stream().allMatch(WarmUp::cpuMeasured);
     StringBuilder costs = new StringBuilder();
     for (CapacityReport.Step r : rounds) {
       costs.append(costs.length() == 0 ? "" : ", ").append(String.format("%.2f", WarmUp.cost(r)));

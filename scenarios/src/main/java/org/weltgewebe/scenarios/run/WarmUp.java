@@ -32,11 +32,14 @@ final class WarmUp {
     return max.compareTo(ROUND) < 0 ? max : ROUND;
   }
 
+  /** Whether the node's CPU was measured in {@code round} (not for a remote target). */
+  static boolean cpuMeasured(CapacityReport.Step round) {
+    return round.cpuSeconds() > 0 && round.requests() > 0;
+  }
+
   /** What a round cost: the node's CPU ms per request when measured, else the median latency in ms. */
   static double cost(CapacityReport.Step round) {
-    return round.cpuSeconds() > 0 && round.requests() > 0
-        ? 1000 * round.cpuSeconds() / round.requests()
-        : round.latency().p50Millis();
+    return cpuMeasured(round) ? 1000 * round.cpuSeconds() / round.requests() : round.latency().p50Millis();
   }
 
   /** Whether the last of {@code rounds} (at least {@link #MIN_ROUNDS}) is no longer {@link #GAIN} cheaper than the cheapest before it. */
@@ -50,7 +53,7 @@ final class WarmUp {
 
   /** One round as the search prints it. */
   static String describe(int number, CapacityReport.Step round) {
-    String cost = round.cpuSeconds() > 0 && round.requests() > 0
+    String cost = cpuMeasured(round)
         ? String.format("node CPU %.2f ms per request", cost(round))
         : "node CPU not measured";
     return String.format("warm-up round %d at %.1f req/s: %s, p50 %.1f ms, p95 %.1f ms, %d shed",
