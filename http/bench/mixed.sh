@@ -106,9 +106,10 @@ fi
 
 if [ "${WG_PROFILE:-1}" = 1 ]; then
   echo
-  echo "JFR top frames per request kind (each kind alone, 8 connections, ${duration} s; recordings in $out):"
+  echo "JFR top frames per request kind (each kind alone, 8 connections, ${duration} s, after the warm-up; recordings in $out):"
   kinds=(conversation knot write)
-  for k in 1 2 3; do
+  # A kind the warm-up did not run is profiled cold (interpreted and C1 code): with WG_ONLY, only that kind.
+  for k in ${WG_ONLY:-1 2 3}; do
     name=${kinds[$((k - 1))]}
     node_jfr_start "$name"
     before=$(node_cpu)

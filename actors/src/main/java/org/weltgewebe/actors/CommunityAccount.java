@@ -202,11 +202,6 @@ public final class CommunityAccount
   }
 
   @Override
-  public Set<String> tagsFor(Event event) {
-    return Tagging.tagsFor(ENTITY_KEY.name(), knotId);
-  }
-
-  @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(100, 2);
   }

@@ -3,7 +3,6 @@ package org.weltgewebe.actors;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -303,11 +302,6 @@ public final class Conversation
     return new Open(
         started.conversationId(), started.knotId(), started.title(), started.roleId(),
         started.at(), List.of(started.first()));
-  }
-
-  @Override
-  public Set<String> tagsFor(Event event) {
-    return Tagging.tagsFor(ENTITY_KEY.name(), conversationId);
   }
 
   @Override

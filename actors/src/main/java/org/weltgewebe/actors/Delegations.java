@@ -279,11 +279,6 @@ public final class Delegations
   }
 
   @Override
-  public Set<String> tagsFor(Event event) {
-    return Tagging.tagsFor(ENTITY_KEY.name(), cell);
-  }
-
-  @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(100, 2);
   }

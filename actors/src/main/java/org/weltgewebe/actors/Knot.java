@@ -488,11 +488,6 @@ public final class Knot
   }
 
   @Override
-  public Set<String> tagsFor(Event event) {
-    return Tagging.tagsFor(ENTITY_KEY.name(), knotId);
-  }
-
-  @Override
   public RetentionCriteria retentionCriteria() {
     return RetentionCriteria.snapshotEvery(100, 2);
   }

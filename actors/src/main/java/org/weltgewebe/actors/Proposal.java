@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -477,11 +476,6 @@ public final class Proposal
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), settlement::schedule)
         .build();
-  }
-
-  @Override
-  public Set<String> tagsFor(Event event) {
-    return Tagging.tagsFor(ENTITY_KEY.name(), proposalId);
   }
 
   @Override

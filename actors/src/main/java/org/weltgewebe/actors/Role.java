@@ -3,7 +3,6 @@ package org.weltgewebe.actors;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -448,11 +447,6 @@ public final class Role
     if (state instanceof ForgottenRole) {
       shred("system:role-recovery", "a forgotten role started: its key must be gone");
     }
-  }
-
-  @Override
-  public Set<String> tagsFor(Event event) {
-    return Tagging.tagsFor(ENTITY_KEY.name(), roleId);
   }
 
   @Override

@@ -2,7 +2,6 @@ package org.weltgewebe.actors;
 
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -315,11 +314,6 @@ public final class WeaveThread
 
   private static State onUntwisted(SpunThread state, Untwisted event) {
     return state.untwisted(event.at());
-  }
-
-  @Override
-  public Set<String> tagsFor(Event event) {
-    return Tagging.tagsFor(ENTITY_KEY.name(), threadId);
   }
 
   @Override
