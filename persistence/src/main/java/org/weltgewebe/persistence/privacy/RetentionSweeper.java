@@ -99,7 +99,7 @@ public final class RetentionSweeper {
 
   private static void deleteConversation(Connection c, String conversationId) throws SQLException {
     String persistenceId = "conversation|" + conversationId;
-    // event_tag rows go with their events (ON DELETE CASCADE).
+    // The event_tag rows of events written before events lost their tags go with them (ON DELETE CASCADE).
     for (String sql : List.of(
         "DELETE FROM event_journal WHERE persistence_id = ?",
         "DELETE FROM snapshot WHERE persistence_id = ?")) {
