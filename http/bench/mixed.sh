@@ -8,8 +8,9 @@
 #      and polite ones that honour Retry-After as real clients do,
 # printing per run and per request kind requests/s, goodput (200s/s), p50/p99 of 200s and 503s and
 # the node's CPU milliseconds per answered request; then
-#   3. one short run per request kind alone (8 connections) under JDK Flight Recorder, printing the
-#      top frames of each (jfr-top.py), so that every gain or loss can be explained.
+#   3. one short run per request kind alone (8 connections; with WG_ONLY only that kind, the one
+#      the warm-up ran) under JDK Flight Recorder, printing the top frames of each (jfr-top.py), so
+#      that every gain or loss can be explained.
 # One connection per wrk thread, so that mixed.lua can time kinds and statuses apart.
 # The node is warmed with the mix first until its rate is steady (node_warm in node.sh).
 # Usage: http/bench/mixed.sh [seconds per run, default 20]
