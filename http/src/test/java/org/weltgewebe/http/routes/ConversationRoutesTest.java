@@ -99,4 +99,23 @@ class ConversationRoutesTest {
     assertProblem(api.post("/conversations/nope/messages", TestApi.body(Map.of("messageId", "m", "text", "x")),
         bob.token()), 404, "conversation nope not found");
   }
+
+  @Test
+  void eventsAreJournaledWithoutTags() throws Exception {
+    // Nothing reads the journal by tag; a tagged event costs a row-by-row insert and two event_tag
+    // rows (docs/architecture.md), so an entity that tags again shows here.
+    String id = start();
+    try (java.sql.Connection c = org.weltgewebe.http.TestNode.node().database().connect();
+        java.sql.PreparedStatement s = c.prepareStatement(
+            "SELECT count(*), (SELECT count(*) FROM event_tag t JOIN event_journal e ON e.ordering = t.event_id"
+                + " WHERE e.persistence_id = ?) FROM event_journal WHERE persistence_id = ?")) {
+      s.setString(1, "conversation|" + id);
+      s.setString(2, "conversation|" + id);
+      try (java.sql.ResultSet rs = s.executeQuery()) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("journal rows of the conversation").isEqualTo(1);
+        assertThat(rs.getInt(2)).as("tag rows of its events").isZero();
+      }
+    }
+  }
 }
