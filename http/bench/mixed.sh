@@ -29,7 +29,8 @@ read -r -a runs <<<"${WG_MIXED_CONNECTIONS:-8 64}"
 conversation_count="${WG_MIXED_CONVERSATIONS:-32}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
-node_start wg_mixed "$port"
+# Profiled, the node records JFR from its start (node.sh says why); the runs in between pay for it too.
+WG_NODE_JFR="${WG_PROFILE:-1}" node_start wg_mixed "$port"
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 tokens=""
 for i in $(seq 1 8); do

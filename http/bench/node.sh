@@ -5,7 +5,8 @@
 #   source http/bench/node.sh
 #   node_start wg_mixed 18080        # database name, HTTP port; sets $node (pid), $node_log, $base
 #   node_cpu                          # CPU seconds the node has used so far (user + system)
-#   node_jfr_start NAME / node_jfr_stop NAME FILE   # a JFR recording of the running node
+#   node_jfr_start NAME / node_jfr_stop NAME FILE   # JFR of the running node between the two
+#                                     # (needs WG_NODE_JFR=1 at node_start: see there)
 #   node_warm WRK_ARGS... URL         # wrk rounds until the node's rate is steady (below)
 #   node_stop                         # also run on EXIT once node_start was called
 #
@@ -32,8 +33,16 @@ SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE datab
 SQL
   psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" postgres
   node_log="$(mktemp -t "$db-node.XXXXXX.log")"
+  # WG_NODE_JFR=1: the node records JFR (settings=profile) from its start, and node_jfr_stop
+  # copies out the stretch since node_jfr_start. A recording started later (jcmd JFR.start) makes
+  # the JVM re-instrument JDK classes for its I/O events, which throws away their compiled callers:
+  # a node warm at 929 writes/s ran 226/s in the 15 s after JFR.start at 7.5 ms of CPU per write
+  # (0.98 before) and 447, 552, 658/s in the three runs after (docs/performance.md). Recording from
+  # the start costs nothing of the kind.
+  local recording=""
+  [ "${WG_NODE_JFR:-0}" = 1 ] && recording="-XX:StartFlightRecording=name=wg-bench,settings=profile,maxage=30m"
   WELTGEWEBE_OUTBOX_SLOT="$db" WELTGEWEBE_NATS_STREAM="${db^^}" WELTGEWEBE_NATS_SUBJECT_PREFIX="$db.events" \
-  WELTGEWEBE_JAVA_OPTS="${WELTGEWEBE_JAVA_OPTS:--Xms1g -Xmx1g}" \
+  WELTGEWEBE_JAVA_OPTS="${WELTGEWEBE_JAVA_OPTS:--Xms1g -Xmx1g}${recording:+ $recording}" \
     "$bench_root/weltgewebe" serve --http-port "$port" --cluster-port 0 \
     --db-url "jdbc:postgresql://127.0.0.1:5432/$db" >"$node_log" 2>&1 &
   node=$!
@@ -50,8 +59,13 @@ SQL
 # The node's java process: ./weltgewebe execs java, so it is the pid itself.
 node_cpu() { awk -v t="$ticks" '{printf "%.2f", ($14 + $15) / t}' "/proc/$node/stat"; }
 
-node_jfr_start() { jcmd "$node" JFR.start name="$1" settings=profile >/dev/null; }
-node_jfr_stop() { jcmd "$node" JFR.stop name="$1" filename="$2" >/dev/null; }
+declare -A jfr_begin
+node_jfr_start() {
+  jcmd "$node" JFR.check name=wg-bench 2>&1 | grep -q "name=wg-bench" \
+    || { echo "the node records no JFR: start it with WG_NODE_JFR=1 (node_start)" >&2; return 1; }
+  jfr_begin[$1]=$(date -u +%FT%T.%3NZ)
+}
+node_jfr_stop() { jcmd "$node" JFR.dump name=wg-bench begin="${jfr_begin[$1]}" filename="$2" >/dev/null; }
 
 # node_warm WRK_ARGS... URL: warms the node with that wrk load in rounds of WG_WARM_ROUND seconds
 # (10) for at least 60 s and until two rounds in a row are each within 5 % of the round before

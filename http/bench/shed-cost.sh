@@ -26,7 +26,9 @@ out="$(mktemp -d -t wg-shed.XXXXXX)"
 measure() { # tree name: one node of that checkout, warm-up, then a measured run; appends a result line
   local tree=$1 name=$2
   bench_root="$tree"
-  WELTGEWEBE_SHEDDING_ALGORITHM=fixed WELTGEWEBE_SHEDDING_INITIAL_LIMIT=0 node_start wg_shed "$port"
+  local jfr=0
+  [ "$name" = candidate-profile ] && jfr=1
+  WG_NODE_JFR=$jfr WELTGEWEBE_SHEDDING_ALGORITHM=fixed WELTGEWEBE_SHEDDING_INITIAL_LIMIT=0 node_start wg_shed "$port"
   wrk -t2 -c64 -d5s "$base$path" >/dev/null
   local before; before=$(node_cpu)
   wrk -t2 -c64 -d"${duration}s" --latency "$base$path" >"$out/$name.txt"

@@ -26,7 +26,7 @@ port="${WG_BENCH_PORT:-18090}"
 cp="$(mktemp -t wg-sse-cp.XXXXXX)"
 (cd "$root" && mvn -B -q -o -pl http -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp" >&2)
 export WELTGEWEBE_HTTP_MAX_CONNECTIONS="${WELTGEWEBE_HTTP_MAX_CONNECTIONS:-32768}"
-node_start wg_sse "$port"
+WG_NODE_JFR="${WG_PROFILE:-0}" node_start wg_sse "$port"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores shared by node, PostgreSQL, NATS and the swarm); open files allowed $(ulimit -n); node log $node_log"
 [ "${WG_PROFILE:-0}" = 1 ] && node_jfr_start sse
 cpu_before=$(node_cpu)
