@@ -66,7 +66,10 @@ public final class DeadLetterRetry {
         id = new EventId(row.persistenceId(), row.sequenceNr());
         Object event = decoder.decode(row.serializerId(), row.manifest(), row.payload());
         applied = new ReadModelProjection(consumer).apply(c, id, event);
-        Optional<org.weltgewebe.actors.Region.Update> update = RegionUpdates.of(c, id, event);
+        Optional<org.weltgewebe.actors.Region.Update> update;
+        try (Statements nothingQueued = new Statements(c)) {
+          update = RegionUpdates.of(nothingQueued, id, event);
+        }
         update.ifPresent(u -> feed.add(LiveFeeds.regionMessage(nats, u)));
         ReadModelConsumer.conversationPost(nats, id, event).ifPresent(feed::add);
         c.commit();

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -33,7 +34,8 @@ import org.weltgewebe.persistence.outbox.OutboxMessage;
  * date with the event stream.
  *
  * <p>It takes batches, applies each event through {@link ReadModelProjection} in one database
- * transaction per batch, commits, and only then acknowledges the messages: a crash before the
+ * transaction per batch (one statement records the batch's identities, runs of the same change go
+ * as one JDBC batch: {@link Statements}), commits, and only then acknowledges the messages: a crash before the
  * commit redelivers the batch (and the projection's record of applied identities makes the second
  * delivery harmless); a crash after it redelivers nothing that matters. Region updates derived
  * from the committed rows are published to the {@link LiveFeeds} (for SSE subscribers) before the
@@ -231,26 +233,36 @@ public final class ReadModelConsumer implements AutoCloseable {
   private void applyBatch(java.sql.Connection c, JetStream js, List<Message> messages) throws Exception {
     List<Region.Update> updates = new ArrayList<>();
     List<FeedItem> feed = new ArrayList<>();
-    try {
-      for (Message message : messages) {
-        OutboxMessage.Event row = row(message);
-        EventId id = new EventId(row.persistenceId(), row.sequenceNr());
-        Object event = decode(decoder, message.getSubject(), row);
-        if (projection.apply(c, id, event)) {
+    List<EventId> ids = new ArrayList<>(messages.size());
+    List<Object> events = new ArrayList<>(messages.size());
+    for (Message message : messages) {
+      OutboxMessage.Event row = row(message);
+      ids.add(new EventId(row.persistenceId(), row.sequenceNr()));
+      events.add(decode(decoder, message.getSubject(), row));
+    }
+    try (Statements changes = new Statements(c)) {
+      // One statement records the batch; the changes go in runs (Statements), reads flush first.
+      Set<EventId> fresh = projection.record(c, ids);
+      for (int i = 0; i < ids.size(); i++) {
+        EventId id = ids.get(i);
+        Object event = events.get(i);
+        if (fresh.remove(id)) {
+          projection.change(changes, id, event);
           applied.incrementAndGet();
         } else {
           duplicates.incrementAndGet();
         }
         // Also for a duplicate: its feed message may not have been published before a crash, and
         // the feed stream's dedupe id and the regions' sequence check drop what was.
-        Optional<Region.Update> update = RegionUpdates.of(c, id, event);
+        Optional<Region.Update> update = RegionUpdates.of(changes, id, event);
         update.ifPresent(updates::add);
         update.ifPresent(u -> feed.add(new FeedItem(LiveFeeds.regionMessage(nats, u), id)));
         conversationPost(nats, id, event)
             .ifPresent(m -> feed.add(new FeedItem(m, id)));
-        proposalStep(c, nats, id, event)
+        proposalStep(changes, nats, id, event)
             .ifPresent(m -> feed.add(new FeedItem(m, id)));
       }
+      changes.flush();
       c.commit();
     } catch (Exception e) {
       c.rollback();
@@ -302,12 +314,13 @@ public final class ReadModelConsumer implements AutoCloseable {
 
   /** A proposal's step as its feed shows it, read from the proposal view in the batch's transaction. */
   static Optional<io.nats.client.impl.NatsMessage> proposalStep(
-      java.sql.Connection c, NatsSettings nats, EventId id, Object event) throws java.sql.SQLException {
+      Statements changes, NatsSettings nats, EventId id, Object event) throws java.sql.SQLException {
     if (!(event instanceof org.weltgewebe.actors.Proposal.Event)) {
       return Optional.empty();
     }
     String proposalId = id.persistenceId().substring(id.persistenceId().indexOf('|') + 1);
-    try (java.sql.PreparedStatement s = c.prepareStatement(
+    changes.flush();
+    try (java.sql.PreparedStatement s = changes.connection().prepareStatement(
         "SELECT knot_id, cell, phase, deadline, votes_cast, outcome, yes, no, abstain, participants, payout_status"
             + " FROM rm_proposal WHERE proposal_id = ?")) {
       s.setString(1, proposalId);

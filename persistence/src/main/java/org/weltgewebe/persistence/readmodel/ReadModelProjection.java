@@ -3,9 +3,13 @@ package org.weltgewebe.persistence.readmodel;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.weltgewebe.actors.CommunityAccount;
 import org.weltgewebe.actors.Conversation;
 import org.weltgewebe.actors.Delegations;
@@ -26,7 +30,9 @@ import org.weltgewebe.actors.WeaveThread;
  * <p>{@link #apply} runs in the caller's transaction and first records the event's identity in
  * {@code rm_applied_event}; when that identity is already there, the event was applied before (a
  * redelivery, a reconciler's re-publish, a replay) and nothing changes. Recording and changing in
- * one transaction is what makes a crash between them harmless.
+ * one transaction is what makes a crash between them harmless. The consumer does the same for a
+ * whole batch: {@link #record} for all its identities in one statement, then {@link #change} for
+ * the new ones into {@link Statements}, which sends runs of the same change as one JDBC batch.
  */
 public final class ReadModelProjection {
   /** The consumer name under which this projection records what it applied. */
@@ -44,111 +50,149 @@ public final class ReadModelProjection {
    * otherwise ignored.
    */
   public boolean apply(Connection c, EventId id, Object event) throws SQLException {
-    if (!record(c, id)) {
+    if (record(c, List.of(id)).isEmpty()) {
       return false;
     }
+    try (Statements s = new Statements(c)) {
+      change(s, id, event);
+      s.flush();
+    }
+    return true;
+  }
+
+  /**
+   * Records {@code ids} as applied (one statement for all of them) and returns those that were not
+   * applied before, each once: the caller then {@link #change}s the read models for each of them.
+   */
+  Set<EventId> record(Connection c, List<EventId> ids) throws SQLException {
+    String[] persistenceIds = new String[ids.size()];
+    Long[] sequenceNrs = new Long[ids.size()];
+    for (int i = 0; i < ids.size(); i++) {
+      persistenceIds[i] = ids.get(i).persistenceId();
+      sequenceNrs[i] = ids.get(i).sequenceNr();
+    }
+    Set<EventId> fresh = new HashSet<>();
+    try (PreparedStatement s = c.prepareStatement(
+        "INSERT INTO rm_applied_event (consumer, persistence_id, sequence_nr)"
+            + " SELECT ?, * FROM unnest(?::text[], ?::bigint[]) ON CONFLICT DO NOTHING RETURNING persistence_id, sequence_nr")) {
+      s.setString(1, consumer);
+      s.setArray(2, c.createArrayOf("text", persistenceIds));
+      s.setArray(3, c.createArrayOf("bigint", sequenceNrs));
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          fresh.add(new EventId(rs.getString(1), rs.getLong(2)));
+        }
+      }
+    }
+    return fresh;
+  }
+
+  /**
+   * Queues the changes {@code event} (recorded as new by {@link #record}) makes to the read models;
+   * events of no read model change nothing.
+   */
+  void change(Statements s, EventId id, Object event) throws SQLException {
     String entityId = id.persistenceId().substring(id.persistenceId().indexOf('|') + 1);
     if (event instanceof Knot.Created e) {
-      knotCreated(c, e);
+      knotCreated(s, e);
     } else if (event instanceof Knot.ThreadLed e) {
-      update(c, "UPDATE rm_knot SET thread_count = thread_count + 1,"
+      s.add("UPDATE rm_knot SET thread_count = thread_count + 1,"
           + " last_thread_at = greatest(last_thread_at, ?) WHERE knot_id = ?", ts(e.at()), entityId);
-      refreshDissolution(c, entityId);
+      refreshDissolution(s, entityId);
     } else if (event instanceof Knot.YarnAttached) {
-      update(c, "UPDATE rm_knot SET yarn_count = yarn_count + 1 WHERE knot_id = ?", entityId);
-      refreshDissolution(c, entityId);
+      s.add("UPDATE rm_knot SET yarn_count = yarn_count + 1 WHERE knot_id = ?", entityId);
+      refreshDissolution(s, entityId);
     } else if (event instanceof Knot.YarnDetached e) {
-      update(c, "UPDATE rm_knot SET yarn_count = greatest(yarn_count - 1, 0),"
+      s.add("UPDATE rm_knot SET yarn_count = greatest(yarn_count - 1, 0),"
           + " last_thread_at = greatest(last_thread_at, ?) WHERE knot_id = ?", ts(e.at()), entityId);
-      refreshDissolution(c, entityId);
+      refreshDissolution(s, entityId);
     } else if (event instanceof Knot.Dissolved e) {
-      update(c, "UPDATE rm_knot SET dissolved_at = ? WHERE knot_id = ?", ts(e.at()), entityId);
+      s.add("UPDATE rm_knot SET dissolved_at = ? WHERE knot_id = ?", ts(e.at()), entityId);
     } else if (event instanceof WeaveThread.Spun e) {
-      update(c, "INSERT INTO rm_thread (thread_id, role_id, knot_id, kind, lat, lon, cell, spun_at, yarn, fade_from)"
+      s.add("INSERT INTO rm_thread (thread_id, role_id, knot_id, kind, lat, lon, cell, spun_at, yarn, fade_from)"
               + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?) ON CONFLICT (thread_id) DO NOTHING",
           e.threadId(), e.roleId(), e.knotId(), e.kind().name(), e.knotLocation().lat(), e.knotLocation().lon(),
           RegionCells.regionOf(e.knotLocation()),
           ts(e.at()), ts(e.at()));
     } else if (event instanceof WeaveThread.Twisted) {
-      update(c, "UPDATE rm_thread SET yarn = TRUE WHERE thread_id = ?", entityId);
+      s.add("UPDATE rm_thread SET yarn = TRUE WHERE thread_id = ?", entityId);
     } else if (event instanceof WeaveThread.Untwisted e) {
-      update(c, "UPDATE rm_thread SET yarn = FALSE, fade_from = ? WHERE thread_id = ?", ts(e.at()), entityId);
+      s.add("UPDATE rm_thread SET yarn = FALSE, fade_from = ? WHERE thread_id = ?", ts(e.at()), entityId);
     } else if (event instanceof Conversation.Started e) {
-      update(c, "INSERT INTO rm_conversation (conversation_id, knot_id, title, started_by, started_at,"
+      s.add("INSERT INTO rm_conversation (conversation_id, knot_id, title, started_by, started_at,"
               + " comment_count, last_activity) VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
           e.conversationId(), e.knotId(), e.title(), e.roleId(), ts(e.at()), ts(e.at()));
     } else if (event instanceof Conversation.Posted e) {
-      update(c, "UPDATE rm_conversation SET comment_count = comment_count + 1,"
+      s.add("UPDATE rm_conversation SET comment_count = comment_count + 1,"
           + " last_activity = greatest(last_activity, ?) WHERE conversation_id = ?",
           ts(e.message().at()), entityId);
     } else if (event instanceof Role.Registered e) {
       GeoPoint p = e.publicLocation();
-      update(c, "INSERT INTO rm_role (role_id, display_name, lat, lon, cell, spinning, registered_at)"
+      s.add("INSERT INTO rm_role (role_id, display_name, lat, lon, cell, spinning, registered_at)"
               + " VALUES (?, ?, ?, ?, ?, FALSE, ?) ON CONFLICT DO NOTHING",
           e.roleId(), e.displayName(), p.lat(), p.lon(), RegionCells.regionOf(p), ts(e.at()));
     } else if (event instanceof Role.LoggedIn) {
-      update(c, "UPDATE rm_role SET spinning = TRUE WHERE role_id = ?", entityId);
+      s.add("UPDATE rm_role SET spinning = TRUE WHERE role_id = ?", entityId);
     } else if (event instanceof Role.LoggedOut) {
-      update(c, "UPDATE rm_role SET spinning = FALSE WHERE role_id = ?", entityId);
+      s.add("UPDATE rm_role SET spinning = FALSE WHERE role_id = ?", entityId);
     } else if (event instanceof Role.Left e) {
-      update(c, "UPDATE rm_role SET spinning = FALSE, left_at = ? WHERE role_id = ?", ts(e.at()), entityId);
+      s.add("UPDATE rm_role SET spinning = FALSE, left_at = ? WHERE role_id = ?", ts(e.at()), entityId);
     } else if (event instanceof Role.Forgotten e) {
       // The forget pipeline's read-model step: every personal column of the row (see
       // PersonalDataCatalogue; the search columns follow, being generated) is blanked, while the
       // pseudonymous rest stays for the role's anonymous threads. The row is not deleted, so a
       // replayed Registered cannot bring it back.
-      update(c, "UPDATE rm_role SET display_name = '', goods = '{}', skills = '{}', spinning = FALSE,"
+      s.add("UPDATE rm_role SET display_name = '', goods = '{}', skills = '{}', spinning = FALSE,"
           + " left_at = coalesce(left_at, ?) WHERE role_id = ?", ts(e.at()), entityId);
     } else if (event instanceof Role.ProfileUpdated e) {
-      Array goods = c.createArrayOf("text", e.goods().toArray());
-      Array skills = c.createArrayOf("text", e.skills().toArray());
-      update(c, "UPDATE rm_role SET goods = ?, skills = ? WHERE role_id = ?", goods, skills, entityId);
+      Array goods = s.connection().createArrayOf("text", e.goods().toArray());
+      Array skills = s.connection().createArrayOf("text", e.skills().toArray());
+      s.add("UPDATE rm_role SET goods = ?, skills = ? WHERE role_id = ?", goods, skills, entityId);
     } else if (event instanceof Proposal.Event e) {
-      proposal(c, entityId, e);
+      proposal(s, entityId, e);
     } else if (event instanceof CommunityAccount.Event e) {
-      account(c, id, entityId, e);
+      account(s, id, entityId, e);
     } else if (event instanceof Delegations.Event e) {
-      delegation(c, entityId, e);
+      delegation(s, entityId, e);
     }
-    return true;
   }
 
-  private static void proposal(Connection c, String proposalId, Proposal.Event event) throws SQLException {
+  private static void proposal(Statements s, String proposalId, Proposal.Event event) throws SQLException {
     if (event instanceof Proposal.Proposed e) {
       Proposal.Terms t = e.terms();
-      update(c, "INSERT INTO rm_proposal (proposal_id, knot_id, cell, proposed_by, title, phase, proposed_at, deadline,"
+      s.add("INSERT INTO rm_proposal (proposal_id, knot_id, cell, proposed_by, title, phase, proposed_at, deadline,"
               + " payout_cents) VALUES (?, ?, ?, ?, ?, 'OBJECTABLE', ?, ?, ?) ON CONFLICT (proposal_id) DO NOTHING",
           t.proposalId(), t.knotId(), t.cell(), t.proposedBy(), t.title(), ts(t.proposedAt()), ts(e.deadline()),
           t.payout() == null ? null : t.payout().amountCents());
     } else if (event instanceof Proposal.Objected e) {
-      update(c, "UPDATE rm_proposal SET phase = 'VOTING', objected_by = ?, deadline = ? WHERE proposal_id = ?",
+      s.add("UPDATE rm_proposal SET phase = 'VOTING', objected_by = ?, deadline = ? WHERE proposal_id = ?",
           e.roleId(), ts(e.deadline()), proposalId);
     } else if (event instanceof Proposal.VoteCast e) {
-      update(c, "INSERT INTO rm_proposal_vote (proposal_id, role_id, choice, cast_at) VALUES (?, ?, ?, ?)"
+      s.add("INSERT INTO rm_proposal_vote (proposal_id, role_id, choice, cast_at) VALUES (?, ?, ?, ?)"
               + " ON CONFLICT (proposal_id, role_id) DO UPDATE SET choice = EXCLUDED.choice, cast_at = EXCLUDED.cast_at",
           proposalId, e.roleId(), e.choice().name(), ts(e.at()));
-      update(c, "UPDATE rm_proposal SET votes_cast = (SELECT count(*) FROM rm_proposal_vote WHERE proposal_id = ?)"
+      s.add("UPDATE rm_proposal SET votes_cast = (SELECT count(*) FROM rm_proposal_vote WHERE proposal_id = ?)"
           + " WHERE proposal_id = ?", proposalId, proposalId);
     } else if (event instanceof Proposal.PassedWithoutObjection e) {
-      update(c, "UPDATE rm_proposal SET phase = 'CLOSED', outcome = 'PASSED_WITHOUT_OBJECTION', yes = 0, no = 0,"
+      s.add("UPDATE rm_proposal SET phase = 'CLOSED', outcome = 'PASSED_WITHOUT_OBJECTION', yes = 0, no = 0,"
           + " abstain = 0, participants = 0, closed_at = ?, payout_status = CASE WHEN payout_cents IS NULL THEN 'NONE'"
           + " ELSE 'PENDING' END WHERE proposal_id = ?", ts(e.at()), proposalId);
     } else if (event instanceof Proposal.Tallied e) {
       VoteTally t = e.tally();
-      update(c, "UPDATE rm_proposal SET phase = 'CLOSED', outcome = ?, yes = ?, no = ?, abstain = ?, participants = ?,"
+      s.add("UPDATE rm_proposal SET phase = 'CLOSED', outcome = ?, yes = ?, no = ?, abstain = ?, participants = ?,"
               + " closed_at = ?, payout_status = CASE WHEN payout_cents IS NULL OR ? = 'REJECTED' THEN 'NONE'"
               + " ELSE 'PENDING' END WHERE proposal_id = ?",
           t.accepted() ? "ACCEPTED" : "REJECTED", t.yes(), t.no(), t.abstain(), t.participants(), ts(e.at()),
           t.accepted() ? "ACCEPTED" : "REJECTED", proposalId);
     } else if (event instanceof Proposal.PaidOut) {
-      update(c, "UPDATE rm_proposal SET payout_status = 'PAID' WHERE proposal_id = ?", proposalId);
+      s.add("UPDATE rm_proposal SET payout_status = 'PAID' WHERE proposal_id = ?", proposalId);
     } else if (event instanceof Proposal.PayoutRefused) {
-      update(c, "UPDATE rm_proposal SET payout_status = 'REFUSED' WHERE proposal_id = ?", proposalId);
+      s.add("UPDATE rm_proposal SET payout_status = 'REFUSED' WHERE proposal_id = ?", proposalId);
     }
   }
 
   /** One ledger row per movement and the balance beside it, in the same transaction. */
-  private static void account(Connection c, EventId id, String knotId, CommunityAccount.Event event) throws SQLException {
+  private static void account(Statements s, EventId id, String knotId, CommunityAccount.Event event) throws SQLException {
     String kind;
     String role;
     String reference;
@@ -165,65 +209,44 @@ public final class ReadModelProjection {
       reference = p.proposalId();
       at = p.at();
     }
-    update(c, "INSERT INTO rm_ledger (knot_id, entry_no, kind, amount_cents, role_id, reference, at)"
+    s.add("INSERT INTO rm_ledger (knot_id, entry_no, kind, amount_cents, role_id, reference, at)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (knot_id, entry_no) DO NOTHING",
         knotId, id.sequenceNr(), kind, event.delta(), role, reference, ts(at));
-    update(c, "INSERT INTO rm_account (knot_id, balance_cents, movements, updated_at) VALUES (?, ?, 1, ?)"
+    s.add("INSERT INTO rm_account (knot_id, balance_cents, movements, updated_at) VALUES (?, ?, 1, ?)"
             + " ON CONFLICT (knot_id) DO UPDATE SET balance_cents = rm_account.balance_cents + EXCLUDED.balance_cents,"
             + " movements = rm_account.movements + 1, updated_at = EXCLUDED.updated_at",
         knotId, event.delta(), ts(at));
   }
 
-  private static void delegation(Connection c, String cell, Delegations.Event event) throws SQLException {
+  private static void delegation(Statements s, String cell, Delegations.Event event) throws SQLException {
     if (event instanceof Delegations.Delegated e) {
-      update(c, "INSERT INTO rm_delegation (cell, delegator, delegate, since, last_active_at) VALUES (?, ?, ?, ?, ?)"
+      s.add("INSERT INTO rm_delegation (cell, delegator, delegate, since, last_active_at) VALUES (?, ?, ?, ?, ?)"
               + " ON CONFLICT (cell, delegator) DO UPDATE SET delegate = EXCLUDED.delegate, since = EXCLUDED.since,"
               + " last_active_at = EXCLUDED.last_active_at",
           cell, e.from(), e.to(), ts(e.at()), ts(e.at()));
     } else if (event instanceof Delegations.Revoked e) {
-      update(c, "DELETE FROM rm_delegation WHERE cell = ? AND delegator = ?", cell, e.from());
+      s.add("DELETE FROM rm_delegation WHERE cell = ? AND delegator = ?", cell, e.from());
     } else if (event instanceof Delegations.ActivityNoted e) {
-      update(c, "UPDATE rm_delegation SET last_active_at = greatest(last_active_at, ?) WHERE cell = ? AND delegator = ?",
+      s.add("UPDATE rm_delegation SET last_active_at = greatest(last_active_at, ?) WHERE cell = ? AND delegator = ?",
           ts(e.at()), cell, e.roleId());
     }
   }
 
-  private boolean record(Connection c, EventId id) throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO rm_applied_event (consumer, persistence_id, sequence_nr) VALUES (?, ?, ?)"
-                + " ON CONFLICT DO NOTHING")) {
-      s.setString(1, consumer);
-      s.setString(2, id.persistenceId());
-      s.setLong(3, id.sequenceNr());
-      return s.executeUpdate() == 1;
-    }
-  }
-
-  private static void knotCreated(Connection c, Knot.Created e) throws SQLException {
-    update(c, "INSERT INTO rm_knot (knot_id, type, title, description, lat, lon, cell, created_by, created_at,"
+  private static void knotCreated(Statements s, Knot.Created e) throws SQLException {
+    s.add("INSERT INTO rm_knot (knot_id, type, title, description, lat, lon, cell, created_by, created_at,"
             + " event_start, event_end, last_thread_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (knot_id) DO NOTHING",
         e.knotId(), e.type().name(), e.title(), e.description(), e.location().lat(), e.location().lon(),
         RegionCells.regionOf(e.location()), e.createdBy(), ts(e.at()), ts(e.eventStart()), ts(e.eventEnd()),
         ts(e.at()));
-    refreshDissolution(c, e.knotId());
+    refreshDissolution(s, e.knotId());
   }
 
   /** The knot's dissolution rule, as the entity has it: 7 days after its last thread or event end, never with yarn. */
-  private static void refreshDissolution(Connection c, String knotId) throws SQLException {
-    update(c, "UPDATE rm_knot SET dissolves_at = CASE WHEN yarn_count > 0 THEN NULL"
+  private static void refreshDissolution(Statements s, String knotId) throws SQLException {
+    s.add("UPDATE rm_knot SET dissolves_at = CASE WHEN yarn_count > 0 THEN NULL"
         + " ELSE greatest(last_thread_at, coalesce(event_end, last_thread_at)) + interval '"
         + Knot.DISSOLUTION_TIME.toDays() + " days' END WHERE knot_id = ?", knotId);
-  }
-
-  private static void update(Connection c, String sql, Object... parameters) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(sql)) {
-      for (int i = 0; i < parameters.length; i++) {
-        s.setObject(i + 1, parameters[i]);
-      }
-      s.executeUpdate();
-    }
   }
 
   private static Timestamp ts(Instant instant) {

@@ -1,6 +1,5 @@
 package org.weltgewebe.persistence.readmodel;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,19 +21,20 @@ import org.weltgewebe.actors.WeaveThread;
 final class RegionUpdates {
   private RegionUpdates() {}
 
-  static Optional<Region.Update> of(Connection c, EventId id, Object event) throws SQLException {
+  /** Reads first send what {@code s} has queued, so that they see this event's changes. */
+  static Optional<Region.Update> of(Statements s, EventId id, Object event) throws SQLException {
     String entityId = id.persistenceId().substring(id.persistenceId().indexOf('|') + 1);
     if (event instanceof Knot.Dissolved) {
-      return row(c, entityId, "SELECT lat, lon FROM rm_knot WHERE knot_id = ?",
+      return row(s, entityId, "SELECT lat, lon FROM rm_knot WHERE knot_id = ?",
           rs -> new Region.KnotGone(id, entityId, new GeoPoint(rs.getDouble(1), rs.getDouble(2))));
     }
     if (event instanceof Knot.Event) {
-      return row(c, entityId, "SELECT type, title, lat, lon, dissolves_at FROM rm_knot WHERE knot_id = ?",
+      return row(s, entityId, "SELECT type, title, lat, lon, dissolves_at FROM rm_knot WHERE knot_id = ?",
           rs -> new Region.KnotChanged(id, entityId, rs.getString(1), rs.getString(2),
               new GeoPoint(rs.getDouble(3), rs.getDouble(4)), instant(rs.getTimestamp(5))));
     }
     if (event instanceof WeaveThread.Event) {
-      return row(c, entityId,
+      return row(s, entityId,
           "SELECT role_id, knot_id, kind, lat, lon, fade_from, yarn FROM rm_thread WHERE thread_id = ?",
           rs -> new Region.ThreadChanged(id, entityId, rs.getString(1), rs.getString(2), rs.getString(3),
               new GeoPoint(rs.getDouble(4), rs.getDouble(5)), instant(rs.getTimestamp(6)), rs.getBoolean(7)));
@@ -42,7 +42,7 @@ final class RegionUpdates {
     if (event instanceof Role.LoggedIn || event instanceof Role.LoggedOut || event instanceof Role.Left
         || event instanceof Role.Forgotten) {
       boolean spinning = event instanceof Role.LoggedIn;
-      return row(c, entityId, "SELECT display_name, lat, lon FROM rm_role WHERE role_id = ?",
+      return row(s, entityId, "SELECT display_name, lat, lon FROM rm_role WHERE role_id = ?",
           rs -> spinning
               ? new Region.RoleSpinning(id, entityId, rs.getString(1), new GeoPoint(rs.getDouble(2), rs.getDouble(3)))
               : new Region.RoleResting(id, entityId, new GeoPoint(rs.getDouble(2), rs.getDouble(3))));
@@ -55,8 +55,9 @@ final class RegionUpdates {
     Region.Update read(ResultSet rs) throws SQLException;
   }
 
-  private static Optional<Region.Update> row(Connection c, String id, String sql, Row row) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(sql)) {
+  private static Optional<Region.Update> row(Statements changes, String id, String sql, Row row) throws SQLException {
+    changes.flush();
+    try (PreparedStatement s = changes.connection().prepareStatement(sql)) {
       s.setString(1, id);
       try (ResultSet rs = s.executeQuery()) {
         return rs.next() ? Optional.of(row.read(rs)) : Optional.empty();

@@ -115,6 +115,49 @@ class ReadModelProjectionTest {
   }
 
   @Test
+  void aBatchRecordsEachEventOnceSendsRunsTogetherAndItsReadsSeeWhatWasQueued() throws Exception {
+    Instant led = T0.plus(Duration.ofDays(1));
+    Object[] created = ev("knot|k4", 1, new Knot.Created("k4", "r1", Knot.Type.IDEA, "Brunnen", "", PLACE, null, null, T0));
+    Object[] threadLed = ev("knot|k4", 2, new Knot.ThreadLed("t4", "r1", "DESIGN", null, led));
+    Object[] started = ev("conversation|c4", 1,
+        new Conversation.Started("c4", "k4", "r1", "Wasser", new Conversation.Message("m0", "r1", "Wann?", T0), T0));
+    List<Object[]> posts = List.of(
+        ev("conversation|c4", 2, new Conversation.Posted(new Conversation.Message("m1", "r1", "Heute", led))),
+        ev("conversation|c4", 3, new Conversation.Posted(new Conversation.Message("m2", "r1", "Morgen", led))));
+    Object[] last = ev("conversation|c4", 4, new Conversation.Posted(new Conversation.Message("m3", "r1", "Gut", led)));
+    // the consumer's batch, with one event delivered twice in it
+    List<Object[]> batch = List.of(created, threadLed, started, posts.get(0), posts.get(1), posts.get(0), last);
+
+    int changed = 0;
+    java.util.Optional<Region.Update> afterThreadLed;
+    try (Connection c = db.settings().connect(); Statements changes = new Statements(c)) {
+      c.setAutoCommit(false);
+      java.util.Set<EventId> fresh = projection.record(c, batch.stream().map(e -> (EventId) e[0]).toList());
+      assertThat(fresh).as("recorded once each").hasSize(6);
+      afterThreadLed = java.util.Optional.empty();
+      for (Object[] e : batch) {
+        if (fresh.remove((EventId) e[0])) {
+          projection.change(changes, (EventId) e[0], e[1]);
+          changed++;
+        }
+        if (e == threadLed) {
+          afterThreadLed = RegionUpdates.of(changes, (EventId) e[0], e[1]);
+        }
+      }
+      assertThat(changes.queued()).as("the three posts' updates, one run not sent yet").isEqualTo(3);
+      changes.flush();
+      c.commit();
+    }
+    assertThat(changed).isEqualTo(6);
+    assertThat(afterThreadLed).as("the read sent the knot's queued changes first").get()
+        .isInstanceOfSatisfying(Region.KnotChanged.class,
+            k -> assertThat(k.dissolvesAt()).isEqualTo(led.plus(Knot.DISSOLUTION_TIME)));
+    assertThat(readModels.conversation("c4").orElseThrow().commentCount()).isEqualTo(3);
+    assertThat(applyAll(batch)).as("a second delivery changes nothing").isZero();
+    assertThat(readModels.conversation("c4").orElseThrow().commentCount()).isEqualTo(3);
+  }
+
+  @Test
   void aProfileUpdateReplacesTheOffersAndLeavesTheAddressOut() throws Exception {
     applyAll(List.of(
         ev("role|r7", 1, new Role.Registered("r7", "Cleo", new Role.PersonalData("Weg 7", PLACE), RegionCells.blur(PLACE), T0)),
