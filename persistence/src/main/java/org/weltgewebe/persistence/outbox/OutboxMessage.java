@@ -70,6 +70,18 @@ public final class OutboxMessage {
     }
   }
 
+  /** What identifies a stream message's event and places it in the journal: its row without the event. */
+  public record Identity(String persistenceId, long sequenceNr, long ordering, Long writeTimestamp) {
+    public Identity {
+      Objects.requireNonNull(persistenceId, "persistenceId");
+    }
+
+    /** The event's deduplication id. */
+    public String dedupeId() {
+      return OutboxMessage.dedupeId(persistenceId, sequenceNr);
+    }
+  }
+
   /** A stream message that is not an event of format 0 or 1. */
   public static final class Unreadable extends Exception {
     private static final long serialVersionUID = 1L;
@@ -104,6 +116,33 @@ public final class OutboxMessage {
           Integer.parseInt(h.getFirst(SERIALIZER_ID)),
           h.getFirst(MANIFEST),
           data == null ? new byte[0] : data);
+    } catch (IOException | RuntimeException e) {
+      throw new Unreadable("message on " + subject + " does not read as an event: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The identity of the event a stream message of either format carries, without decoding the
+   * event itself: for readers that count or compare identities (the reconciler, the oracle).
+   */
+  public static Identity identity(Message message) throws Unreadable {
+    String subject = message.getSubject();
+    byte[] data = message.getData();
+    try {
+      Headers h = message.getHeaders();
+      String pid = h == null ? null : h.getFirst(PERSISTENCE_ID);
+      if (pid == null) {
+        if (StreamFormat.isCompact(data)) {
+          return StreamFormat.identity(data);
+        }
+        throw new Unreadable("message on " + subject + " is no event: neither format 1 nor format 0's headers", null);
+      }
+      String timestamp = h.getFirst(WRITE_TIMESTAMP);
+      return new Identity(
+          pid,
+          Long.parseLong(h.getFirst(SEQUENCE_NR)),
+          Long.parseLong(h.getFirst(ORDERING)),
+          timestamp == null ? null : Long.valueOf(timestamp));
     } catch (IOException | RuntimeException e) {
       throw new Unreadable("message on " + subject + " does not read as an event: " + e.getMessage(), e);
     }

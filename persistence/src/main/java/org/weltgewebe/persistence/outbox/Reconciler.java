@@ -535,9 +535,9 @@ public final class Reconciler {
   }
 
   // The row a message carries, or null for a message that is no event (as before format 1).
-  private static OutboxMessage.Event readable(Message m) {
+  private static OutboxMessage.Identity readable(Message m) {
     try {
-      return OutboxMessage.read(m);
+      return OutboxMessage.identity(m);
     } catch (OutboxMessage.Unreadable e) {
       return null;
     }
@@ -603,7 +603,7 @@ public final class Reconciler {
         Headers h = m.getHeaders();
         long seq = m.metaData().streamSequence();
         String messageId = h == null ? null : h.getFirst("Nats-Msg-Id");
-        OutboxMessage.Event row = readable(m);
+        OutboxMessage.Identity row = readable(m);
         if (row != null) {
           StreamEvent e = new StreamEvent(row.dedupeId(), row.ordering(), row.writeTimestamp(), seq, messageId);
           sink.accept(e);

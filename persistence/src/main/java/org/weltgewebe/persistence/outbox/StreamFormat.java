@@ -162,19 +162,11 @@ final class StreamFormat {
   /** A journal row from a payload of format 1, with its event as the journal's JSON again. */
   static OutboxMessage.Event decode(byte[] data) throws IOException {
     try (CBORParser p = CBOR.createParser(data)) {
-      if (p.nextToken() != JsonToken.START_ARRAY) {
-        throw new IOException("not a stream message of format 1 (no CBOR array)");
-      }
-      int version = nextInt(p, "format version");
-      if (version != VERSION) {
-        throw new IOException("stream format " + version + " is unknown to this reader (it reads 0 and " + VERSION + ")");
-      }
-      String type = nextWord(p, ENTITY_TYPES, "entity type");
-      p.nextToken();
-      String id = text(p);
-      long sequenceNr = nextLong(p, "sequence number");
-      long ordering = nextLong(p, "ordering");
-      Long writeTimestamp = p.nextToken() == JsonToken.VALUE_NULL ? null : p.getLongValue();
+      OutboxMessage.Identity identity = identity(p);
+      String persistenceId = identity.persistenceId();
+      long sequenceNr = identity.sequenceNr();
+      long ordering = identity.ordering();
+      Long writeTimestamp = identity.writeTimestamp();
       int serializerId = nextInt(p, "serializer id");
       String manifest = nextWord(p, MANIFESTS, "manifest");
       JsonToken body = p.nextToken();
@@ -191,9 +183,36 @@ final class StreamFormat {
       if (p.nextToken() != JsonToken.END_ARRAY) {
         throw new IOException("stream message of format 1 has more than " + ELEMENTS + " elements");
       }
-      String persistenceId = type.isEmpty() ? id : type + "|" + id;
       return new OutboxMessage.Event(persistenceId, sequenceNr, ordering, writeTimestamp, serializerId, manifest, payload);
     }
+  }
+
+  /**
+   * The identity and place of the event in a payload of format 1, read from the payload's first
+   * elements without its event (which a reader of identities, such as the reconciler, would
+   * otherwise turn back into JSON for nothing).
+   */
+  static OutboxMessage.Identity identity(byte[] data) throws IOException {
+    try (CBORParser p = CBOR.createParser(data)) {
+      return identity(p);
+    }
+  }
+
+  private static OutboxMessage.Identity identity(CBORParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_ARRAY) {
+      throw new IOException("not a stream message of format 1 (no CBOR array)");
+    }
+    int version = nextInt(p, "format version");
+    if (version != VERSION) {
+      throw new IOException("stream format " + version + " is unknown to this reader (it reads 0 and " + VERSION + ")");
+    }
+    String type = nextWord(p, ENTITY_TYPES, "entity type");
+    p.nextToken();
+    String id = text(p);
+    long sequenceNr = nextLong(p, "sequence number");
+    long ordering = nextLong(p, "ordering");
+    Long writeTimestamp = p.nextToken() == JsonToken.VALUE_NULL ? null : p.getLongValue();
+    return new OutboxMessage.Identity(type.isEmpty() ? id : type + "|" + id, sequenceNr, ordering, writeTimestamp);
   }
 
   // ---- JSON -> CBOR

@@ -222,7 +222,7 @@ public final class DeadLetters {
 
   private static String identity(Message m) {
     try {
-      return OutboxMessage.read(m).dedupeId();
+      return OutboxMessage.identity(m).dedupeId();
     } catch (OutboxMessage.Unreadable e) {
       return "stream-seq-" + (m.isJetStream() ? m.metaData().streamSequence() : 0);
     }

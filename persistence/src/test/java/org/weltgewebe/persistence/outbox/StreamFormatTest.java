@@ -71,6 +71,41 @@ class StreamFormatTest {
   }
 
   @Test
+  void theIdentityReadsWithoutTheEventInEitherFormat() throws Exception {
+    for (S4EventMix.Row row : mix.rows(200)) {
+      JournalEvent written = row.event();
+      for (NatsMessage message : List.of(OutboxMessage.toMessage(PREFIX, written), OutboxMessage.toMessageOfFormat0(PREFIX, written))) {
+        OutboxMessage.Identity identity = OutboxMessage.identity(message);
+        assertThat(identity.dedupeId()).isEqualTo(written.dedupeId());
+        assertThat(identity.ordering()).isEqualTo(written.ordering());
+        assertThat(identity.writeTimestamp()).isEqualTo(written.writeTimestamp());
+      }
+    }
+    // Cut right after the write timestamp: the identity is all there, the event is not, so only
+    // a reader that stops before the event can read it.
+    JournalEvent written = mix.rows("POST").get(0).event();
+    byte[] data = OutboxMessage.toMessage(PREFIX, written).getData();
+    byte[] cut = java.util.Arrays.copyOf(data, identityLength(data));
+    NatsMessage truncated = NatsMessage.builder().subject(PREFIX + ".conversation.Posted").data(cut).build();
+    assertThat(OutboxMessage.identity(truncated).dedupeId()).isEqualTo(written.dedupeId());
+    assertThatThrownBy(() -> OutboxMessage.read(truncated)).isInstanceOf(OutboxMessage.Unreadable.class);
+  }
+
+  // The bytes of a format-1 payload up to and with its sixth element (the write timestamp).
+  private static int identityLength(byte[] data) throws java.io.IOException {
+    try (com.fasterxml.jackson.dataformat.cbor.CBORParser p = new com.fasterxml.jackson.dataformat.cbor.CBORFactory().createParser(data)) {
+      p.nextToken(); // the array
+      for (int element = 0; element < 6; element++) {
+        p.nextToken();
+        p.skipChildren();
+      }
+      // the parser reads a scalar whole: its end is the offset of what comes next
+      p.getText();
+      return (int) p.currentLocation().getByteOffset();
+    }
+  }
+
+  @Test
   void unknownVersionsAndStrangersAreRefusedWithAReason() {
     byte[] data = OutboxMessage.toMessage(PREFIX, mix.rows("LOGIN").get(0).event()).getData();
     data[1] = 2; // the version, right after the array's head

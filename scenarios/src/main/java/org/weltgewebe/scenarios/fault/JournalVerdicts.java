@@ -177,7 +177,7 @@ public final class JournalVerdicts {
             throw new IOException("stream " + nats.stream() + " stopped delivering before sequence " + last);
           }
           try {
-            copies.merge(OutboxMessage.read(m).dedupeId(), 1, Integer::sum);
+            copies.merge(OutboxMessage.identity(m).dedupeId(), 1, Integer::sum);
           } catch (OutboxMessage.Unreadable notAnEvent) {
             // not an event of the outbox: not counted
           }

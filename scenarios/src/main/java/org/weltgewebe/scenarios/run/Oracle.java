@@ -287,7 +287,7 @@ final class Oracle implements AutoCloseable {
           throw new IOException("stream " + nats.stream() + " stopped delivering before sequence " + last);
         }
         try {
-          ids.add(OutboxMessage.read(m).dedupeId());
+          ids.add(OutboxMessage.identity(m).dedupeId());
         } catch (OutboxMessage.Unreadable notAnEvent) {
           // not an event of the outbox: not counted
         }
