@@ -98,27 +98,14 @@ public final class OutboxMessage {
 
   /** The journal row of a message's parts, e.g. of a stored message or a dead letter (which keeps them). */
   public static Event read(String subject, Headers headers, byte[] data) throws Unreadable {
-    try {
-      Headers h = headers;
-      String pid = h == null ? null : h.getFirst(PERSISTENCE_ID);
-      if (pid == null) {
-        if (StreamFormat.isCompact(data)) {
-          return StreamFormat.decode(data);
-        }
-        throw new Unreadable("message on " + subject + " is no event: neither format 1 nor format 0's headers", null);
-      }
-      String timestamp = h.getFirst(WRITE_TIMESTAMP);
-      return new Event(
-          pid,
-          Long.parseLong(h.getFirst(SEQUENCE_NR)),
-          Long.parseLong(h.getFirst(ORDERING)),
-          timestamp == null ? null : Long.valueOf(timestamp),
-          Integer.parseInt(h.getFirst(SERIALIZER_ID)),
-          h.getFirst(MANIFEST),
-          data == null ? new byte[0] : data);
-    } catch (IOException | RuntimeException e) {
-      throw new Unreadable("message on " + subject + " does not read as an event: " + e.getMessage(), e);
-    }
+    return parse(subject, headers, data, StreamFormat::decode, (identity, h) -> new Event(
+        identity.persistenceId(),
+        identity.sequenceNr(),
+        identity.ordering(),
+        identity.writeTimestamp(),
+        Integer.parseInt(h.getFirst(SERIALIZER_ID)),
+        h.getFirst(MANIFEST),
+        data == null ? new byte[0] : data));
   }
 
   /**
@@ -126,23 +113,35 @@ public final class OutboxMessage {
    * event itself: for readers that count or compare identities (the reconciler, the oracle).
    */
   public static Identity identity(Message message) throws Unreadable {
-    String subject = message.getSubject();
-    byte[] data = message.getData();
+    return parse(message.getSubject(), message.getHeaders(), message.getData(), StreamFormat::identity, (identity, h) -> identity);
+  }
+
+  private interface Compact<T> {
+    T read(byte[] data) throws IOException;
+  }
+
+  private interface Format0<T> {
+    T read(Identity identity, Headers headers);
+  }
+
+  // Format 1 when the message has no identity headers and its payload is compact, else format 0.
+  private static <T> T parse(String subject, Headers h, byte[] data, Compact<T> compact, Format0<T> format0)
+      throws Unreadable {
     try {
-      Headers h = message.getHeaders();
       String pid = h == null ? null : h.getFirst(PERSISTENCE_ID);
       if (pid == null) {
         if (StreamFormat.isCompact(data)) {
-          return StreamFormat.identity(data);
+          return compact.read(data);
         }
         throw new Unreadable("message on " + subject + " is no event: neither format 1 nor format 0's headers", null);
       }
       String timestamp = h.getFirst(WRITE_TIMESTAMP);
-      return new Identity(
+      Identity identity = new Identity(
           pid,
           Long.parseLong(h.getFirst(SEQUENCE_NR)),
           Long.parseLong(h.getFirst(ORDERING)),
           timestamp == null ? null : Long.valueOf(timestamp));
+      return format0.read(identity, h);
     } catch (IOException | RuntimeException e) {
       throw new Unreadable("message on " + subject + " does not read as an event: " + e.getMessage(), e);
     }
