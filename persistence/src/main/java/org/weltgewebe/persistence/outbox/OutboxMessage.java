@@ -113,7 +113,8 @@ public final class OutboxMessage {
    * event itself: for readers that count or compare identities (the reconciler, the oracle).
    */
   public static Identity identity(Message message) throws Unreadable {
-    return parse(message.getSubject(), message.getHeaders(), message.getData(), StreamFormat::identity, (identity, h) -> identity);
+    return parse(message.getSubject(), message.getHeaders(), message.getData(),
+        StreamFormat::identity, (identity, h) -> identity);
   }
 
   private interface Compact<T> {

@@ -163,10 +163,6 @@ final class StreamFormat {
   static OutboxMessage.Event decode(byte[] data) throws IOException {
     try (CBORParser p = CBOR.createParser(data)) {
       OutboxMessage.Identity identity = identity(p);
-      String persistenceId = identity.persistenceId();
-      long sequenceNr = identity.sequenceNr();
-      long ordering = identity.ordering();
-      Long writeTimestamp = identity.writeTimestamp();
       int serializerId = nextInt(p, "serializer id");
       String manifest = nextWord(p, MANIFESTS, "manifest");
       JsonToken body = p.nextToken();
@@ -183,7 +179,8 @@ final class StreamFormat {
       if (p.nextToken() != JsonToken.END_ARRAY) {
         throw new IOException("stream message of format 1 has more than " + ELEMENTS + " elements");
       }
-      return new OutboxMessage.Event(persistenceId, sequenceNr, ordering, writeTimestamp, serializerId, manifest, payload);
+      return new OutboxMessage.Event(identity.persistenceId(), identity.sequenceNr(), identity.ordering(),
+          identity.writeTimestamp(), serializerId, manifest, payload);
     }
   }
 

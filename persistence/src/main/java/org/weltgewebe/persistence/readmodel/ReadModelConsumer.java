@@ -35,9 +35,9 @@ import org.weltgewebe.persistence.outbox.OutboxMessage;
  *
  * <p>It takes batches, applies each event through {@link ReadModelProjection} in one database
  * transaction per batch (one statement records the batch's identities, runs of the same change go
- * as one JDBC batch: {@link Statements}), commits, and only then acknowledges the messages: a crash before the
- * commit redelivers the batch (and the projection's record of applied identities makes the second
- * delivery harmless); a crash after it redelivers nothing that matters. Region updates derived
+ * as one JDBC batch: {@link Statements}), commits, and only then acknowledges the messages: a crash
+ * before the commit redelivers the batch (and the projection's record of applied identities makes
+ * the second delivery harmless); a crash after it redelivers nothing that matters. Region updates derived
  * from the committed rows are published to the {@link LiveFeeds} (for SSE subscribers) before the
  * messages are acknowledged, and go to {@code regions} after that.
  *

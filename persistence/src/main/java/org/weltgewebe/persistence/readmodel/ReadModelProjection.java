@@ -74,7 +74,8 @@ public final class ReadModelProjection {
     Set<EventId> fresh = new HashSet<>();
     try (PreparedStatement s = c.prepareStatement(
         "INSERT INTO rm_applied_event (consumer, persistence_id, sequence_nr)"
-            + " SELECT ?, * FROM unnest(?::text[], ?::bigint[]) ON CONFLICT DO NOTHING RETURNING persistence_id, sequence_nr")) {
+            + " SELECT ?, * FROM unnest(?::text[], ?::bigint[])"
+            + " ON CONFLICT DO NOTHING RETURNING persistence_id, sequence_nr")) {
       s.setString(1, consumer);
       s.setArray(2, c.createArrayOf("text", persistenceIds));
       s.setArray(3, c.createArrayOf("bigint", sequenceNrs));
